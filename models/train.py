@@ -1,0 +1,267 @@
+"""Train the Continuo LSTM: `python -m models.train [--minutes M] [--resume] [--init MODEL]`.
+
+A time budget drives the learning-rate schedule, so a run on a 2-core laptop and a run on a
+GPU box use the same script. Checkpoints (last.pt, best.pt) carry the model arguments, the
+optimiser and the elapsed time, so `--resume` continues where a run stopped. Validation runs
+each epoch. Under `torchrun` (WORLD_SIZE set) it trains data-parallel with DDP, unchanged.
+`--init` fine-tunes from a checkpoint or a shipped .onnx file on another dataset (for
+example one built with `python -m models.data --midi-dir DIR`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from models.data import DEFAULT_OUT, load_dataset
+from models.model import ContinuoLSTM, ModelConfig
+from models.sequences import Sequence, augment, crop, encode_piece
+from studio.core.encoding import ENCODING_VERSION, PAD, STYLES
+
+# Share of training crops per style: the folk collections are most of the corpus by count,
+# the polyphonic ones most of it by tokens; this keeps melodies central without starving
+# the other styles.
+STYLE_MIX = {"folk": 0.55, "chorale": 0.15, "renaissance": 0.15, "classical": 0.15}
+
+
+@dataclass
+class TrainConfig:
+    data: str = str(DEFAULT_OUT)
+    out: str = "runs/continuo"
+    minutes: float = 60.0
+    batch: int = 64
+    seq_len: int = 256
+    lr: float = 3e-3
+    weight_decay: float = 0.01
+    epoch_steps: int = 150
+    max_shift: int = 6
+    style_blind_rate: float = 0.3
+    style_weight: float = 0.3
+    seed: int = 0
+    threads: int = 0
+    init: str | None = None
+    model: ModelConfig = field(default_factory=ModelConfig)
+
+
+class Batcher:
+    """Draws crops per style by STYLE_MIX (styles absent from the data are skipped)."""
+
+    def __init__(self, seqs: list[Sequence], config: TrainConfig, rng: random.Random) -> None:
+        self.config, self.rng = config, rng
+        self.by_style: dict[int, list[Sequence]] = {}
+        for seq in seqs:
+            self.by_style.setdefault(seq.style, []).append(seq)
+        present = [STYLES.index(s) for s in STYLE_MIX if STYLES.index(s) in self.by_style]
+        other = [s for s in self.by_style if s not in present]
+        self.styles = present + other
+        weights = [STYLE_MIX.get(STYLES[s], 0.15) for s in self.styles]
+        self.weights = [w / sum(weights) for w in weights]
+        # within a style, longer pieces are drawn more often (by number of crops they hold)
+        self.piece_weights = {s: [1 + len(q.tokens) // config.seq_len for q in v]
+                              for s, v in self.by_style.items()}
+
+    def batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        cfg, rng = self.config, self.rng
+        rows, blind = [], []
+        for _ in range(cfg.batch):
+            style = rng.choices(self.styles, self.weights)[0]
+            seq = rng.choices(self.by_style[style], self.piece_weights[style])[0]
+            tokens, hidden = augment(seq, crop(seq, cfg.seq_len, rng), rng, cfg.max_shift,
+                                     cfg.style_blind_rate)
+            rows.append(tokens + [PAD] * (cfg.seq_len + 1 - len(tokens)))
+            blind.append(style if hidden else -100)
+        return torch.tensor(rows), torch.tensor(blind)
+
+
+def losses(model, tokens: torch.Tensor, blind: torch.Tensor, style_weight: float):
+    """Token cross-entropy (from the first token after the style, PAD ignored) and the style
+    head's cross-entropy on style-blind rows, from the first bar onwards."""
+    logits, style_logits, _ = model(tokens[:, :-1])
+    target = tokens[:, 1:].clone()
+    target[target == PAD] = -100
+    lm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=-100)
+    style_target = blind[:, None].expand(-1, target.shape[1]).clone()
+    style_target[target == -100] = -100
+    style_target[:, :8] = -100
+    style = F.cross_entropy(style_logits.reshape(-1, style_logits.shape[-1]), style_target.reshape(-1),
+                            ignore_index=-100) if (blind >= 0).any() else logits.sum() * 0
+    return lm, style, lm + style_weight * style
+
+
+@torch.no_grad()
+def validate(model, seqs: list[Sequence], config: TrainConfig) -> dict:
+    """Mean token loss (nats) on whole validation pieces, per style, in fixed batches."""
+    model.eval()
+    totals: dict[str, list[float]] = {}
+    for i in range(0, len(seqs), 32):
+        chunk = seqs[i:i + 32]
+        length = max(len(s.tokens) for s in chunk)
+        rows = torch.tensor([s.tokens + [PAD] * (length - len(s.tokens)) for s in chunk])
+        logits, _, _ = model(rows[:, :-1])
+        target = rows[:, 1:]
+        nll = F.cross_entropy(logits.transpose(1, 2), target, reduction="none", ignore_index=PAD)
+        for seq, row_nll, row_target in zip(chunk, nll, target, strict=True):
+            agg = totals.setdefault(STYLES[seq.style], [0.0, 0.0])
+            agg[0] += float(row_nll.sum())
+            agg[1] += float((row_target != PAD).sum())
+    model.train()
+    per_style = {k: v[0] / max(v[1], 1) for k, v in totals.items()}
+    all_tokens = sum(v[1] for v in totals.values())
+    per_style["all"] = sum(v[0] for v in totals.values()) / max(all_tokens, 1)
+    return per_style
+
+
+def _validation_sample(seqs: list[Sequence], per_style: int, max_len: int) -> list[Sequence]:
+    out = []
+    for style in range(len(STYLES)):
+        pool = [s for s in seqs if s.style == style and len(s.tokens) <= max_len]
+        out += pool[:per_style]
+    return sorted(out, key=lambda s: len(s.tokens))
+
+
+def init_weights(model: ContinuoLSTM, path: str) -> None:
+    """Start from a checkpoint (.pt) or an exported model (.onnx, weights by name)."""
+    if path.endswith(".onnx"):
+        import onnx
+        from onnx import numpy_helper
+
+        graph = onnx.load(path).graph
+        weights = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in graph.initializer}
+        state = {k: weights[k] for k in model.state_dict() if k in weights}
+        missing = set(model.state_dict()) - set(state)
+        if missing:
+            raise SystemExit(f"error: {path} does not hold this model's weights ({len(missing)} missing)")
+        model.load_state_dict(state)
+    else:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        model.load_state_dict(ckpt["model"])
+
+
+def _distributed() -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        return dist.get_rank(), world
+    return 0, 1
+
+
+def train(config: TrainConfig, resume: bool) -> dict:
+    rank, world = _distributed()
+    local = int(os.environ.get("LOCAL_RANK", 0))
+    device = torch.device(f"cuda:{local}" if torch.cuda.is_available() else "cpu")
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    items = load_dataset(Path(config.data))
+    train_seqs = [s for p, split in items if split == "train" and (s := encode_piece(p))]
+    valid_seqs = [s for p, split in items if split == "valid" and (s := encode_piece(p))]
+    valid_sample = _validation_sample(valid_seqs, 200, 4000)
+    rng = random.Random(config.seed * 1000 + rank)
+    torch.manual_seed(config.seed)
+    model = ContinuoLSTM(config.model).to(device)
+    if config.init:
+        init_weights(model, config.init)
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    state = {"step": 0, "elapsed": 0.0, "best": math.inf, "history": []}
+    last = out / "last.pt"
+    if resume and last.exists():
+        ckpt = torch.load(last, map_location=device, weights_only=False)
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        state = ckpt["state"]
+        rng.setstate(ckpt["rng"])
+        print(f"resumed at step {state['step']} ({state['elapsed'] / 60:.1f} min)", file=sys.stderr)
+    net = model
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(model)
+    batcher = Batcher(train_seqs, config, rng)
+    budget = config.minutes * 60
+    if rank == 0:
+        print(f"{len(train_seqs)} training and {len(valid_seqs)} validation pieces; "
+              f"{sum(p.numel() for p in model.parameters()):,} parameters", file=sys.stderr)
+    model.train()
+    while state["elapsed"] < budget:
+        started = time.time()
+        tokens_seen, lm_sum, steps = 0, 0.0, 0
+        for _ in range(config.epoch_steps):
+            frac = min(1.0, state["elapsed"] / budget + (time.time() - started) / budget)
+            warm = min(1.0, (state["step"] + 1) / 100)
+            for group in opt.param_groups:  # warm-up, then cosine decay over the time budget
+                group["lr"] = config.lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+            tokens, blind = batcher.batch()
+            lm, _, loss = losses(net, tokens.to(device), blind.to(device), config.style_weight)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            state["step"] += 1
+            tokens_seen += int((tokens != PAD).sum())
+            lm_sum += lm.item()
+            steps += 1
+            if frac >= 1.0:
+                break
+        epoch_s = time.time() - started
+        state["elapsed"] += epoch_s
+        if rank != 0:
+            continue
+        val = validate(model, valid_sample, config)
+        record = {"step": state["step"], "minutes": round(state["elapsed"] / 60, 2),
+                  "train_loss": round(lm_sum / steps, 4),
+                  "valid": {k: round(v, 4) for k, v in val.items()},
+                  "tokens_per_s": round(tokens_seen * world / epoch_s)}
+        state["history"].append(record)
+        print(json.dumps(record), file=sys.stderr, flush=True)
+        ckpt = {"model_args": config.model.to_dict(), "model": model.state_dict(),
+                "optimizer": opt.state_dict(), "state": state, "rng": rng.getstate(),
+                "train_config": asdict(config), "encoding_version": ENCODING_VERSION}
+        tmp = out / "last.tmp"
+        torch.save(ckpt, tmp)
+        tmp.replace(last)
+        if val["all"] < state["best"]:
+            state["best"] = val["all"]
+            torch.save(ckpt, out / "best.tmp")
+            (out / "best.tmp").replace(out / "best.pt")
+    return state
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m models.train", description=__doc__.splitlines()[0])
+    defaults = TrainConfig()
+    for name in ("data", "out", "minutes", "batch", "seq_len", "lr", "epoch_steps", "max_shift",
+                 "seed", "threads", "init"):
+        value = getattr(defaults, name)
+        parser.add_argument("--" + name.replace("_", "-"), type=type(value) if value is not None else str,
+                            default=value)
+    for name in ("embed", "hidden", "layers", "dropout"):
+        value = getattr(defaults.model, name)
+        parser.add_argument("--" + name, type=type(value), default=value)
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    args = parser.parse_args(argv)
+    model = ModelConfig(embed=args.embed, hidden=args.hidden, layers=args.layers, dropout=args.dropout)
+    fields = {k: getattr(args, k) for k in ("data", "out", "minutes", "batch", "seq_len", "lr",
+                                            "epoch_steps", "max_shift", "seed", "threads", "init")}
+    config = TrainConfig(model=model, **fields)
+    if not Path(config.data).exists():
+        print(f"error: no dataset at {config.data}; build it with python -m models.data", file=sys.stderr)
+        return 2
+    state = train(config, args.resume)
+    print(json.dumps({"steps": state["step"], "minutes": round(state["elapsed"] / 60, 1),
+                      "best_valid_loss": state["best"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

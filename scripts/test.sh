@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Install everything the tests need, then run the whole suite: `bash scripts/test.sh [pytest args]`.
+#
+# Meant for a fresh Debian-like machine (root, Python 3.11, no display) and for a developer's
+# machine alike: system packages are installed only when missing and only as root with apt-get,
+# Python packages only when the editable install is missing or stale, so a second run goes
+# straight to pytest.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PYTHON=${PYTHON:-python3}
+
+# jackd2: a real JACK server (dummy driver) for the MIDI port tests; fluidsynth and the GM
+# soundfont: a real synth on the other end of a port. The rest are the system libraries that
+# PySide6-Essentials' QtGui/QtWidgets and its offscreen platform plugin link against (read off
+# with ldd: EGL, GL, X11, fontconfig/freetype, xkbcommon, D-Bus, GLib), xkbcommon-x11 for the
+# xcb plugin under Xvfb, libasound2 for python-rtmidi, and one font so rendered text shows.
+APT_PACKAGES=(
+    jackd2 fluidsynth fluid-soundfont-gm
+    libegl1 libgl1 libx11-6 libfontconfig1 libfreetype6 libxkbcommon0 libxkbcommon-x11-0
+    libdbus-1-3 libglib2.0-0 libasound2 fonts-dejavu-core
+)
+
+is_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
+}
+
+install_system_packages() {
+    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+        echo "test.sh: not root or no apt-get: skipping system packages" >&2
+        return
+    fi
+    local missing=() pkg
+    for pkg in "${APT_PACKAGES[@]}"; do
+        is_installed "$pkg" || is_installed "${pkg}t64" || missing+=("$pkg")
+    done
+    [[ ${#missing[@]} -eq 0 ]] && return
+    echo "test.sh: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    local resolved=()
+    for pkg in "${missing[@]}"; do
+        # Newer releases renamed some libraries (libasound2 -> libasound2t64); the old name is
+        # then purely virtual and apt-get refuses it, so take the real one.
+        if ! apt-cache show --no-all-versions "$pkg" >/dev/null 2>&1 \
+            && apt-cache show --no-all-versions "${pkg}t64" >/dev/null 2>&1; then
+            pkg="${pkg}t64"
+        fi
+        resolved+=("$pkg")
+    done
+    apt-get install -y -qq --no-install-recommends "${resolved[@]}" >/dev/null
+}
+
+# True when this checkout is installed editable with every requirement (extras included)
+# present, and pyproject.toml has not changed since: then pip (~20 s even as a no-op) is skipped.
+STAMP=build/test-deps.stamp
+python_deps_current() {
+    [[ -f $STAMP && "$(cat "$STAMP")" == "$(deps_key)" ]] || return 1
+    "$PYTHON" - <<'PY'
+import importlib.metadata as md
+import json
+import pathlib
+import re
+import sys
+
+try:
+    from packaging.requirements import Requirement
+except ImportError:  # then only the names are checked
+    Requirement = None
+
+here = pathlib.Path.cwd().resolve().as_uri()
+# The checkout's own continuo.egg-info is on sys.path too: look for the installed dist-info.
+ours = [
+    d for d in md.distributions(name="continuo")
+    if json.loads(d.read_text("direct_url.json") or "{}").get("url") == here
+]
+if not ours:
+    sys.exit(1)
+for req in ours[0].requires or []:
+    try:
+        version = md.version(re.match(r"[A-Za-z0-9._-]+", req).group())
+    except md.PackageNotFoundError:
+        sys.exit(1)
+    if Requirement is not None and not Requirement(req).specifier.contains(version, prereleases=True):
+        sys.exit(1)
+PY
+}
+
+deps_key() {
+    echo "$("$PYTHON" -c 'import sys; print(sys.executable)') $(sha256sum pyproject.toml | cut -d' ' -f1)"
+}
+
+install_python_packages() {
+    python_deps_current && return
+    if ! "$PYTHON" -m pip --version >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+    fi
+    # Debian's own python3 refuses pip installs (PEP 668); a disposable test machine may take
+    # them anyway. On your own machine, point PYTHON at a virtualenv's python instead.
+    if "$PYTHON" -c 'import sys, sysconfig, pathlib; sys.exit(not (pathlib.Path(sysconfig.get_path("stdlib")) / "EXTERNALLY-MANAGED").exists())'; then
+        export PIP_BREAK_SYSTEM_PACKAGES=1
+    fi
+    "$PYTHON" -m pip install -q --root-user-action=ignore -e ".[dev,train]"
+    mkdir -p "$(dirname "$STAMP")"
+    deps_key >"$STAMP"
+}
+
+install_system_packages
+install_python_packages
+
+# Keep a copy of the output so the summary line can be repeated last, after any plugin chatter.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+"$PYTHON" -m pytest "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+if [[ $status -eq 5 ]]; then
+    echo "test.sh: FAILURE: pytest collected no tests" >&2
+    exit 1
+fi
+# pytest's closing line: "=== 12 passed, 1 skipped in 3.4s ===" (or without the = with -q).
+summary=$(grep -E "[0-9]+ (passed|failed|errors?|skipped|deselected)|no tests ran" "$log" | tail -n 1 || true)
+echo "${summary:-test.sh: pytest printed no summary line}"
+exit "$status"

@@ -1,0 +1,44 @@
+"""The command line: `continuo --version`, and a headless import path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import studio
+from studio import cli
+
+
+def test_version_prints_name_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    # argparse's "version" action prints and exits with status 0.
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"continuo {studio.__version__}"
+
+
+def test_no_arguments_is_success() -> None:
+    assert cli.main([]) == 0
+
+
+def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--no-such-option"])
+    assert exited.value.code == 2
+    assert "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_importing_the_cli_loads_no_qt() -> None:
+    # A fresh interpreter: this test process may already have Qt loaded by other tests.
+    probe = (
+        "import sys, studio.cli\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'studio.ui'))))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,249 @@
+"""The layers of DESIGN.md, enforced: every .py under studio/ and models/ is parsed with `ast`
+and each import (at any depth, including inside functions) is checked against the rules.
+
+studio/core is pure Python; studio/midi and studio/engine sit side by side on it; only
+studio/ui may import Qt; nothing in studio imports torch or music21; models/ reuses
+studio.core and studio.midi, never the engine, the UI or the CLI; the CLI's import path is
+Qt-free so it runs headless.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCANNED = ("studio", "models")
+
+
+@dataclass(frozen=True)
+class Import:
+    """One imported name, made absolute: `from studio.core import notes` -> studio.core.notes."""
+
+    name: str
+    line: int
+    module_level: bool  # runs on import: not inside a function, not under `if TYPE_CHECKING:`
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _absolute(module: str | None, level: int, package: str) -> str:
+    if level == 0:
+        return module or ""
+    parts = package.split(".")
+    if level - 1 > len(parts) - 1:
+        raise ValueError(f"relative import beyond the top package in {package}")
+    base = parts[: len(parts) - (level - 1)]
+    return ".".join(base + ([module] if module else []))
+
+
+def _dynamic_target(call: ast.Call) -> str | None:
+    """The constant module name of `importlib.import_module("x")` or `__import__("x")`."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name in ("import_module", "__import__") and call.args:
+        arg = call.args[0]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            return arg.value
+    return None
+
+
+def find_imports(source: str, package: str) -> list[Import]:
+    """Every import in source, for a module whose package (for relative imports) is `package`."""
+    found: list[Import] = []
+
+    def visit(node: ast.AST, module_level: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Import):
+                found.extend(Import(alias.name, child.lineno, module_level) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                base = _absolute(child.module, child.level, package)
+                for alias in child.names:
+                    # `from studio import ui` imports studio.ui; `from x import _private` or `*` is x.
+                    plain = alias.name == "*" or alias.name.startswith("_")
+                    found.append(
+                        Import(base if plain else f"{base}.{alias.name}", child.lineno, module_level)
+                    )
+            elif isinstance(child, ast.Call) and (target := _dynamic_target(child)):
+                found.append(Import(target, child.lineno, module_level))
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                visit(child, False)
+            elif isinstance(child, ast.If) and _is_type_checking(child.test):
+                for stmt in child.body:
+                    visit(ast.Module(body=[stmt], type_ignores=[]), False)
+                for stmt in child.orelse:
+                    visit(ast.Module(body=[stmt], type_ignores=[]), module_level)
+            else:
+                visit(child, module_level)
+
+    visit(ast.parse(source), True)
+    return found
+
+
+def _module_of(path: Path) -> tuple[str, str]:
+    """(module, package) of a file under ROOT."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+        return ".".join(parts), ".".join(parts)
+    return ".".join(parts), ".".join(parts[:-1])
+
+
+def _within(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _is_stdlib(name: str) -> bool:
+    return name.split(".")[0] in sys.stdlib_module_names
+
+
+# A rule: which modules it governs, and whether one import breaks it.
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    governs: tuple[str, ...]
+    breaks: Callable[[Import], bool]
+
+
+QT = ("PySide6", "shiboken6")
+TRAINING = ("torch", "music21")
+
+RULES = (
+    Rule(
+        "studio.core imports only the standard library and studio.core",
+        ("studio.core",),
+        lambda imp: not (_is_stdlib(imp.name) or _within(imp.name, ("studio.core",))),
+    ),
+    Rule(
+        "studio.midi imports no Qt, onnxruntime, torch or music21, nor the engine, UI or CLI",
+        ("studio.midi",),
+        lambda imp: _within(
+            imp.name, (*QT, "onnxruntime", *TRAINING, "studio.engine", "studio.ui", "studio.cli")
+        ),
+    ),
+    Rule(
+        "studio.engine imports no Qt, mido, rtmidi, torch or music21, nor the UI, MIDI or CLI",
+        ("studio.engine",),
+        lambda imp: _within(
+            imp.name, (*QT, "mido", "rtmidi", *TRAINING, "studio.ui", "studio.midi", "studio.cli")
+        ),
+    ),
+    Rule("nothing in studio imports torch or music21", ("studio",), lambda imp: _within(imp.name, TRAINING)),
+    Rule(
+        "models imports from studio only studio.core and studio.midi",
+        ("models",),
+        lambda imp: (
+            _within(imp.name, ("studio",))
+            and not (imp.name == "studio" or _within(imp.name, ("studio.core", "studio.midi")))
+        ),
+    ),
+    Rule(
+        "studio and studio.cli import no Qt or studio.ui when imported (the headless path)",
+        # "studio" here means the package's own __init__ only (see _governed).
+        ("studio.cli", "studio!"),
+        lambda imp: imp.module_level and _within(imp.name, (*QT, "studio.ui")),
+    ),
+)
+
+
+def _governed(rule: Rule, module: str) -> bool:
+    return any(module == g[:-1] if g.endswith("!") else _within(module, (g,)) for g in rule.governs)
+
+
+def violations(rule: Rule, module: str, imports: list[Import]) -> list[str]:
+    if not _governed(rule, module):
+        return []
+    return [f"{module}:{imp.line} imports {imp.name}" for imp in imports if rule.breaks(imp)]
+
+
+def _project_files() -> Iterator[Path]:
+    for top in SCANNED:
+        yield from sorted((ROOT / top).rglob("*.py"))
+
+
+def _scan() -> dict[str, list[Import]]:
+    scanned = {}
+    for path in _project_files():
+        module, package = _module_of(path)
+        scanned[module] = find_imports(path.read_text(encoding="utf-8"), package)
+    return scanned
+
+
+@pytest.fixture(scope="module")
+def project_imports() -> dict[str, list[Import]]:
+    return _scan()
+
+
+def test_the_scan_sees_the_project(project_imports: dict[str, list[Import]]) -> None:
+    assert "studio.core.encoding" in project_imports
+    assert "studio.cli" in project_imports
+    assert any(imp.name.startswith("studio.core") for imp in project_imports["studio.core.encoding"])
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+def test_layer_rule(rule: Rule, project_imports: dict[str, list[Import]]) -> None:
+    broken = [v for module, imports in project_imports.items() for v in violations(rule, module, imports)]
+    assert not broken, f"{rule.name}:\n  " + "\n  ".join(broken)
+
+
+# The scanner itself: it must catch what it is there to catch.
+
+
+def _check(source: str, module: str, package: str | None = None) -> list[str]:
+    imports = find_imports(source, package if package is not None else module.rpartition(".")[0])
+    return [v for rule in RULES for v in violations(rule, module, imports)]
+
+
+def test_scanner_catches_an_import_hidden_in_a_function() -> None:
+    source = "import math\n\ndef show():\n    if True:\n        from PySide6 import QtWidgets\n"
+    assert _check(source, "studio.core.clipboard") == ["studio.core.clipboard:5 imports PySide6.QtWidgets"]
+
+
+def test_scanner_resolves_relative_imports() -> None:
+    assert _check("from ..ui import window\n", "studio.engine.sampler") == [
+        "studio.engine.sampler:1 imports studio.ui.window"
+    ]
+    assert _check("from . import notes\nfrom .scales import Key\n", "studio.core.encoding") == []
+    # In a package's __init__, `.` is the package itself.
+    assert _check("from .ui import main\n", "studio", package="studio") == ["studio:1 imports studio.ui.main"]
+
+
+def test_scanner_catches_third_party_and_dynamic_imports() -> None:
+    assert _check("import numpy as np\n", "studio.core.notes") == ["studio.core.notes:1 imports numpy"]
+    source = "import importlib\n\ndef load():\n    return importlib.import_module('torch')\n"
+    assert _check(source, "studio.engine.model") == ["studio.engine.model:4 imports torch"] * 2
+
+
+def test_scanner_keeps_models_on_core_and_midi() -> None:
+    assert (
+        _check("from studio.core.encoding import encode\nfrom studio.midi import files\n", "models.x") == []
+    )
+    assert _check("from studio import __version__\n", "models.x") == []
+    assert _check("from studio import engine\n", "models.x") == ["models.x:1 imports studio.engine"]
+    assert _check("from studio.cli import main\n", "models.x") == ["models.x:1 imports studio.cli.main"]
+
+
+def test_scanner_lets_the_cli_import_qt_lazily_only() -> None:
+    lazy = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from PySide6.QtWidgets import QWidget\n"
+        "def gui():\n    from studio.ui.app import run\n    return run()\n"
+    )
+    assert _check(lazy, "studio.cli") == []
+    assert _check("from studio.ui.app import run\n", "studio.cli") == [
+        "studio.cli:1 imports studio.ui.app.run"
+    ]
+    assert _check("try:\n    import PySide6\nexcept ImportError:\n    pass\n", "studio.cli") == [
+        "studio.cli:2 imports PySide6"
+    ]
+    # The UI itself may import Qt anywhere.
+    assert _check("from PySide6 import QtWidgets\n", "studio.ui.window") == []
