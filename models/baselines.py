@@ -48,17 +48,21 @@ class NoteScores:
     pitch_bits: np.ndarray
     pitch_correct: np.ndarray
     timing_bits: np.ndarray
+    other_bits: np.ndarray | None = None  # anything else a model spends on the note (dynamics)
 
     def __post_init__(self) -> None:
         self.pitch_bits = np.asarray(self.pitch_bits, dtype=np.float64)
         self.pitch_correct = np.asarray(self.pitch_correct, dtype=bool)
         self.timing_bits = np.asarray(self.timing_bits, dtype=np.float64)
-        if not len(self.pitch_bits) == len(self.pitch_correct) == len(self.timing_bits):
+        self.other_bits = np.zeros_like(self.pitch_bits) if self.other_bits is None \
+            else np.asarray(self.other_bits, dtype=np.float64)
+        lengths = {len(self.pitch_bits), len(self.pitch_correct), len(self.timing_bits), len(self.other_bits)}
+        if len(lengths) != 1:
             raise ValueError("NoteScores arrays must have equal lengths")
 
     @property
     def joint_bits(self) -> np.ndarray:
-        return self.pitch_bits + self.timing_bits
+        return self.pitch_bits + self.timing_bits + self.other_bits
 
     def __len__(self) -> int:
         return len(self.pitch_bits)
@@ -69,7 +73,8 @@ class NoteScores:
             return NoteScores(np.zeros(0), np.zeros(0, bool), np.zeros(0))
         return NoteScores(np.concatenate([p.pitch_bits for p in parts]),
                           np.concatenate([p.pitch_correct for p in parts]),
-                          np.concatenate([p.timing_bits for p in parts]))
+                          np.concatenate([p.timing_bits for p in parts]),
+                          np.concatenate([p.other_bits for p in parts]))
 
 
 def summarise(scores: NoteScores) -> dict[str, float]:

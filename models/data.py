@@ -108,7 +108,7 @@ def _melody_key(piece: Piece, length: int = 16) -> tuple | None:
     pitches = [tops[s] for s in sorted(tops)]
     if len(pitches) <= length:
         return None
-    return tuple(b - a for a, b in zip(pitches, pitches[1:length + 1]))
+    return tuple(b - a for a, b in zip(pitches[:length], pitches[1:length + 1], strict=True))
 
 
 def _title_key(piece: Piece) -> str | None:

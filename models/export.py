@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,10 @@ def export(model: ContinuoLSTM, out: Path, extra: dict[str, str] | None = None) 
     h, c = torch.zeros(cfg.layers, 2, cfg.hidden), torch.zeros(cfg.layers, 2, cfg.hidden)
     tmp = out.with_suffix(".tmp.onnx")
     out.parent.mkdir(parents=True, exist_ok=True)
-    with torch.no_grad():
+    # The TorchScript exporter traces this small stateful graph exactly; its deprecation
+    # notice is not for our users.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(
             _Step(model).eval(), (token, h, c), str(tmp), dynamo=False,
             input_names=["token", "h", "c"],

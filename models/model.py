@@ -19,10 +19,10 @@ from studio.core.encoding import STYLES, VOCAB_SIZE
 class ModelConfig:
     vocab_size: int = VOCAB_SIZE
     n_styles: int = len(STYLES)
-    embed: int = 192
+    embed: int = 160
     hidden: int = 384
     layers: int = 2
-    dropout: float = 0.15
+    dropout: float = 0.1
 
     def to_dict(self) -> dict:
         return asdict(self)

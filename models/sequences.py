@@ -13,7 +13,6 @@ from studio.core.encoding import (
     BAR,
     OFFSETS,
     STYLES,
-    EncodingError,
     Kind,
     encode,
     style_token,
@@ -41,7 +40,7 @@ def encode_piece(piece: Piece) -> Sequence | None:
     """The piece's tokens (with EOS), or None when its metre is not representable."""
     try:
         tokens = encode(piece_clip(piece), piece.style)
-    except EncodingError:
+    except ValueError:  # EncodingError, or a metre such as 1/6 that is no time signature
         return None
     pitches = [n[1] for n in piece.notes]
     bars = [i for i, t in enumerate(tokens) if t == BAR]

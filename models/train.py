@@ -137,8 +137,9 @@ def init_weights(model: ContinuoLSTM, path: str) -> None:
 
         graph = onnx.load(path).graph
         weights = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in graph.initializer}
-        state = {k: weights[k] for k in model.state_dict() if k in weights}
-        missing = set(model.state_dict()) - set(state)
+        own = model.state_dict()
+        state = {k: weights[k] for k in own if k in weights and weights[k].shape == own[k].shape}
+        missing = set(own) - set(state)
         if missing:
             raise SystemExit(f"error: {path} does not hold this model's weights ({len(missing)} missing)")
         model.load_state_dict(state)

@@ -97,3 +97,22 @@ class Clip:
             and self.time_signature == other.time_signature
             and self.key == other.key
         )
+
+
+def top_voice(notes: list[Note]) -> list[Note]:
+    """The melody of a polyphonic passage: the highest note at each onset (drums ignored),
+    cut short where the next onset begins so the result is monophonic."""
+    tops: dict[int, Note] = {}
+    for note in notes:
+        if note.channel == DRUM_CHANNEL:
+            continue
+        best = tops.get(note.start)
+        if best is None or note.pitch > best.pitch:
+            tops[note.start] = note
+    ordered = [tops[s] for s in sorted(tops)]
+    out = []
+    for note, nxt in zip(ordered, ordered[1:] + [None], strict=True):
+        if nxt is not None and note.end > nxt.start:
+            note = note.moved(duration=nxt.start - note.start)
+        out.append(note)
+    return out

@@ -1,0 +1,78 @@
+"""Training runs, checkpoints carry the model, resume continues, export is faithful."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+onnx = pytest.importorskip("onnx")
+
+from models.corpus import Piece  # noqa: E402
+from models.data import write_dataset  # noqa: E402
+from models.export import export, parity  # noqa: E402
+from models.model import ContinuoLSTM, ModelConfig, load_checkpoint  # noqa: E402
+from models.train import TrainConfig, init_weights, train  # noqa: E402
+from studio.core.encoding import ENCODING_VERSION, VOCAB_SIZE  # noqa: E402
+
+TINY = ModelConfig(embed=16, hidden=24, layers=2, dropout=0.0)
+
+
+def _dataset(tmp_path):
+    items = []
+    for i in range(40):
+        style = ("folk", "chorale")[i % 2]
+        melody = [(j * 240, 60 + (i + j * 5) % 12, 240, 80) for j in range(30)]
+        piece = Piece(f"p#{i}", "x", style, f"t{i}", (3, 4) if i % 3 else (6, 8), 120.0, melody)
+        items.append((piece, "valid" if i % 10 == 0 else "train"))
+    path = tmp_path / "data.json.gz"
+    write_dataset(items, path)
+    return path
+
+
+def _config(tmp_path, data, minutes):
+    return TrainConfig(data=str(data), out=str(tmp_path / "run"), minutes=minutes, batch=4,
+                       seq_len=48, epoch_steps=3, threads=1, model=TINY)
+
+
+def test_train_checkpoints_and_resume(tmp_path):
+    torch.manual_seed(0)
+    data = _dataset(tmp_path)
+    state = train(_config(tmp_path, data, minutes=0.002), resume=False)
+    steps = state["step"]
+    assert steps >= 1 and state["history"][0]["valid"]["all"] > 0
+    model, ckpt = load_checkpoint(tmp_path / "run" / "last.pt")
+    assert ckpt["model_args"] == TINY.to_dict()
+    assert ckpt["encoding_version"] == ENCODING_VERSION
+    assert (tmp_path / "run" / "best.pt").exists()
+    resumed = train(_config(tmp_path, data, minutes=0.004), resume=True)
+    assert resumed["step"] > steps
+    assert len(resumed["history"]) > len(state["history"])
+
+
+def test_export_parity_metadata_and_init_from_onnx(tmp_path):
+    torch.manual_seed(1)
+    model = ContinuoLSTM(TINY).eval()
+    path = tmp_path / "m.onnx"
+    export(model, path, {"continuo.extra": "1"})
+    proto = onnx.load(str(path))
+    onnx.checker.check_model(proto)
+    meta = {p.key: p.value for p in proto.metadata_props}
+    assert meta["continuo.encoding_version"] == str(ENCODING_VERSION)
+    assert int(meta["continuo.vocab_size"]) == VOCAB_SIZE
+    assert "folk" in json.loads(meta["continuo.styles"])
+    tokens = np.random.default_rng(0).integers(0, VOCAB_SIZE, size=(2, 120)).tolist()
+    assert parity(model, path, tokens) < 1e-4
+    clone = ContinuoLSTM(TINY)
+    init_weights(clone, str(path))
+    for (name, a), b in zip(model.state_dict().items(), clone.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+
+
+def test_init_refuses_a_model_of_another_shape(tmp_path):
+    path = tmp_path / "m.onnx"
+    export(ContinuoLSTM(TINY), path)
+    with pytest.raises(SystemExit, match="does not hold this model's weights"):
+        init_weights(ContinuoLSTM(ModelConfig(embed=8, hidden=8, layers=1)), str(path))
