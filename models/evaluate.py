@@ -23,17 +23,13 @@ from pathlib import Path
 
 from models.baselines import NoteScores, SeedLSTM, fit_baselines, summarise
 from models.data import DEFAULT_OUT, load_dataset
-from models.scoring import (
-    Stepper,
-    fit_copy_weights,
-    note_scores,
-    sample_continuations,
-    score_sequences,
-)
+from models.scoring import fit_copy_weights, note_scores, score_sequences
 from models.sequences import encode_piece, piece_clip
-from studio.core.encoding import BAR, EncodingError, canonical_clip, decode, encode
+from studio.core.encoding import EncodingError, canonical_clip, encode
 from studio.core.notes import Clip, Note, top_voice
 from studio.core.scales import detect_key
+from studio.engine.continuation import AUTO, Engine, Settings
+from studio.engine.model import Model
 
 Melody = list[tuple[int, int, int]]
 
@@ -95,11 +91,12 @@ def train_baselines(data: Path, cache: Path, lstm_seconds: float) -> dict:
     return models
 
 
-def continuation_stats(stepper: Stepper, clips: list[Clip], style: str, seed_bars: int = 4,
+def continuation_stats(engine: Engine, clips: list[Clip], style: str, seed_bars: int = 4,
                        bars: int = 4, seed: int = 0) -> dict:
-    """In-key note rate and on-beat onset rate of sampled vs real continuations."""
-    prompts, real, keys, metres = [], [], [], []
-    for clip in clips:
+    """In-key note rate and on-beat onset rate of the engine's continuations of 4-bar seeds
+    (default settings, no key lock) against the real next 4 bars."""
+    real, generated, keys, metres = [], [], [], []
+    for i, clip in enumerate(clips):
         bar = clip.time_signature.bar_ticks
         if clip.end < bar * (seed_bars + bars):
             continue
@@ -108,13 +105,11 @@ def continuation_stats(stepper: Stepper, clips: list[Clip], style: str, seed_bar
         key = detect_key(seed_notes)
         if key is None or not after:
             continue
-        tokens = encode(clip.with_notes(seed_notes), style, end=False)
-        tokens += [BAR] * (seed_bars - tokens.count(BAR))  # end the prompt on the bar line
-        prompts.append(tokens)
+        settings = Settings(bars=bars, style=style if style != "any" else AUTO, seed=seed + i)
+        generated.append(engine.continuation(clip.with_notes(seed_notes), settings).run()[0])
         real.append(after)
         keys.append(key)
         metres.append(clip.time_signature)
-    generated = sample_continuations(stepper, prompts, bars, seed=seed)
 
     def rates(notes_per_piece: list[list[Note]]) -> tuple[float, float, int]:
         in_key = on_beat = total = 0
@@ -125,37 +120,56 @@ def continuation_stats(stepper: Stepper, clips: list[Clip], style: str, seed_bar
                 total += 1
         return in_key / max(total, 1), on_beat / max(total, 1), total
 
-    gen_notes = []
-    for prompt, cont in zip(prompts, generated, strict=True):
-        clip = decode(prompt + cont)
-        start = prompt.count(BAR) - 1
-        gen_notes.append([n for n in clip.notes if n.start >= start * clip.time_signature.bar_ticks])
     real_key, real_beat, real_n = rates(real)
-    gen_key, gen_beat, gen_n = rates(gen_notes)
-    return {"seeds": len(prompts), "real_notes": real_n, "generated_notes": gen_n,
+    gen_key, gen_beat, gen_n = rates(generated)
+    return {"seeds": len(real), "real_notes": real_n, "generated_notes": gen_n,
             "in_key_real": round(real_key, 4), "in_key_generated": round(gen_key, 4),
             "on_beat_real": round(real_beat, 4), "on_beat_generated": round(gen_beat, 4)}
 
 
-def fit_copy(stepper: Stepper, data: Path, model_path: Path, limit: int = 400) -> list[float]:
+def style_accuracy(engine: Engine, data: Path, bars: int = 8) -> dict:
+    """How often the style head names a held-out piece's style from its first bars."""
+    hits: dict[str, list[int]] = {}
+    for piece, split in load_dataset(data):
+        if split != "test":
+            continue
+        try:
+            clip = piece_clip(piece)
+        except ValueError:
+            continue
+        seed = clip.with_notes([n for n in clip.notes if n.start < bars * clip.time_signature.bar_ticks])
+        try:
+            guess = engine.detect_style(seed)
+        except EncodingError:
+            continue
+        row = hits.setdefault(piece.style, [0, 0])
+        row[0] += guess == piece.style
+        row[1] += 1
+    per_style = {s: round(h / n, 4) for s, (h, n) in sorted(hits.items())}
+    total = sum(n for _, n in hits.values())
+    return {"accuracy": round(sum(h for h, _ in hits.values()) / max(total, 1), 4),
+            "balanced_accuracy": round(sum(per_style.values()) / max(len(per_style), 1), 4),
+            "per_style": per_style, "pieces": total, "bars": bars}
+
+
+def fit_copy(model: Model, data: Path, limit: int = 400) -> list[float]:
     """Fit the copy mixing weights on validation pieces of every style; store them."""
     from models.export import update_metadata
 
     seqs = [s.tokens for p, split in load_dataset(data) if split == "valid"
             and (s := encode_piece(p)) is not None and len(s.tokens) <= 3000][:limit]
-    stepper.copy_weights = [0.5] * 7  # any non-empty weights make the scorer collect the rows
-    rows = [r for res in score_sequences(stepper, seqs, stepper.copy_weights) for r in res.copy_rows]
+    rows = [r for res in score_sequences(model, seqs, None) for r in res.copy_rows]
     weights = fit_copy_weights(rows)
-    update_metadata(model_path, {"continuo.copy_weights": json.dumps(weights)})
-    stepper.copy_weights = weights
+    update_metadata(model.path, {"continuo.copy_weights": json.dumps(weights)})
+    model.copy_weights = weights
     return weights
 
 
 def evaluate(args: argparse.Namespace) -> dict:
-    stepper = Stepper(args.model)
+    model = Model(args.model)
     result: dict = {}
     if args.fit_copy:
-        result["copy_weights"] = fit_copy(stepper, args.data, args.model)
+        fit_copy(model, args.data)
     clips = midi_dir_clips(args.midi_dir) if args.midi_dir else held_out(args.data, args.style)
     tokens, kept = [], []
     for clip in clips[: args.limit or None]:
@@ -165,11 +179,11 @@ def evaluate(args: argparse.Namespace) -> dict:
         except EncodingError:
             continue
     started = time.time()
-    scored = score_sequences(stepper, tokens, stepper.copy_weights)
+    scored = score_sequences(model, tokens, model.copy_weights)
     pairs = list(zip(tokens, scored, strict=True))
-    model = NoteScores.concat([note_scores(t, s.mix_bits, s.mix_hit) for t, s in pairs])
+    mixed = NoteScores.concat([note_scores(t, s.mix_bits, s.mix_hit) for t, s in pairs])
     lstm = NoteScores.concat([note_scores(t, s.lstm_bits, s.lstm_hit) for t, s in pairs])
-    result.update({"notes": len(model), "pieces": len(kept), "model": summarise(model),
+    result.update({"notes": len(mixed), "pieces": len(kept), "model": summarise(mixed),
                    "model_without_copy": summarise(lstm)})
     result["seconds_model"] = round(time.time() - started, 1)
     baselines = train_baselines(args.data, args.baseline_cache, args.lstm_seconds)
@@ -177,11 +191,13 @@ def evaluate(args: argparse.Namespace) -> dict:
     result["baselines"] = {}
     for name, base in baselines.items():
         scores = base.score(melodies)
-        assert len(scores) == len(model), f"{name} scored a different number of notes"
+        assert len(scores) == len(mixed), f"{name} scored a different number of notes"
         result["baselines"][name] = summarise(scores)
     if args.continuations:
-        result["continuations"] = continuation_stats(stepper, kept, args.style or "any")
-    result["copy_weights"] = stepper.copy_weights
+        result["continuations"] = continuation_stats(Engine(model), kept, args.style or "any")
+    if not args.midi_dir:
+        result["style_head"] = style_accuracy(Engine(model), args.data)
+    result["copy_weights"] = model.copy_weights
     return result
 
 

@@ -1,16 +1,18 @@
-"""Continuo's command line: `continuo --version` for now.
+"""Continuo's command line: `continuo continue`, `continuo info`, `continuo --version`.
 
-The headless subcommands (continuing a .mid file, rendering the piano roll to a PNG, listing
-MIDI ports) come with the engine. This module must never import Qt or studio.ui at module
-level, so the headless path runs on machines without a display or Qt's system libraries.
+This module never imports Qt or studio.ui at module level, so the headless commands run on
+machines without a display or Qt's system libraries. Errors a user can cause print one line
+on stderr and exit with status 2; nothing is written.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from studio import __version__
+from studio.commands import CommandError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,13 +21,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Continue a musician's phrase with a model and stream it into a DAW.",
     )
     parser.add_argument("--version", action="version", version=f"continuo {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from studio.commands import continue_cmd, info
+
+    continue_cmd.add_parser(sub)
+    info.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
-    build_parser().parse_args(argv)
-    return 0
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.run(args)
+    except CommandError as err:
+        print(f"continuo: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -304,6 +304,22 @@ def decode(tokens: list[int], tempo: float = 120.0, key: str | None = None) -> C
     return Clip(notes, tempo, TimeSignature(num, den), key)
 
 
+def tail_window(tokens: list[int], max_tokens: int) -> tuple[list[int], int]:
+    """The header plus the last whole bars that fit in `max_tokens`, and how many bars were
+    dropped. The dynamic in force is restated, so the window is a valid sequence by itself."""
+    if len(tokens) <= max_tokens:
+        return list(tokens), 0
+    bars = [i for i, t in enumerate(tokens) if t == BAR]
+    keep = next((k for k, i in enumerate(bars) if len(tokens) - i + 3 <= max_tokens), len(bars) - 1)
+    start = bars[keep]
+    window = tokens[:2] + tokens[start:]
+    vel = next((t for t in reversed(tokens[:start]) if KIND_OF[t] == Kind.VEL), None)
+    first_pos = next((i for i, t in enumerate(window) if KIND_OF[t] == Kind.POS), None)
+    if vel is not None and first_pos is not None and KIND_OF[window[first_pos + 1]] != Kind.VEL:
+        window.insert(first_pos + 1, vel)
+    return window, keep
+
+
 def style_of(tokens: list[int]) -> str:
     """The style a token sequence starts with."""
     if not tokens or KIND_OF[tokens[0]] != Kind.STYLE:

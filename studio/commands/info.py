@@ -1,0 +1,45 @@
+"""`continuo info FILE.mid`: tracks, notes, tempo, metre, detected key and style."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from studio.commands import CommandError
+from studio.core.scales import detect_key
+from studio.engine.continuation import Engine
+from studio.engine.model import Model, ModelError, default_model_path
+from studio.midi.files import MidiFileError, read_midi_song
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("info", help="summarise a .mid file")
+    p.add_argument("file", type=Path)
+    p.add_argument("--model", type=Path, default=default_model_path(), help="model used to detect the style")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        song = read_midi_song(args.file)
+    except MidiFileError as err:
+        raise CommandError(str(err)) from None
+    clip = song.clip
+    style = "unknown"
+    if clip.notes:
+        try:
+            style = Engine(Model(args.model)).detect_style(clip)
+        except ModelError as err:
+            style = f"unknown ({err})"
+    names = ", ".join(n for n in song.track_names if n) or "unnamed"
+    length = clip.end / clip.time_signature.bar_ticks
+    lines = [
+        f"file:     {args.file.name} (type {song.format}, {len(song.track_names)} tracks: {names})",
+        f"notes:    {len(clip.notes)} pitched, {len(song.drums)} drum; channels {sorted(song.channels)}",
+        f"tempo:    {clip.tempo:g} BPM",
+        f"metre:    {clip.time_signature} ({length:.1f} bars)",
+        f"key:      {clip.key or 'not written'} (detected {detect_key(clip.notes) or 'none'})",
+        f"style:    {style}",
+    ]
+    print("\n".join(lines))
+    return 0

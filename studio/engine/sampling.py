@@ -1,0 +1,58 @@
+"""Turn logits into tokens in numpy: temperature (0 = greedy), the copy-model mixture,
+masks, and nucleus (top-p) sampling."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from studio.core.copy_model import CopyModel, match_bucket
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = logits / max(temperature, 1e-6)
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def restrict(probs: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Probabilities renormalised over the allowed tokens (uniform if the model gave them none)."""
+    p = np.where(mask, probs, 0.0)
+    total = p.sum()
+    return p / total if total > 0 else mask / mask.sum()
+
+
+def copy_votes(copy: CopyModel, mask: np.ndarray) -> tuple[dict[int, float], int]:
+    """The copy model's prediction over allowed tokens (normalised) and its match length."""
+    votes, length = copy.predict()
+    votes = {t: v for t, v in votes.items() if mask[t]}
+    norm = sum(votes.values())
+    return {t: v / norm for t, v in votes.items()}, length
+
+
+def mix_copy(p: np.ndarray, votes: dict[int, float], length: int, weights: list[float],
+             amount: float = 1.0) -> np.ndarray:
+    """(1 - w) p + w p_copy, with w looked up by the match length and scaled by `amount`
+    (the user's "repeat" control: 0 = never copy)."""
+    if not votes or not weights or amount <= 0:
+        return p
+    w = min(0.97, weights[match_bucket(length)] * amount)
+    out = p * (1.0 - w)
+    for tok, v in votes.items():
+        out[tok] += w * v
+    return out
+
+
+def choose(p: np.ndarray, temperature: float, top_p: float, rng: np.random.Generator) -> int:
+    """Greedy at temperature 0; otherwise sample from the smallest set of tokens whose mass
+    reaches top_p."""
+    if temperature <= 0:
+        return int(np.argmax(p))
+    if top_p < 1.0:
+        order = np.argsort(p)[::-1]
+        cum = np.cumsum(p[order])
+        keep = order[: int(np.searchsorted(cum, top_p * cum[-1])) + 1]
+        q = np.zeros_like(p)
+        q[keep] = p[keep]
+        p = q
+    return int(rng.choice(len(p), p=p / p.sum()))

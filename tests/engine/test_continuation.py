@@ -1,0 +1,165 @@
+"""Every control of the engine has its effect, and every output is valid music."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from studio.core.notes import Clip, Note, TimeSignature
+from studio.core.scales import Key
+from studio.engine.continuation import SeedError, Settings
+
+SEED = Clip([Note(i * 240, p, 240, 96) for i, p in enumerate(
+    [67, 69, 71, 67, 69, 71, 72, 74, 76, 74, 72, 71, 69, 67, 66, 67] * 2)], 120.0, TimeSignature(4, 4))
+
+
+def run(engine, clip=SEED, **kw):
+    cont = engine.continuation(clip, Settings(**{"seed": 7, **kw}))
+    return cont, cont.run()
+
+
+def assert_valid(cont, variations):
+    for notes in variations:
+        for n in notes:
+            assert cont.start_tick <= n.start and n.end <= cont.end_tick
+        by_pitch: dict[int, list[Note]] = {}
+        for n in notes:
+            by_pitch.setdefault(n.pitch, []).append(n)
+        for same in by_pitch.values():
+            same.sort(key=lambda n: n.start)
+            for a, b in zip(same, same[1:], strict=False):
+                assert a.end <= b.start, f"overlapping {a} {b}"
+
+
+def test_same_seed_same_notes_and_another_seed_differs(engine):
+    _, a = run(engine, variations=3, seed=11)
+    _, b = run(engine, variations=3, seed=11)
+    _, c = run(engine, variations=3, seed=12)
+    assert a == b
+    assert a != c
+
+
+def test_variations_differ_and_all_are_valid(engine):
+    cont, out = run(engine, variations=8, bars=4)
+    assert len(out) == 8 and all(out)
+    assert len({tuple(v) for v in out}) > 1
+    assert_valid(cont, out)
+
+
+def test_starts_on_the_next_beat_after_the_seed(engine):
+    seed = SEED.with_notes(SEED.notes + [Note(SEED.end, 60, 100, 80)])
+    cont, out = run(engine, clip=seed)
+    assert cont.start_tick == 17 * 480  # the seed ends 100 ticks into beat 17
+    assert min(n.start for n in out[0]) >= cont.start_tick
+
+
+@pytest.mark.parametrize("bars", [1, 2, 8])
+def test_length_in_bars(engine, bars):
+    cont, out = run(engine, bars=bars)
+    assert cont.end_tick - cont.start_tick == bars * SEED.time_signature.bar_ticks
+    assert_valid(cont, out)
+
+
+def test_length_in_beats(engine):
+    cont, out = run(engine, beats=3)
+    assert cont.end_tick - cont.start_tick == 3 * 480
+    assert_valid(cont, out)
+
+
+def test_key_lock_over_a_thousand_notes(engine):
+    key = Key.parse("Eb-major")
+    notes = []
+    seed = 0
+    while len(notes) < 1000:
+        _, out = run(engine, key="Eb-major", bars=8, variations=8, seed=seed, temperature=1.5)
+        notes += [n for v in out for n in v]
+        seed += 1
+    assert all(key.contains(n.pitch) for n in notes)
+
+
+def test_key_auto_detects_the_seed_key(engine):
+    cont, _ = run(engine, key="auto")
+    assert str(cont.key) == "G-major"
+
+
+def test_pitch_range_and_polyphony_cap(engine):
+    chords = Clip([Note(i * 480, p, 480, 80) for i in range(16) for p in (60, 64, 67, 72)], 120.0)
+    cont, out = run(engine, clip=chords, variations=4, max_polyphony=2, low=55, high=70, bars=4)
+    assert_valid(cont, out)
+    for notes in out:
+        assert all(55 <= n.pitch <= 70 for n in notes)
+        for n in notes:
+            sounding = sum(1 for m in notes if m.start <= n.start < m.end)
+            assert sounding <= 2
+
+
+def test_greedy_is_deterministic_without_a_seed(engine):
+    a = engine.continuation(SEED, Settings(temperature=0)).run()
+    b = engine.continuation(SEED, Settings(temperature=0)).run()
+    assert a == b
+
+
+def test_incremental_and_cancellable(engine):
+    cont = engine.continuation(SEED, Settings(bars=32, variations=2, seed=3))
+    seen = []
+    for item in cont:
+        seen.append(item)
+        if len(seen) == 5:
+            cont.cancel()
+    assert len(seen) == 5 or len(seen) == 6  # the other row may finish its step
+    assert cont.first_note_ms is not None and cont.first_note_ms > 0
+
+
+def test_cancel_from_another_thread(engine):
+    cont = engine.continuation(SEED, Settings(bars=32, variations=8, seed=3))
+    timer = threading.Timer(0.05, cont.cancel)
+    timer.start()
+    notes = cont.run()
+    timer.join()
+    assert cont.cancelled
+    assert sum(len(v) for v in notes) < 8 * 32 * 4
+
+
+def test_style_as_the_seed_and_explicit_style(engine):
+    assert run(engine, style="auto")[0].style in ("folk", "chorale", "renaissance", "classical")
+    assert run(engine, style="chorale")[0].style == "chorale"
+
+
+def test_dynamics_follow_the_seed(engine):
+    soft = SEED.with_notes([n.moved(velocity=37) for n in SEED.notes])
+    _, out = run(engine, clip=soft)
+    assert {n.velocity for n in out[0]} == {37}
+
+
+@pytest.mark.parametrize("clip, message", [
+    (Clip([]), "no notes"),
+    (Clip([Note(0, 36, 120, 100, channel=9), Note(480, 38, 120, 100, channel=9)]), "no notes"),
+])
+def test_seeds_without_notes_are_refused(engine, clip, message):
+    with pytest.raises(SeedError, match=message):
+        engine.continuation(clip, Settings())
+
+
+def test_one_note_seed(engine):
+    cont, out = run(engine, clip=Clip([Note(0, 62, 480, 80)]), bars=2)
+    assert out[0] and cont.start_tick == 480
+    assert_valid(cont, out)
+
+
+def test_ten_thousand_note_seed(engine):
+    big = Clip([Note(i * 120, 48 + (i * 7) % 36, 120, 80) for i in range(10_000)], 120.0)
+    cont, out = run(engine, clip=big, bars=1)
+    assert cont.start_tick == 10_000 * 120
+    assert out[0]
+    assert_valid(cont, out)
+
+
+@pytest.mark.parametrize("settings, word", [
+    (Settings(bars=40), "bars"), (Settings(variations=9), "variations"),
+    (Settings(temperature=3), "temperature"), (Settings(style="jazz"), "style"),
+    (Settings(low=80, high=60), "range"), (Settings(key="H-major"), "H"),
+])
+def test_bad_settings_are_one_sentence(engine, settings, word):
+    with pytest.raises(SeedError, match=word):
+        engine.continuation(SEED, settings)
