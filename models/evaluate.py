@@ -152,12 +152,12 @@ def style_accuracy(engine: Engine, data: Path, bars: int = 8) -> dict:
             "per_style": per_style, "pieces": total, "bars": bars}
 
 
-def fit_copy(model: Model, data: Path, limit: int = 400) -> list[float]:
+def fit_copy(model: Model, data: Path, limit: int = 300) -> list[float]:
     """Fit the copy mixing weights on validation pieces of every style; store them."""
     from models.export import update_metadata
 
     seqs = [s.tokens for p, split in load_dataset(data) if split == "valid"
-            and (s := encode_piece(p)) is not None and len(s.tokens) <= 3000][:limit]
+            and (s := encode_piece(p)) is not None and len(s.tokens) <= 2000][:limit]
     rows = [r for res in score_sequences(model, seqs, None) for r in res.copy_rows]
     weights = fit_copy_weights(rows)
     update_metadata(model.path, {"continuo.copy_weights": json.dumps(weights)})

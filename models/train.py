@@ -47,6 +47,7 @@ class TrainConfig:
     max_shift: int = 6
     style_blind_rate: float = 0.3
     style_weight: float = 0.3
+    folk_share: float = STYLE_MIX["folk"]
     seed: int = 0
     threads: int = 0
     init: str | None = None
@@ -64,7 +65,9 @@ class Batcher:
         present = [STYLES.index(s) for s in STYLE_MIX if STYLES.index(s) in self.by_style]
         other = [s for s in self.by_style if s not in present]
         self.styles = present + other
-        weights = [STYLE_MIX.get(STYLES[s], 0.15) for s in self.styles]
+        rest = (1 - config.folk_share) / max(1, len(STYLE_MIX) - 1)
+        mix = {name: config.folk_share if name == "folk" else rest for name in STYLE_MIX}
+        weights = [mix.get(STYLES[s], rest) for s in self.styles]
         self.weights = [w / sum(weights) for w in weights]
         # within a style, longer pieces are drawn more often (by number of crops they hold)
         self.piece_weights = {s: [1 + len(q.tokens) // config.seq_len for q in v]
@@ -242,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models.train", description=__doc__.splitlines()[0])
     defaults = TrainConfig()
     for name in ("data", "out", "minutes", "batch", "seq_len", "lr", "epoch_steps", "max_shift",
-                 "seed", "threads", "init"):
+                 "folk_share", "seed", "threads", "init"):
         value = getattr(defaults, name)
         parser.add_argument("--" + name.replace("_", "-"), type=type(value) if value is not None else str,
                             default=value)
@@ -252,8 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     args = parser.parse_args(argv)
     model = ModelConfig(embed=args.embed, hidden=args.hidden, layers=args.layers, dropout=args.dropout)
-    fields = {k: getattr(args, k) for k in ("data", "out", "minutes", "batch", "seq_len", "lr",
-                                            "epoch_steps", "max_shift", "seed", "threads", "init")}
+    fields = {k: getattr(args, k) for k in ("data", "out", "minutes", "batch", "seq_len", "lr", "epoch_steps",
+                                            "max_shift", "folk_share", "seed", "threads", "init")}
     config = TrainConfig(model=model, **fields)
     if not Path(config.data).exists():
         print(f"error: no dataset at {config.data}; build it with python -m models.data", file=sys.stderr)

@@ -228,10 +228,15 @@ class GrammarState:
     def accepts(self, tok: int) -> bool:
         return any(lo <= tok < hi for lo, hi in self.allowed())
 
-    def advance(self, tok: int) -> Note | None:
+    def key(self) -> tuple:
+        """Everything `allowed()` depends on (for caching masks)."""
+        return (self.phase, self.steps_in_bar, self.position, self.vbin, self.last_pitch)
+
+    def advance(self, tok: int, *, check: bool = True) -> Note | None:
         """Take one token; returns the note it completes, if any. Raises on a token the
-        grammar does not allow here."""
-        if not self.accepts(tok):
+        grammar does not allow here (unless the caller sampled it from `allowed()` itself
+        and passes check=False)."""
+        if check and not self.accepts(tok):
             raise EncodingError(f"token {tok} ({KIND_OF[tok].name}) cannot follow {self.phase!r}")
         kind, value = KIND_OF[tok], value_of(tok)
         self.phase = kind

@@ -9,6 +9,7 @@ a dead end; when nothing is left the row is finished.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -31,12 +32,22 @@ DUR_LO, DUR_HI = token_range(Kind.DUR)
 _DUR_STEPS = np.array(DURATION_STEPS)
 
 
-def grammar_mask(state: GrammarState) -> np.ndarray:
-    """The tokens the encoding's grammar allows next, as bool[VOCAB_SIZE]."""
+@lru_cache(maxsize=8192)
+def _grammar_mask(key: tuple) -> np.ndarray:
+    phase, steps_in_bar, position, vbin, last_pitch = key
+    state = GrammarState(phase=phase, steps_in_bar=steps_in_bar, position=position, vbin=vbin,
+                         last_pitch=last_pitch)
     mask = np.zeros(VOCAB_SIZE, bool)
     for lo, hi in state.allowed():
         mask[lo:hi] = True
+    mask.flags.writeable = False
     return mask
+
+
+def grammar_mask(state: GrammarState) -> np.ndarray:
+    """The tokens the encoding's grammar allows next, as a fresh bool[VOCAB_SIZE]. (The
+    masks are cached by grammar state: a pure function of it, shared safely by threads.)"""
+    return _grammar_mask(state.key()).copy()
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,7 @@ class RowState:
 
     def advance(self, tok: int) -> Note | None:
         """Take a sampled token; returns the note it completes (in absolute ticks)."""
-        note = self.grammar.advance(tok)
+        note = self.grammar.advance(tok, check=False)  # sampled from mask(), which holds the grammar
         if note is None:
             return None
         shift = self.bar_offset * self.grammar.steps_in_bar * TICKS_PER_STEP

@@ -51,8 +51,8 @@ def choose(p: np.ndarray, temperature: float, top_p: float, rng: np.random.Gener
     if top_p < 1.0:
         order = np.argsort(p)[::-1]
         cum = np.cumsum(p[order])
-        keep = order[: int(np.searchsorted(cum, top_p * cum[-1])) + 1]
-        q = np.zeros_like(p)
-        q[keep] = p[keep]
-        p = q
-    return int(rng.choice(len(p), p=p / p.sum()))
+        cut = int(np.searchsorted(cum, top_p * cum[-1])) + 1
+        cum = cum[:cut]
+        return int(order[min(int(np.searchsorted(cum, rng.random() * cum[-1], side="right")), cut - 1)])
+    cum = np.cumsum(p)
+    return min(int(np.searchsorted(cum, rng.random() * cum[-1], side="right")), len(p) - 1)

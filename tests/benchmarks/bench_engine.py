@@ -1,0 +1,170 @@
+"""Engine speed: `python tests/benchmarks/bench_engine.py [--model PATH] [--repeats N]`.
+
+Prints one JSON object (milliseconds, medians over repeats). References measured in the same
+run: `floor_ms_b1` (the model's weight bytes read once, timed with a numpy matrix-vector
+product over a buffer of that size), `windowed_note_ms` (the seed paper's approach:
+re-running a 25-note window for every token) and `torch_note_ms` (PyTorch eager stepping,
+null without torch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from studio.core.encoding import encode  # noqa: E402
+from studio.core.notes import Clip, Note, TimeSignature  # noqa: E402
+from studio.engine.continuation import Engine, Settings  # noqa: E402
+from studio.engine.model import Model, default_model_path  # noqa: E402
+
+TUNE = [67, 69, 71, 67, 69, 71, 72, 74, 76, 74, 72, 71, 69, 67, 66, 67]
+
+
+def seed_clip(notes: int = 64) -> Clip:
+    return Clip([Note(i * 240, TUNE[i % 16] + (i // 16) % 2 * 2, 240, 90) for i in range(notes)],
+                120.0, TimeSignature(4, 4))
+
+
+def timed(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def floor_ms(weight_bytes: int, repeats: int) -> float:
+    cols = 1024
+    w = np.random.default_rng(0).standard_normal((weight_bytes // 4 // cols, cols)).astype(np.float32)
+    x = np.ones(cols, np.float32)
+    w @ x
+    return timed(lambda: w @ x, repeats * 10)
+
+
+def step_ms(model: Model, batch: int, repeats: int) -> float:
+    h, c = model.zero_state(batch)
+    tokens = np.full(batch, 60, np.int64)
+    model.step(tokens, h, c)
+    return timed(lambda: model.step(tokens, h, c), repeats * 20)
+
+
+def note_ms(engine: Engine, batch: int, repeats: int) -> float:
+    """Milliseconds per generated note of one variation (a batched step makes a note in every
+    row at once), after priming."""
+    seed = seed_clip()
+    engine.prime(encode(seed, "folk", end=False))  # warm the cache: measure generation only
+    per_note = []
+    for r in range(repeats):
+        cont = engine.continuation(seed, Settings(bars=8, variations=batch, seed=r, style="folk"))
+        t = time.perf_counter()
+        notes = cont.run()
+        elapsed = (time.perf_counter() - t) * 1000
+        count = sum(len(v) for v in notes) / batch
+        per_note.append(elapsed / max(count, 1))
+    return statistics.median(per_note)
+
+
+def windowed_note_ms(model: Model, tokens_per_note: float, repeats: int) -> float:
+    """Re-run the last 25 notes' tokens from a zero state for every generated token."""
+    window = encode(seed_clip(25), "folk", end=False)[-int(25 * tokens_per_note):]
+
+    def one_token():
+        h, c = model.zero_state(1)
+        for tok in window:
+            _, _, h, c = model.step(np.array([tok]), h, c)
+
+    return timed(one_token, repeats) * tokens_per_note
+
+
+def torch_note_ms(model: Model, tokens_per_note: float, repeats: int) -> float | None:
+    try:
+        import torch
+
+        from models.model import ContinuoLSTM, ModelConfig
+        from models.train import init_weights
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    net = ContinuoLSTM(ModelConfig(**json.loads(model.metadata["continuo.model_args"]))).eval()
+    init_weights(net, str(model.path))
+    h, c = net.zero_state(1)
+    token = torch.tensor([60])
+
+    def step():
+        with torch.no_grad():
+            net.step(token, h, c)
+
+    step()
+    return timed(step, repeats * 20) * tokens_per_note
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=default_model_path())
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args(argv)
+    model = Model(args.model)
+    engine = Engine(model)
+    seed = seed_clip()
+    seed_tokens = len(encode(seed, "folk", end=False))
+
+    # Tokens per note in real continuations, for the per-note figures of the references.
+    sample = engine.continuation(seed, Settings(bars=8, variations=8, seed=0, style="folk"))
+    notes = sample.run()
+    generated = sum(len(v) for v in notes)
+    out: dict = {"model": args.model.name, "weight_bytes": model.weight_bytes, "seed_notes": 64,
+                 "seed_tokens": seed_tokens}
+    out["floor_ms_b1"] = round(floor_ms(model.weight_bytes, args.repeats), 4)
+    out["step_ms_b1"] = round(step_ms(model, 1, args.repeats), 4)
+    out["step_ms_b8"] = round(step_ms(model, 8, args.repeats), 4)
+    out["note_ms_b1"] = round(note_ms(engine, 1, args.repeats), 4)
+    out["note_ms_b8"] = round(note_ms(engine, 8, args.repeats), 4)
+    steps_per_note = out["note_ms_b1"] / out["step_ms_b1"]
+
+    def first_note(cold: bool) -> float:
+        e = Engine(model) if cold else engine
+        if not cold:
+            e.prime(encode(seed, "folk", end=False))
+        cont = e.continuation(seed, Settings(bars=1, variations=1, seed=1, style="folk"))
+        next(iter(cont))
+        return cont.first_note_ms
+
+    out["first_note_ms"] = round(statistics.median(first_note(False) for _ in range(args.repeats)), 3)
+    out["first_note_cold_ms"] = round(statistics.median(first_note(True) for _ in range(args.repeats)), 3)
+
+    def eight_four(cold: bool) -> float:
+        e = Engine(model) if cold else engine
+        if not cold:
+            e.prime(encode(seed, "folk", end=False))
+        t = time.perf_counter()
+        e.continuation(seed, Settings(bars=8, variations=4, seed=2, style="folk")).run()
+        return (time.perf_counter() - t) * 1000
+
+    out["eight_bars_four_variations_ms"] = round(
+        statistics.median(eight_four(False) for _ in range(args.repeats)), 2)
+    out["eight_bars_four_variations_cold_ms"] = round(
+        statistics.median(eight_four(True) for _ in range(args.repeats)), 2)
+    out["windowed_note_ms"] = round(windowed_note_ms(model, steps_per_note, max(3, args.repeats // 3)), 3)
+    torch_ms = torch_note_ms(model, steps_per_note, args.repeats)
+    out["torch_note_ms"] = None if torch_ms is None else round(torch_ms, 4)
+    out["ratios"] = {
+        "step_b1_over_floor": round(out["step_ms_b1"] / out["floor_ms_b1"], 3),
+        "windowed_over_note_b1": round(out["windowed_note_ms"] / out["note_ms_b1"], 2),
+        "torch_over_note_b1": None if torch_ms is None else round(torch_ms / out["note_ms_b1"], 2),
+    }
+    out["generated_notes_8x8bars"] = generated
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
