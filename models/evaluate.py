@@ -152,14 +152,23 @@ def style_accuracy(engine: Engine, data: Path, bars: int = 8) -> dict:
             "per_style": per_style, "pieces": total, "bars": bars}
 
 
-def fit_copy(model: Model, data: Path, limit: int = 300) -> list[float]:
-    """Fit the copy mixing weights on validation pieces of every style; store them."""
+def fit_copy(model: Model, data: Path, per_style: int = 150) -> dict[str, list[float]]:
+    """Fit the copy mixing weights per style (and pooled, as "any") on validation pieces;
+    store them in the model file."""
     from models.export import update_metadata
 
-    seqs = [s.tokens for p, split in load_dataset(data) if split == "valid"
-            and (s := encode_piece(p)) is not None and len(s.tokens) <= 2000][:limit]
-    rows = [r for res in score_sequences(model, seqs, None) for r in res.copy_rows]
-    weights = fit_copy_weights(rows)
+    by_style: dict[str, list[list[int]]] = {}
+    for piece, split in load_dataset(data):
+        if split == "valid" and (s := encode_piece(piece)) is not None and len(s.tokens) <= 2000:
+            group = by_style.setdefault(piece.style, [])
+            if len(group) < per_style:
+                group.append(s.tokens)
+    weights, pooled = {}, []
+    for style, seqs in sorted(by_style.items()):
+        rows = [r for res in score_sequences(model, seqs, None) for r in res.copy_rows]
+        weights[style] = fit_copy_weights(rows)
+        pooled += rows
+    weights["any"] = fit_copy_weights(pooled)
     update_metadata(model.path, {"continuo.copy_weights": json.dumps(weights)})
     model.copy_weights = weights
     return weights
@@ -179,7 +188,7 @@ def evaluate(args: argparse.Namespace) -> dict:
         except EncodingError:
             continue
     started = time.time()
-    scored = score_sequences(model, tokens, model.copy_weights)
+    scored = score_sequences(model, tokens, model.weights_for(args.style or "any"))
     pairs = list(zip(tokens, scored, strict=True))
     mixed = NoteScores.concat([note_scores(t, s.mix_bits, s.mix_hit) for t, s in pairs])
     lstm = NoteScores.concat([note_scores(t, s.lstm_bits, s.lstm_hit) for t, s in pairs])

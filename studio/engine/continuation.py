@@ -244,7 +244,7 @@ class Continuation:
         batch = s.variations
         logits = np.repeat(primed.logits, batch, axis=0)
         h, c = np.repeat(primed.h, batch, axis=1), np.repeat(primed.c, batch, axis=1)
-        weights = model.copy_weights
+        weights = model.weights_for(self.style)
         while not self.cancelled:
             probs = softmax(logits, s.temperature if s.temperature > 0 else 1.0)
             feed = np.zeros(batch, np.int64)

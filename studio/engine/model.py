@@ -55,8 +55,9 @@ class Model:
         args = json.loads(meta["continuo.model_args"])
         self.layers, self.hidden = int(args["layers"]), int(args["hidden"])
         self.styles = tuple(json.loads(meta["continuo.styles"]))
-        weights = meta.get("continuo.copy_weights")
-        self.copy_weights: list[float] = json.loads(weights) if weights else []
+        weights = json.loads(meta.get("continuo.copy_weights") or "{}")
+        # per style: {"folk": [w per match bucket], ..., "any": pooled}; a bare list = all styles
+        self.copy_weights: dict[str, list[float]] = {"any": weights} if isinstance(weights, list) else weights
         evaluation = meta.get("continuo.evaluation")
         self.evaluation: dict | None = json.loads(evaluation) if evaluation else None
 
@@ -81,6 +82,10 @@ class Model:
         if not same or inputs != INPUTS or outputs != OUTPUTS:
             raise ModelError(f"{name} does not match Continuo's encoding version {version}; "
                              "it is damaged or was made by another build.")
+
+    def weights_for(self, style: str) -> list[float]:
+        """The copy-model mixing weights fitted for a style (the pooled ones otherwise)."""
+        return self.copy_weights.get(style) or self.copy_weights.get("any") or []
 
     @property
     def weight_bytes(self) -> int:

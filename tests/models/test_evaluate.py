@@ -25,7 +25,7 @@ def setup(tmp_path_factory):
     items = []
     for i in range(30):
         melody = [(j * 240, 60 + (i + j * 7) % 12, 240, 80) for j in range(40)]
-        split = ("train", "train", "test")[i % 3]
+        split = ("train", "valid", "test")[i % 3]
         items.append((Piece(f"p#{i}", "x", "folk", f"t{i}", (2, 4), 120.0, melody), split))
     data = tmp / "data.json.gz"
     write_dataset(items, data)
@@ -51,7 +51,7 @@ def test_held_out_split_json(setup, capsys):
         assert set(scores) == KEYS
     assert out["continuations"]["seeds"] == 10
     assert 0 <= out["continuations"]["in_key_generated"] <= 1
-    assert len(out["copy_weights"]) == 7
+    assert set(out["copy_weights"]) == {"folk", "any"} and len(out["copy_weights"]["folk"]) == 7
 
 
 def test_midi_dir_scores_the_top_voice(setup, capsys, tmp_path):
