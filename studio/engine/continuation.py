@@ -246,19 +246,23 @@ class Continuation:
         h, c = np.repeat(primed.h, batch, axis=1), np.repeat(primed.c, batch, axis=1)
         weights = model.weights_for(self.style)
         while not self.cancelled:
-            probs = softmax(logits, s.temperature if s.temperature > 0 else 1.0)
-            feed = np.zeros(batch, np.int64)
+            masks = np.zeros(logits.shape, bool)
             for r, row in enumerate(rows):
-                if row.done:
-                    continue
-                mask = row.mask()
-                if not mask.any():
-                    row.done = True
-                    continue
-                votes, length = copy_votes(copies[r], mask) if s.repeat > 0 else ({}, 0)
-                p = mix_copy(restrict(probs[r], mask), votes, length, weights, s.repeat)
-                tok = choose(p, s.temperature, s.top_p, rng)
-                note = row.advance(tok)
+                if not row.done:
+                    masks[r] = row.mask()
+                    row.done = not masks[r].any()
+            active = [r for r, row in enumerate(rows) if not row.done]
+            if not active:
+                break
+            p = restrict(softmax(logits, s.temperature if s.temperature > 0 else 1.0), masks)
+            for r in active:
+                if s.repeat > 0:
+                    votes, length = copy_votes(copies[r], masks[r])
+                    p[r] = mix_copy(p[r], votes, length, weights, s.repeat)
+            chosen = choose(p[active], s.temperature, s.top_p, rng)
+            feed = np.zeros(batch, np.int64)
+            for r, tok in zip(active, chosen.tolist(), strict=True):
+                note = rows[r].advance(tok)
                 copies[r].append(tok)
                 feed[r] = tok
                 if note is not None:
@@ -268,8 +272,6 @@ class Continuation:
                         self.first_note_ms = (time.perf_counter() - started) * 1000
                     self.notes[r].append(note)
                     yield Generated(r, note)
-            if all(row.done for row in rows):
-                break
             logits, _, h, c = model.step(feed, h, c)
 
     def run(self) -> list[list[Note]]:

@@ -18,8 +18,9 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 def restrict(probs: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Probabilities renormalised over the allowed tokens (uniform if the model gave them none)."""
     p = np.where(mask, probs, 0.0)
-    total = p.sum()
-    return p / total if total > 0 else mask / mask.sum()
+    total = p.sum(axis=-1, keepdims=True)
+    fallback = mask / np.maximum(mask.sum(axis=-1, keepdims=True), 1)
+    return np.where(total > 0, p / np.where(total > 0, total, 1.0), fallback)
 
 
 def copy_votes(copy: CopyModel, mask: np.ndarray) -> tuple[dict[int, float], int]:
@@ -43,16 +44,19 @@ def mix_copy(p: np.ndarray, votes: dict[int, float], length: int, weights: list[
     return out
 
 
-def choose(p: np.ndarray, temperature: float, top_p: float, rng: np.random.Generator) -> int:
-    """Greedy at temperature 0; otherwise sample from the smallest set of tokens whose mass
-    reaches top_p."""
+def choose(p: np.ndarray, temperature: float, top_p: float, rng: np.random.Generator) -> np.ndarray:
+    """One token per row of p [B, V]: greedy at temperature 0; otherwise sampled from the
+    smallest set of likeliest tokens whose mass reaches top_p (the nucleus)."""
     if temperature <= 0:
-        return int(np.argmax(p))
+        return p.argmax(axis=1)
+    u = rng.random(len(p))[:, None]
     if top_p < 1.0:
-        order = np.argsort(p)[::-1]
-        cum = np.cumsum(p[order])
-        cut = int(np.searchsorted(cum, top_p * cum[-1])) + 1
-        cum = cum[:cut]
-        return int(order[min(int(np.searchsorted(cum, rng.random() * cum[-1], side="right")), cut - 1)])
-    cum = np.cumsum(p)
-    return min(int(np.searchsorted(cum, rng.random() * cum[-1], side="right")), len(p) - 1)
+        order = np.argsort(-p, axis=1, kind="stable")
+        sorted_p = np.take_along_axis(p, order, axis=1)
+        before = np.cumsum(sorted_p, axis=1) - sorted_p
+        sorted_p = np.where(before < top_p * sorted_p.sum(axis=1, keepdims=True), sorted_p, 0.0)
+        cum = np.cumsum(sorted_p, axis=1)
+        index = np.minimum((cum < u * cum[:, -1:]).sum(axis=1), p.shape[1] - 1)
+        return order[np.arange(len(p)), index]
+    cum = np.cumsum(p, axis=1)
+    return np.minimum((cum < u * cum[:, -1:]).sum(axis=1), p.shape[1] - 1)
