@@ -97,7 +97,7 @@ def losses(model, tokens: torch.Tensor, blind: torch.Tensor, style_weight: float
     style_target[target == -100] = -100
     style_target[:, :8] = -100
     style = F.cross_entropy(style_logits.reshape(-1, style_logits.shape[-1]), style_target.reshape(-1),
-                            ignore_index=-100) if (blind >= 0).any() else logits.sum() * 0
+                            ignore_index=-100) if (blind >= 0).any() else style_logits.sum() * 0
     return lm, style, lm + style_weight * style
 
 
@@ -218,6 +218,12 @@ def train(config: TrainConfig, resume: bool) -> dict:
             if frac >= 1.0:
                 break
         epoch_s = time.time() - started
+        if world > 1:  # every rank stops after the same epoch: rank 0's clock decides
+            import torch.distributed as dist
+
+            clock = torch.tensor([epoch_s])
+            dist.broadcast(clock, src=0)
+            epoch_s = float(clock)
         state["elapsed"] += epoch_s
         if rank != 0:
             continue
@@ -238,6 +244,11 @@ def train(config: TrainConfig, resume: bool) -> dict:
             state["best"] = val["all"]
             torch.save(ckpt, out / "best.tmp")
             (out / "best.tmp").replace(out / "best.pt")
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+        dist.destroy_process_group()
     return state
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -76,3 +77,19 @@ def test_init_refuses_a_model_of_another_shape(tmp_path):
     export(ContinuoLSTM(TINY), path)
     with pytest.raises(SystemExit, match="does not hold this model's weights"):
         init_weights(ContinuoLSTM(ModelConfig(embed=8, hidden=8, layers=1)), str(path))
+
+
+def test_unchanged_under_torchrun(tmp_path):
+    """Two data-parallel CPU workers (gloo) run the same script and stop together."""
+    import subprocess
+    import sys
+
+    data = _dataset(tmp_path)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+           "-m", "models.train", "--data", str(data), "--out", str(tmp_path / "ddp"), "--minutes", "0.003",
+           "--batch", "4", "--seq-len", "48", "--epoch-steps", "3", "--threads", "1",
+           "--embed", "16", "--hidden", "24", "--layers", "2", "--dropout", "0.0"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    model, ckpt = load_checkpoint(tmp_path / "ddp" / "last.pt")
+    assert ckpt["state"]["step"] >= 3 and ckpt["model_args"]["hidden"] == 24
