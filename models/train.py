@@ -215,7 +215,7 @@ def train(config: TrainConfig, resume: bool) -> dict:
             tokens_seen += int((tokens != PAD).sum())
             lm_sum += lm.item()
             steps += 1
-            if frac >= 1.0:
+            if frac >= 1.0 and world == 1:  # with several ranks only whole epochs, in step
                 break
         epoch_s = time.time() - started
         if world > 1:  # every rank stops after the same epoch: rank 0's clock decides

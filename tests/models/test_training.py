@@ -89,7 +89,7 @@ def test_unchanged_under_torchrun(tmp_path):
            "-m", "models.train", "--data", str(data), "--out", str(tmp_path / "ddp"), "--minutes", "0.003",
            "--batch", "4", "--seq-len", "48", "--epoch-steps", "3", "--threads", "1",
            "--embed", "16", "--hidden", "24", "--layers", "2", "--dropout", "0.0"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2])
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=150, cwd=Path(__file__).parents[2])
     assert done.returncode == 0, done.stderr[-2000:]
     model, ckpt = load_checkpoint(tmp_path / "ddp" / "last.pt")
     assert ckpt["state"]["step"] >= 3 and ckpt["model_args"]["hidden"] == 24
