@@ -48,7 +48,7 @@ def test_train_checkpoints_and_resume(tmp_path):
     assert ckpt["model_args"] == TINY.to_dict()
     assert ckpt["encoding_version"] == ENCODING_VERSION
     assert (tmp_path / "run" / "best.pt").exists()
-    resumed = train(_config(tmp_path, data, minutes=0.004), resume=True)
+    resumed = train(_config(tmp_path, data, minutes=state["elapsed"] / 60 + 0.002), resume=True)
     assert resumed["step"] > steps
     assert len(resumed["history"]) > len(state["history"])
 
