@@ -163,3 +163,31 @@ def test_ten_thousand_note_seed(engine):
 def test_bad_settings_are_one_sentence(engine, settings, word):
     with pytest.raises(SeedError, match=word):
         engine.continuation(SEED, settings)
+
+
+def test_threads_share_one_engine_and_get_the_same_notes(engine, model):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from studio.engine.continuation import Engine
+
+    def job(seed):
+        return Engine(model).continuation(SEED, Settings(seed=seed, variations=2)).run()
+
+    expected = [job(s) for s in range(6)]
+    with ThreadPoolExecutor(3) as pool:
+        shared = list(pool.map(lambda s: engine.continuation(SEED, Settings(seed=s, variations=2)).run(),
+                                range(6)))
+    assert shared == expected
+
+
+def test_prime_cache_matches_a_cold_prime(engine, model):
+    import numpy as np
+
+    from studio.core.encoding import encode
+    from studio.engine.continuation import Engine
+
+    tokens = encode(SEED, "folk", end=False)
+    engine.prime(tokens[:40])  # a shorter seed first: the longer one reuses its states
+    warm = engine.prime(tokens)
+    cold = Engine(model).prime(tokens)
+    assert np.allclose(warm.h, cold.h, atol=1e-6) and np.allclose(warm.logits, cold.logits, atol=1e-5)
