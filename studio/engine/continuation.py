@@ -133,6 +133,7 @@ class Engine:
             logits, style, h, c = self.model.step(np.array([tok]), state.h, state.c)
             state = _Primed(logits, style, h, c)
             states.append(state)
+        key = key[:len(states)]  # a cancelled prime caches only what it ran
         with self._lock:
             self._cache[key] = states
             self._cache.move_to_end(key)
@@ -183,10 +184,12 @@ class Continuation:
             raise SeedError("The seed has no notes to continue (drum notes are not continued).")
         ts = self.seed.time_signature
         beat = ts.beat_ticks
-        self.start_tick = math.ceil(seed.end / beat) * beat
+        seed_end = max(n.end for n in seed.notes if n.channel != DRUM_CHANNEL)
+        self.start_tick = math.ceil(seed_end / beat) * beat
         length = settings.beats * beat if settings.beats is not None else settings.bars * ts.bar_ticks
         self.end_tick = self.start_tick + int(round(length / TICKS_PER_STEP)) * TICKS_PER_STEP
-        self.style = engine.detect_style(self.seed) if settings.style == AUTO else settings.style
+        # "auto" is resolved when generation starts, on the caller's (worker) thread
+        self.style: str | None = None if settings.style == AUTO else settings.style
         if settings.key == AUTO:  # the key written in the file, else the one heard in the notes
             self.key = _written_key(seed) or detect_key(self.seed.notes)
         else:
@@ -221,6 +224,8 @@ class Continuation:
     def __iter__(self) -> Iterator[Generated]:
         started = time.perf_counter()
         s, model = self.settings, self.engine.model
+        if self.style is None:
+            self.style = self.engine.detect_style(self.seed)
         full = encode(self.seed, self.style, end=False)
         tokens, dropped = tail_window(full, MAX_CONTEXT)
         primed = self.engine.prime(tokens, self._cancel)

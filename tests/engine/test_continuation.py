@@ -191,3 +191,23 @@ def test_prime_cache_matches_a_cold_prime(engine, model):
     warm = engine.prime(tokens)
     cold = Engine(model).prime(tokens)
     assert np.allclose(warm.h, cold.h, atol=1e-6) and np.allclose(warm.logits, cold.logits, atol=1e-5)
+
+
+def test_a_cancelled_prime_does_not_poison_the_cache(engine, model):
+    import numpy as np
+
+    from studio.core.encoding import encode
+    from studio.engine.continuation import Engine
+
+    class CancelAfter(threading.Event):
+        def __init__(self, steps):
+            super().__init__()
+            self.steps = steps
+
+        def is_set(self):
+            self.steps -= 1
+            return self.steps < 0
+
+    tokens = encode(SEED, "folk", end=False)
+    engine.prime(tokens, CancelAfter(10))
+    assert np.allclose(engine.prime(tokens).logits, Engine(model).prime(tokens).logits, atol=1e-5)
