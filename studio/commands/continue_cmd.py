@@ -29,7 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--style", default=AUTO, choices=[AUTO, *STYLES[1:]], help="style (auto = as the seed)")
     p.add_argument("--low", type=int, default=0, help="lowest MIDI pitch")
     p.add_argument("--high", type=int, default=127, help="highest MIDI pitch")
-    p.add_argument("--max-polyphony", type=int, default=0, help="most notes at once (0 = no limit)")
+    p.add_argument("--max-polyphony", type=int,
+                   help="most notes at once (0 = no limit; default: as many as the seed)")
     p.add_argument("--repeat", type=float, default=1.0, help="how much it may restate the seed (0-2)")
     p.add_argument("--only-continuation", action="store_true", help="write only the new notes")
     p.add_argument("--model", type=Path, default=default_model_path(), help="model file (.onnx)")

@@ -16,6 +16,7 @@ import numpy as np
 from studio.core.encoding import (
     BAR,
     DURATION_STEPS,
+    EOS,
     OFFSETS,
     TICKS_PER_STEP,
     VOCAB_SIZE,
@@ -90,7 +91,7 @@ class RowState:
     def mask(self) -> np.ndarray:
         g, limits = self.grammar, self.limits
         mask = grammar_mask(g)
-        mask[OFFSETS[Kind.EOS]] = False  # the musician asked for a length: fill it
+        eos = bool(mask[EOS])
         bar = g.bar + self.bar_offset
         if mask[BAR] and (bar + 1) * g.steps_in_bar >= limits.end_step:
             mask[BAR] = False
@@ -114,10 +115,16 @@ class RowState:
             mask[PITCH_LO:PITCH_HI] &= allowed
         if mask[DUR_LO:DUR_HI].any():
             mask[DUR_LO:DUR_HI] &= limits.end_step - self._onset() >= _DUR_STEPS
+        # The musician asked for a length, so the row may end only where time has run out:
+        # then it ends (EOS) or adds a chord note, as the model prefers - never a forced pile.
+        mask[EOS] = eos and not mask[BAR] and not mask[POS_LO:POS_LO + steps].any()
         return mask
 
     def advance(self, tok: int) -> Note | None:
         """Take a sampled token; returns the note it completes (in absolute ticks)."""
+        if tok == EOS:
+            self.done = True
+            return None
         note = self.grammar.advance(tok, check=False)  # sampled from mask(), which holds the grammar
         if note is None:
             return None

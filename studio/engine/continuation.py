@@ -54,7 +54,7 @@ class Settings:
     key: str | None = None  # None = no lock, "auto" = detected from the seed, or "A-minor"...
     low: int = 0  # pitch range
     high: int = 127
-    max_polyphony: int = 0  # 0 = no limit
+    max_polyphony: int | None = None  # most notes at once: None = as many as the seed has, 0 = no limit
     repeat: float = 1.0  # how much the continuation may restate the seed (0 = never copy, 2 = a lot)
     follow_dynamics: bool = True
 
@@ -74,7 +74,7 @@ class Settings:
             problems.append("the pitch range must lie within 0-127, low to high")
         if not 0 <= self.repeat <= 2:
             problems.append("repeat goes from 0 to 2")
-        if self.max_polyphony < 0:
+        if self.max_polyphony is not None and self.max_polyphony < 0:
             problems.append("maximum polyphony cannot be negative")
         if self.style not in (AUTO, *STYLES):
             problems.append(f"style must be auto or one of {', '.join(STYLES)}")
@@ -152,6 +152,16 @@ class Engine:
         return STYLES[max(candidates, key=lambda i: probs[i])]
 
 
+def seed_polyphony(clip: Clip) -> int:
+    """The most notes sounding at once in the clip (a sweep: ends before starts at one tick)."""
+    events = sorted([(n.start, 1) for n in clip.notes] + [(n.end, -1) for n in clip.notes])
+    sounding = most = 0
+    for _, change in events:
+        sounding += change
+        most = max(most, sounding)
+    return max(most, 1)
+
+
 def _written_key(seed: Clip) -> Key | None:
     try:
         return Key.parse(seed.key) if seed.key else None
@@ -197,6 +207,10 @@ class Continuation:
                 self.key = Key.parse(settings.key) if settings.key else None
             except ValueError as err:
                 raise SeedError(f"{err}.") from None
+        # A melody is continued as a melody, a chorale in four voices, unless the musician says.
+        self.polyphony = settings.max_polyphony
+        if self.polyphony is None:
+            self.polyphony = seed_polyphony(self.seed)
         self.first_note_ms: float | None = None
         self.notes: list[list[Note]] = [[] for _ in range(settings.variations)]
 
@@ -219,7 +233,7 @@ class Continuation:
             used = [velocity_bin(n.velocity) for n in self.original.notes if n.channel != DRUM_CHANNEL]
             dynamics[used] = True
         return Limits(self.start_tick // TICKS_PER_STEP, self.end_tick // TICKS_PER_STEP, pitches,
-                      s.max_polyphony, dynamics)
+                      self.polyphony, dynamics)
 
     def __iter__(self) -> Iterator[Generated]:
         started = time.perf_counter()

@@ -211,3 +211,19 @@ def test_a_cancelled_prime_does_not_poison_the_cache(engine, model):
     tokens = encode(SEED, "folk", end=False)
     engine.prime(tokens, CancelAfter(10))
     assert np.allclose(engine.prime(tokens).logits, Engine(model).prime(tokens).logits, atol=1e-5)
+
+
+def test_a_melody_is_continued_as_a_melody_unless_asked(engine):
+    cont, out = run(engine, variations=4, bars=4)
+    assert cont.polyphony == 1
+    for notes in out:
+        assert len({n.start for n in notes}) == len(notes)
+    assert run(engine, max_polyphony=0)[0].polyphony == 0
+
+
+def test_seed_polyphony_counts_the_most_notes_at_once():
+    from studio.engine.continuation import seed_polyphony
+
+    assert seed_polyphony(SEED) == 1
+    chord = Clip([Note(0, 60, 480), Note(0, 64, 480), Note(240, 67, 480), Note(480, 72, 480)])
+    assert seed_polyphony(chord) == 3
