@@ -1,0 +1,231 @@
+"""The real-time player: its own thread, absolute deadlines, a lookahead queue, tempo changes,
+and one invariant above all - every note-on it sent gets its note-off, on stop, on cancel, on
+a lost port and on an exception in the producer (then all-notes-off on every channel it used).
+
+Notes come from any iterable (a clip, or the engine's incremental continuation). A feeder
+thread pulls them into a queue, so a slow producer never delays a deadline; the player thread
+sleeps until about a millisecond before each deadline and then spins.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+import mido
+
+from studio.core.notes import TICKS_PER_QUARTER, Note
+
+SPIN_S = 0.001  # sleep until this long before a deadline, then spin
+ALL_NOTES_OFF = 123
+
+
+class Output(Protocol):
+    """Anything with mido's `send(message)`: a mido port, or a MemoryOutput in tests."""
+
+    def send(self, message: mido.Message) -> None: ...
+
+
+class MemoryOutput:
+    """Collects (perf_counter time, message); can be told to fail like a vanished port."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.messages: list[tuple[float, mido.Message]] = []
+        self.fail_after = fail_after
+        self._lock = threading.Lock()
+
+    def send(self, message: mido.Message) -> None:
+        with self._lock:
+            if self.fail_after is not None and len(self.messages) >= self.fail_after:
+                raise OSError("the MIDI port has gone away")
+            self.messages.append((time.perf_counter(), message))
+
+
+_DONE = object()
+
+
+def _check_tempo(bpm: float) -> None:
+    if not 1 <= bpm <= 10_000:
+        raise ValueError("tempo goes from 1 to 10,000 BPM")
+
+
+class Player:
+    """Plays notes on an Output in its own thread. `start` begins, `stop` ends (and waits),
+    `on_finish(error)` is called from the player thread with None or one sentence."""
+
+    def __init__(self, output: Output, *, lookahead_ticks: int = TICKS_PER_QUARTER,
+                 on_finish: Callable[[str | None], None] | None = None) -> None:
+        self.output, self.lookahead_ticks, self.on_finish = output, lookahead_ticks, on_finish
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._bpm = 120.0
+        self._anchor = (0.0, 0)  # (perf_counter seconds, tick) of the tempo's start
+        self.sent_late_s: list[float] = []  # how late each message left, for benchmarks
+        self.error: str | None = None
+
+    # -- time ---------------------------------------------------------------------------
+    def _seconds(self, tick: int) -> float:
+        t0, tick0 = self._anchor
+        return t0 + (tick - tick0) * 60.0 / (self._bpm * TICKS_PER_QUARTER)
+
+    def position(self) -> float:
+        """The tick playing now."""
+        with self._lock:
+            t0, tick0 = self._anchor
+            return tick0 + (time.perf_counter() - t0) * self._bpm * TICKS_PER_QUARTER / 60.0
+
+    def set_tempo(self, bpm: float) -> None:
+        """Change tempo at the current position; later notes follow the new tempo."""
+        _check_tempo(bpm)
+        now = time.perf_counter()
+        with self._lock:
+            t0, tick0 = self._anchor
+            tick = tick0 + (now - t0) * self._bpm * TICKS_PER_QUARTER / 60.0
+            self._anchor, self._bpm = (now, tick), bpm
+
+    # -- control --------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, notes: Iterable[Note], tempo: float, start_tick: int = 0, *,
+              lead_in_s: float = 0.005) -> None:
+        """Play notes (sorted by start, or close to it) from start_tick, lead_in_s from now."""
+        if self.playing:
+            raise RuntimeError("the player is already playing")
+        _check_tempo(tempo)
+        self._stop.clear()
+        self.error = None
+        self._bpm = tempo
+        self._anchor = (time.perf_counter() + lead_in_s, start_tick)
+        feed: queue.Queue = queue.Queue(maxsize=4096)
+        threading.Thread(target=self._feed, args=(notes, feed, start_tick), daemon=True,
+                         name="continuo-feeder").start()
+        self._thread = threading.Thread(target=self._run, args=(feed,), daemon=True, name="continuo-player")
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop now; returns once every sounding note has been turned off."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the end of playback; True if it ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.playing
+
+    # -- threads --------------------------------------------------------------------------
+    def _feed(self, notes: Iterable[Note], feed: queue.Queue, start_tick: int) -> None:
+        try:
+            for note in notes:
+                if self._stop.is_set():
+                    break
+                if note.end > start_tick:
+                    feed.put(note)
+            feed.put(_DONE)
+        except Exception as err:  # the producer failed: the player ends cleanly and says why
+            feed.put(err)
+
+    def _pull(self, feed: queue.Queue, heap: list, order: itertools.count) -> bool:
+        """Move the producer's notes into the heap, up to the lookahead; wait for them only
+        until the next deadline is near. False once the producer is done."""
+        last_start = None
+        while not heap or last_start is None or last_start <= heap[0][0] + self.lookahead_ticks:
+            wait = 0.05
+            if heap:
+                wait = min(0.05, self._seconds(heap[0][0]) - time.perf_counter() - SPIN_S)
+            try:
+                item = feed.get(timeout=wait) if wait > 0 else feed.get_nowait()
+            except queue.Empty:
+                return True
+            if item is _DONE:
+                return False
+            if isinstance(item, Exception):
+                raise item
+            last_start = item.start
+            heapq.heappush(heap, (item.start, 1, next(order), item.channel, item.pitch, item.velocity))
+            heapq.heappush(heap, (item.end, 0, next(order), item.channel, item.pitch, 0))
+        return True
+
+    def _run(self, feed: queue.Queue) -> None:
+        heap: list[tuple[int, int, int, int, int, int]] = []  # (tick, on, seq, channel, pitch, velocity)
+        order = itertools.count()
+        sounding: set[tuple[int, int]] = set()
+        channels: set[int] = set()
+        producing = True
+        try:
+            while not self._stop.is_set():
+                if producing:
+                    producing = self._pull(feed, heap, order)
+                if not heap:
+                    if producing:
+                        continue
+                    break
+                with self._lock:
+                    deadline = self._seconds(heap[0][0])
+                if not self._sleep_until(deadline):
+                    continue  # stopped, or time to look at the queue again
+                _, on, _, channel, pitch, velocity = heapq.heappop(heap)
+                self._play(on, channel, pitch, velocity, sounding, channels)
+                self.sent_late_s.append(time.perf_counter() - deadline)
+        except OSError as err:
+            self.error = f"The MIDI output stopped working ({err}); playback stopped."
+        except Exception as err:
+            self.error = f"Playback stopped: the notes could not be produced ({err})."
+        finally:
+            self._silence(sounding, channels)
+            if self.on_finish is not None:
+                self.on_finish(self.error)
+
+    def _play(self, on: int, channel: int, pitch: int, velocity: int, sounding: set, channels: set) -> None:
+        key = (channel, pitch)
+        if on:
+            if key in sounding:  # the same key again before its end: end the old note first
+                self._send(mido.Message("note_off", channel=channel, note=pitch))
+            sounding.add(key)
+            channels.add(channel)
+            self._send(mido.Message("note_on", channel=channel, note=pitch, velocity=velocity))
+        elif key in sounding:  # an end whose note was already ended by a repeat is dropped
+            sounding.discard(key)
+            self._send(mido.Message("note_off", channel=channel, note=pitch))
+
+    def _sleep_until(self, deadline: float) -> bool:
+        """Sleep until about SPIN_S before the deadline, then spin; False if stopped first or
+        if it is worth looking at the queue again (long waits are cut into slices)."""
+        while True:
+            left = deadline - time.perf_counter()
+            if self._stop.is_set():
+                return False
+            if left <= 0:
+                return True
+            if left > SPIN_S:
+                if left - SPIN_S > 0.05:
+                    time.sleep(0.05)
+                    return False
+                time.sleep(left - SPIN_S)
+
+    def _send(self, message: mido.Message) -> None:
+        self.output.send(message)
+
+    def _silence(self, sounding: set[tuple[int, int]], channels: set[int]) -> None:
+        """Note-off for every sounding note, then all-notes-off on every channel used. Errors
+        here are swallowed: the port may be the thing that failed."""
+        for channel, pitch in list(sounding):
+            try:
+                self._send(mido.Message("note_off", channel=channel, note=pitch))
+            except Exception:
+                break
+        sounding.clear()
+        for channel in sorted(channels):
+            try:
+                self._send(mido.Message("control_change", channel=channel, control=ALL_NOTES_OFF, value=0))
+            except Exception:
+                break
