@@ -24,6 +24,7 @@ from pathlib import Path
 from models.corpus import COLLECTIONS, Piece, corpus_files, parse_file
 
 DEFAULT_OUT = Path("data/dataset.json.gz")
+Dataset = list[tuple[Piece, str]]  # (piece, split) pairs
 CACHE_VERSION = 1
 SPLITS = (("train", 90), ("valid", 95), ("test", 100))
 

@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 from models.baselines import NoteScores, SeedLSTM, fit_baselines, summarise
-from models.data import DEFAULT_OUT, load_dataset
+from models.data import DEFAULT_OUT, Dataset, load_dataset
 from models.scoring import fit_copy_weights, note_scores, score_sequences
-from models.sequences import encode_piece, piece_clip
+from models.sequences import encode_piece, split_clips
 from studio.core.encoding import EncodingError, canonical_clip, encode
 from studio.core.notes import Clip, Note, top_voice
 from studio.core.scales import detect_key
@@ -43,14 +43,9 @@ def melody_clip(clip: Clip) -> Clip | None:
         return None
 
 
-def held_out(data: Path, style: str | None, split: str = "test") -> list[Clip]:
-    clips = []
-    for piece, s in load_dataset(data):
-        if s == split and (style is None or piece.style == style):
-            try:
-                clips.append(melody_clip(piece_clip(piece)))
-            except ValueError:  # a metre such as 1/6 that is no time signature
-                continue
+def held_out(items: Dataset, style: str | None, split: str = "test") -> list[Clip]:
+    """Melodies of one split (and style) of a dataset from models.data."""
+    clips = [melody_clip(clip) for _, clip in split_clips(items, split, style)]
     return [c for c in clips if c is not None]
 
 
@@ -74,8 +69,9 @@ def as_melody(clip: Clip) -> Melody:
     return [(n.start, n.pitch, n.duration) for n in clip.notes]
 
 
-def train_baselines(data: Path, cache: Path, lstm_seconds: float) -> dict:
-    """Fit the baselines on the training split's melodies, cached next to the dataset."""
+def train_baselines(items: Dataset, data: Path, cache: Path, lstm_seconds: float) -> dict:
+    """Fit the baselines on the training split's melodies; cached, stamped by the dataset
+    file they came from."""
     stamp = f"{data.resolve()}:{data.stat().st_mtime_ns}:{lstm_seconds}"
     if cache.exists():
         with cache.open("rb") as fh:
@@ -84,7 +80,7 @@ def train_baselines(data: Path, cache: Path, lstm_seconds: float) -> dict:
             models = saved["models"]
             models["seed_lstm"] = SeedLSTM.from_state_dict(models["seed_lstm"])
             return models
-    melodies = [as_melody(c) for c in held_out(data, None, "train")]
+    melodies = [as_melody(c) for c in held_out(items, None, "train")]
     models = fit_baselines(melodies, lstm_seconds=lstm_seconds)
     with cache.open("wb") as fh:
         pickle.dump({"stamp": stamp, "models": dict(models, seed_lstm=models["seed_lstm"].state_dict())}, fh)
@@ -127,16 +123,10 @@ def continuation_stats(engine: Engine, clips: list[Clip], style: str, seed_bars:
             "on_beat_real": round(real_beat, 4), "on_beat_generated": round(gen_beat, 4)}
 
 
-def style_accuracy(engine: Engine, data: Path, bars: int = 8) -> dict:
+def style_accuracy(engine: Engine, items: Dataset, bars: int = 8) -> dict:
     """How often the style head names a held-out piece's style from its first bars."""
     hits: dict[str, list[int]] = {}
-    for piece, split in load_dataset(data):
-        if split != "test":
-            continue
-        try:
-            clip = piece_clip(piece)
-        except ValueError:
-            continue
+    for piece, clip in split_clips(items, "test"):
         seed = clip.with_notes([n for n in clip.notes if n.start < bars * clip.time_signature.bar_ticks])
         try:
             guess = engine.detect_style(seed)
@@ -152,13 +142,13 @@ def style_accuracy(engine: Engine, data: Path, bars: int = 8) -> dict:
             "per_style": per_style, "pieces": total, "bars": bars}
 
 
-def fit_copy(model: Model, data: Path, per_style: int = 150) -> dict[str, list[float]]:
+def fit_copy(model: Model, items: Dataset, per_style: int = 150) -> dict[str, list[float]]:
     """Fit the copy mixing weights per style (and pooled, as "any") on validation pieces;
     store them in the model file."""
     from models.export import update_metadata
 
     by_style: dict[str, list[list[int]]] = {}
-    for piece, split in load_dataset(data):
+    for piece, split in items:
         if split == "valid" and (s := encode_piece(piece)) is not None and len(s.tokens) <= 2000:
             group = by_style.setdefault(piece.style, [])
             if len(group) < per_style:
@@ -176,10 +166,11 @@ def fit_copy(model: Model, data: Path, per_style: int = 150) -> dict[str, list[f
 
 def evaluate(args: argparse.Namespace) -> dict:
     model = Model(args.model)
+    items = load_dataset(args.data)  # read once: baselines, copy weights and the split all use it
     result: dict = {}
     if args.fit_copy:
-        fit_copy(model, args.data)
-    clips = midi_dir_clips(args.midi_dir) if args.midi_dir else held_out(args.data, args.style)
+        fit_copy(model, items)
+    clips = midi_dir_clips(args.midi_dir) if args.midi_dir else held_out(items, args.style)
     tokens, kept = [], []
     for clip in clips[: args.limit or None]:
         try:
@@ -195,7 +186,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     result.update({"notes": len(mixed), "pieces": len(kept), "model": summarise(mixed),
                    "model_without_copy": summarise(lstm)})
     result["seconds_model"] = round(time.time() - started, 1)
-    baselines = train_baselines(args.data, args.baseline_cache, args.lstm_seconds)
+    baselines = train_baselines(items, args.data, args.baseline_cache, args.lstm_seconds)
     melodies = [as_melody(c) for c in kept]
     result["baselines"] = {}
     for name, base in baselines.items():
@@ -205,7 +196,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     if args.continuations:
         result["continuations"] = continuation_stats(Engine(model), kept, args.style or "any")
     if not args.midi_dir:
-        result["style_head"] = style_accuracy(Engine(model), args.data)
+        result["style_head"] = style_accuracy(Engine(model), items)
     result["copy_weights"] = model.copy_weights
     return result
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from models.corpus import RESERVED, corpus_root, score_to_piece, split_abc_tunes
 from models.data import DEFAULT_OUT, load_dataset
-from models.sequences import piece_clip
+from models.sequences import piece_clip, split_clips
 from studio.midi.files import write_midi
 
 
@@ -25,13 +25,7 @@ def _safe(name: str) -> str:
 
 def write_test_split(data: Path, out: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for piece, split in load_dataset(data):
-        if split != "test" or piece.style != "folk":
-            continue
-        try:
-            clip = piece_clip(piece)
-        except ValueError:
-            continue
+    for piece, clip in split_clips(load_dataset(data), "test", "folk"):
         folder = out / piece.collection
         folder.mkdir(parents=True, exist_ok=True)
         counts[piece.collection] = counts.get(piece.collection, 0) + 1

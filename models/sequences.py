@@ -6,6 +6,7 @@ head. Pure Python + numpy-free so it is cheap to test; torch tensors are made in
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from models.corpus import Piece
@@ -34,6 +35,18 @@ class Sequence:
 def piece_clip(piece: Piece) -> Clip:
     notes = [Note(s, p, max(1, d), max(1, min(127, v))) for s, p, d, v in piece.notes]
     return Clip(notes, piece.tempo, TimeSignature(*piece.metre))
+
+
+def split_clips(items: list[tuple[Piece, str]], split: str, style: str | None = None
+                ) -> Iterator[tuple[Piece, Clip]]:
+    """(piece, clip) for the pieces of one split (and style), skipping the few whose metre
+    is no time signature at all (such as 1/6)."""
+    for piece, where in items:
+        if where == split and (style is None or piece.style == style):
+            try:
+                yield piece, piece_clip(piece)
+            except ValueError:
+                continue
 
 
 def encode_piece(piece: Piece) -> Sequence | None:

@@ -62,8 +62,6 @@ class Model:
         weights = json.loads(meta.get("continuo.copy_weights") or "{}")
         # per style: {"folk": [w per match bucket], ..., "any": pooled}; a bare list = all styles
         self.copy_weights: dict[str, list[float]] = {"any": weights} if isinstance(weights, list) else weights
-        evaluation = meta.get("continuo.evaluation")
-        self.evaluation: dict | None = json.loads(evaluation) if evaluation else None
 
     def _check(self, name: str, meta: dict[str, str]) -> None:
         version = meta.get("continuo.encoding_version")
