@@ -89,6 +89,13 @@ class Player:
             tick = tick0 + (now - t0) * self._bpm * TICKS_PER_QUARTER / 60.0
             self._anchor, self._bpm = (now, tick), bpm
 
+    def align(self, bpm: float, seconds: float, tick: float) -> None:
+        """Follow an outside timeline (a DAW's clock, Ableton Link): `tick` falls at perf_counter
+        time `seconds`, at `bpm`; later notes follow it."""
+        _check_tempo(bpm)
+        with self._lock:
+            self._anchor, self._bpm = (seconds, tick), bpm
+
     # -- control --------------------------------------------------------------------------
     @property
     def playing(self) -> bool:

@@ -1,0 +1,227 @@
+"""MIDI clock, both ways: follow a DAW's clock (24 pulses per quarter, Start/Stop/Continue,
+Song Position Pointer) or send one as master.
+
+`ClockFollower` is pure logic fed with (message, perf_counter time) pairs, so it is tested with
+synthetic timestamps; whatever receives the port's messages calls `receive`. Its tempo is the
+slope of a least-squares line through the last pulses' arrival times, which averages out
+the jitter of a single pulse (a JACK period, a busy DAW) instead of trusting two neighbours.
+Both classes hand out a `Timeline` (tempo plus one point tying a tick to a perf_counter time),
+which is what the player follows to land on the DAW's beat.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import mido
+
+from studio.core.notes import TICKS_PER_QUARTER
+from studio.midi.player import SPIN_S, Output
+
+PPQN = 24  # MIDI clock pulses per quarter note
+TICKS_PER_PULSE = TICKS_PER_QUARTER // PPQN
+PULSES_PER_SPP = 6  # the Song Position Pointer counts sixteenths
+MAX_SPP = 16383  # 14 bits
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Where the music is: at perf_counter time `seconds` the song is at `tick`, moving at `bpm`
+    when `playing` (a stopped song stays at its tick)."""
+
+    bpm: float
+    seconds: float
+    tick: float
+    playing: bool = True
+
+    def tick_at(self, seconds: float) -> float:
+        if not self.playing:
+            return self.tick
+        return self.tick + (seconds - self.seconds) * self.bpm * TICKS_PER_QUARTER / 60.0
+
+    def time_of(self, tick: float) -> float:
+        """The perf_counter time of a tick, were the song to play on at this tempo."""
+        return self.seconds + (tick - self.tick) * 60.0 / (self.bpm * TICKS_PER_QUARTER)
+
+
+class ClockFollower:
+    """Tempo, transport and position of an external MIDI clock.
+
+    `window` pulses (48 = two beats) are fitted for the tempo; a clock silent for `timeout_s`
+    counts as stopped (the DAW quit without saying Stop). `on_transport(playing)` is called on
+    Start, Continue and Stop, from the thread that calls `receive`.
+    """
+
+    def __init__(self, window: int = 48, timeout_s: float = 0.5,
+                 on_transport: Callable[[bool], None] | None = None) -> None:
+        if window < 3:
+            raise ValueError("the tempo window needs at least 3 pulses")
+        self.window, self.timeout_s, self.on_transport = window, timeout_s, on_transport
+        self._pulses: deque[tuple[int, float]] = deque(maxlen=window)  # (pulse count, time)
+        self._count = 0  # pulses received since the follower began
+        self._running = False
+        self._position = 0  # song pulse of the next clock while running
+        self._last: tuple[float, int] | None = None  # (time, song pulse) of the last running pulse
+        self._lock = threading.Lock()
+
+    # -- input ------------------------------------------------------------------------------
+    def receive(self, message: mido.Message, seconds: float) -> None:
+        """Take one message that arrived at perf_counter time `seconds`; others are ignored."""
+        kind = message.type
+        changed: bool | None = None
+        with self._lock:
+            if kind == "clock":
+                self._pulse(seconds)
+            elif kind == "start":
+                self._position, self._last, self._running = 0, None, True
+                changed = True
+            elif kind == "continue":
+                self._last, self._running = None, True
+                changed = True
+            elif kind == "stop":
+                self._running = False
+                changed = False
+            elif kind == "songpos" and not self._running:  # only meaningful while stopped
+                self._position, self._last = message.pos * PULSES_PER_SPP, None
+        if changed is not None and self.on_transport is not None:
+            self.on_transport(changed)
+
+    def _pulse(self, seconds: float) -> None:
+        if self._pulses and seconds - self._pulses[-1][1] > self.timeout_s:
+            self._pulses.clear()  # the clock paused: old pulses say nothing about the new tempo
+        self._pulses.append((self._count, seconds))
+        self._count += 1
+        if self._running:  # the first clock after Start is song position 0
+            self._last = (seconds, self._position)
+            self._position += 1
+
+    # -- output -----------------------------------------------------------------------------
+    def _fit(self) -> tuple[float, float] | None:
+        """(intercept, seconds per pulse) of the least-squares line time = a + b * count."""
+        n = len(self._pulses)
+        if n < 3:
+            return None
+        mean_k = sum(k for k, _ in self._pulses) / n
+        mean_t = sum(t for _, t in self._pulses) / n
+        var = sum((k - mean_k) ** 2 for k, _ in self._pulses)
+        cov = sum((k - mean_k) * (t - mean_t) for k, t in self._pulses)
+        slope = cov / var
+        if slope <= 0:
+            return None
+        return mean_t - slope * mean_k, slope
+
+    @property
+    def bpm(self) -> float | None:
+        """The clock's tempo, or None until a few pulses have arrived."""
+        with self._lock:
+            fit = self._fit()
+        return None if fit is None else 60.0 / (fit[1] * PPQN)
+
+    @property
+    def running(self) -> bool:
+        """Started (Start or Continue seen, no Stop since)."""
+        return self._running
+
+    def timeline(self, now: float | None = None) -> Timeline | None:
+        """The song's timeline as the clock tells it, or None while the tempo is unknown.
+        The tick is anchored on the fitted line, not on the last pulse's jittery arrival."""
+        now = time.perf_counter() if now is None else now
+        with self._lock:
+            fit = self._fit()
+            if fit is None:
+                return None
+            a, b = fit
+            bpm = 60.0 / (b * PPQN)
+            count = self._pulses[-1][0]
+            fitted = a + b * count
+            alive = now - self._pulses[-1][1] <= self.timeout_s
+            if self._running and self._last is not None and alive:
+                song = self._last[1]
+                return Timeline(bpm, fitted, song * TICKS_PER_PULSE, True)
+            return Timeline(bpm, now, self._position * TICKS_PER_PULSE, False)
+
+
+class ClockSender:
+    """Continuo as clock master: a thread sends 24 pulses per quarter to an Output on absolute
+    deadlines (sleep until about a millisecond before, then spin), plus Start/Stop and a Song
+    Position Pointer. Its `timeline()` is the song it is clocking, so the player can follow it."""
+
+    def __init__(self, output: Output, bpm: float = 120.0) -> None:
+        self.output = output
+        self._bpm = bpm
+        self._anchor = (0.0, 0)  # (perf_counter time, pulse) of the tempo's start
+        self._next = 0  # the pulse to send next
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.error: str | None = None
+
+    def _time_of(self, pulse: int) -> float:
+        t0, p0 = self._anchor
+        return t0 + (pulse - p0) * 60.0 / (self._bpm * PPQN)
+
+    def set_tempo(self, bpm: float) -> None:
+        """A new tempo from the next pulse on."""
+        if not 1 <= bpm <= 1000:
+            raise ValueError("a MIDI clock goes from 1 to 1,000 BPM")
+        with self._lock:
+            self._anchor = (self._time_of(self._next), self._next)
+            self._bpm = bpm
+
+    def timeline(self) -> Timeline:
+        with self._lock:
+            t0, p0 = self._anchor
+            return Timeline(self._bpm, t0, p0 * TICKS_PER_PULSE, self.playing)
+
+    @property
+    def playing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, tick: int = 0, lead_in_s: float = 0.01) -> None:
+        """Start the song at a tick (rounded down to a sixteenth, which is what a Song Position
+        Pointer can say): Start from 0, else Song Position then Continue."""
+        if self.playing:
+            raise RuntimeError("the clock is already running")
+        spp = min(MAX_SPP, int(tick) // (TICKS_PER_PULSE * PULSES_PER_SPP))
+        self._stop.clear()
+        self.error = None
+        self._next = spp * PULSES_PER_SPP
+        self._anchor = (time.perf_counter() + lead_in_s, self._next)
+        if spp == 0:
+            self.output.send(mido.Message("start"))
+        else:
+            self.output.send(mido.Message("songpos", pos=spp))
+            self.output.send(mido.Message("continue"))
+        self._thread = threading.Thread(target=self._run, daemon=True, name="continuo-clock")
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Send Stop and end the thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2.0)
+        try:
+            self.output.send(mido.Message("stop"))
+        except OSError as err:
+            self.error = f"The MIDI clock output stopped working ({err})."
+
+    def _run(self) -> None:
+        pulse = mido.Message("clock")
+        try:
+            while not self._stop.is_set():
+                with self._lock:
+                    deadline = self._time_of(self._next)
+                left = deadline - time.perf_counter()
+                if left > SPIN_S and self._stop.wait(left - SPIN_S):
+                    break
+                while time.perf_counter() < deadline:
+                    pass
+                self.output.send(pulse)
+                with self._lock:
+                    self._next += 1
+        except OSError as err:
+            self.error = f"The MIDI clock output stopped working ({err}); the clock stopped."
