@@ -1,0 +1,1 @@
+"""The PySide6 studio: piano roll, virtual keyboard, continuation workflow, transport and files."""

@@ -1,0 +1,166 @@
+"""The one action collection: every command of the window as a QAction with its text, its
+shortcuts, its icon and its tool tip, created here and nowhere else, and the menus laid out from
+a table. Menus, tool bars, the Continue panel's buttons and the tests all trigger the same
+actions, so a shortcut is defined once and shown everywhere (as in Frescobaldi).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import QMenu, QMenuBar
+
+_K = QKeySequence.StandardKey
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one action looks: text, shortcuts (strings or standard keys), icon name, tip."""
+
+    text: str
+    keys: tuple[str | QKeySequence.StandardKey, ...] = ()
+    icon: str | None = None
+    tip: str = ""
+    checkable: bool = False
+
+
+SPECS: dict[str, Spec] = {
+    # File
+    "new": Spec("&New", (_K.New,), "new", "Start a new sketch"),
+    "open": Spec("&Open…", (_K.Open,), "open", "Open a project or a .mid file"),
+    "save": Spec("&Save", (_K.Save,), "save", "Save the project"),
+    "save_as": Spec("Save &As…", ("Ctrl+Shift+S",), None, "Save the project under a new name"),
+    "import_midi": Spec("&Import MIDI…", ("Ctrl+I",), None, "Add the notes of a .mid file to the sketch"),
+    "export_midi": Spec("&Export MIDI…", ("Ctrl+E",), "export", "Write the whole clip as a .mid file"),
+    "export_selection": Spec("Export Se&lection as MIDI…", ("Ctrl+Shift+E",), None,
+                             "Write the selected notes as a .mid file"),
+    "quit": Spec("&Quit", (_K.Quit, "Ctrl+Q"), None, "Quit Continuo"),
+    # Edit
+    "undo": Spec("&Undo", ("Ctrl+Z",), "undo", "Undo the last edit"),
+    "redo": Spec("&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo", "Redo the edit just undone"),
+    "cut": Spec("Cu&t", ("Ctrl+X",), None, "Cut the selected notes"),
+    "copy": Spec("&Copy", ("Ctrl+C",), None, "Copy the selected notes"),
+    "paste": Spec("&Paste", ("Ctrl+V",), None, "Paste at the playhead"),
+    "duplicate": Spec("&Duplicate", ("Ctrl+D",), None, "Repeat the selection right after itself"),
+    "delete": Spec("De&lete", ("Delete", "Backspace"), None, "Delete the selected notes"),
+    "select_all": Spec("Select &All", ("Ctrl+A",), None, "Select every note"),
+    "quantize": Spec("&Quantize", ("Ctrl+U",), None, "Snap the selected notes to the grid"),
+    "transpose_up": Spec("Transpose Up a Semitone", ("Ctrl+Alt+Up",), None, ""),
+    "transpose_down": Spec("Transpose Down a Semitone", ("Ctrl+Alt+Down",), None, ""),
+    "octave_up": Spec("Transpose Up an Octave", ("Ctrl+Alt+Shift+Up",), None, ""),
+    "octave_down": Spec("Transpose Down an Octave", ("Ctrl+Alt+Shift+Down",), None, ""),
+    # Transport
+    "play": Spec("&Play / Stop", ("Space",), "play", "Play from the playhead, or stop (Space)"),
+    "play_start": Spec("Play from &Start", ("Ctrl+Space",), None, "Play from the beginning"),
+    "loop": Spec("&Loop", ("Ctrl+L",), "loop", "Loop the region set in the ruler", True),
+    "record": Spec("&Record", ("F9",), "record", "Record what you play at the playhead, after a count-in",
+                   True),
+    "metronome": Spec("&Metronome", ("Ctrl+Shift+M",), "metronome", "Click on every beat (channel 10)",
+                      True),
+    "count_in": Spec("&Count-in Before Recording", (), None, "One bar of clicks before recording", True),
+    "quantize_recording": Spec("&Quantize Recorded Notes", (), None,
+                               "Snap what you record to the grid", True),
+    "panic": Spec("&Panic (All Notes Off)", ("Ctrl+Shift+P",), "panic",
+                  "Silence every note on every channel"),
+    # Continue
+    "continue": Spec("&Continue", ("Ctrl+Return", "Ctrl+Enter"), "continue",
+                     "Continue the selection, or the whole clip (Ctrl+Enter)"),
+    "again": Spec("&Again", ("Ctrl+R",), "again", "New variations with a new random seed (Ctrl+R)"),
+    "next_variation": Spec("&Next Variation", ("Tab",), None, "Show the next variation (Tab)"),
+    "previous_variation": Spec("P&revious Variation", ("Shift+Tab", "Backtab"), None,
+                               "Show the previous variation (Shift+Tab)"),
+    "accept": Spec("Acc&ept Variation", ("Return", "Enter"), "accept", "Add the shown variation (Enter)"),
+    "discard": Spec("&Discard / Cancel", ("Escape",), "discard",
+                    "Drop the variations, or stop continuing (Esc)"),
+    "audition": Spec("A&udition Variation", ("Shift+Space",), "audition", "Play the shown variation alone"),
+    # View
+    "zoom_in": Spec("Zoom &In", (_K.ZoomIn, "Ctrl+="), "zoom-in", ""),
+    "zoom_out": Spec("Zoom &Out", (_K.ZoomOut,), "zoom-out", ""),
+    "undo_history": Spec("Undo &History", ("Ctrl+H",), None, "Show every edit; click one to go back to it",
+                         True),
+    # Help
+    "show_log": Spec("Show &Log Folder", (), None, "Where Continuo writes its log"),
+    "about": Spec("&About Continuo", (), None, ""),
+}
+
+MENUS: dict[str, tuple[str, ...]] = {
+    "&File": ("new", "open", "@recent", "-", "save", "save_as", "-", "import_midi", "export_midi",
+              "export_selection", "-", "quit"),
+    "&Edit": ("undo", "redo", "-", "cut", "copy", "paste", "duplicate", "delete", "-", "select_all", "-",
+              "quantize", "transpose_up", "transpose_down", "octave_up", "octave_down"),
+    "&Transport": ("play", "play_start", "loop", "-", "record", "metronome", "count_in", "quantize_recording",
+                   "-", "@output", "@input", "-", "panic"),
+    "&Continue": ("continue", "again", "-", "next_variation", "previous_variation", "audition", "-",
+                  "accept", "discard"),
+    "&View": ("zoom_in", "zoom_out", "-", "undo_history", "@docks"),
+    "&Help": ("show_log", "about"),
+}
+
+
+def _sequence(key: str | QKeySequence.StandardKey) -> list[QKeySequence]:
+    if isinstance(key, str):
+        return [QKeySequence(key)]
+    return QKeySequence.keyBindings(key) or []
+
+
+class Actions(QObject):
+    """Creates every QAction of SPECS, named as in SPECS: `actions.play`, `actions["play"]`."""
+
+    def __init__(self, parent: QObject | None = None, icon_for: Callable[[str], QIcon] | None = None) -> None:
+        super().__init__(parent)
+        self._actions: dict[str, QAction] = {}
+        for name, spec in SPECS.items():
+            action = QAction(spec.text, self)
+            action.setObjectName(name)
+            keys: list[QKeySequence] = []
+            for key in spec.keys:
+                keys.extend(k for k in _sequence(key) if k not in keys)
+            action.setShortcuts(keys)
+            tip = spec.tip or spec.text.replace("&", "").rstrip("…")
+            if keys:
+                tip += f"  ({keys[0].toString(QKeySequence.SequenceFormat.NativeText)})"
+            action.setToolTip(tip)
+            action.setStatusTip(spec.tip)
+            action.setCheckable(spec.checkable)
+            if spec.icon and icon_for is not None:
+                action.setIcon(icon_for(spec.icon))
+            self._actions[name] = action
+
+    def __getitem__(self, name: str) -> QAction:
+        return self._actions[name]
+
+    def __getattr__(self, name: str) -> QAction:
+        actions = self.__dict__.get("_actions")
+        if actions is not None and name in actions:
+            return actions[name]
+        raise AttributeError(name)
+
+    def all(self) -> list[QAction]:
+        return list(self._actions.values())
+
+    def bind(self, handlers: Mapping[str, Callable[..., object]]) -> None:
+        """Bind actions to handlers by name (checkable ones get their checked state)."""
+        for name, handler in handlers.items():
+            action = self._actions[name]
+            (action.toggled if action.isCheckable() else action.triggered).connect(
+                handler if action.isCheckable() else (lambda _=False, h=handler: h()))
+
+
+def build_menus(menubar: QMenuBar, actions: Actions, submenus: Mapping[str, QMenu | list[QAction]]) -> None:
+    """Fill the menu bar from MENUS; "@name" entries are submenus (or action lists) given here."""
+    for title, entries in MENUS.items():
+        menu = menubar.addMenu(title)
+        for entry in entries:
+            if entry == "-":
+                menu.addSeparator()
+            elif entry.startswith("@"):
+                extra = submenus.get(entry[1:])
+                if isinstance(extra, QMenu):
+                    menu.addMenu(extra)
+                elif extra:
+                    menu.addActions(extra)
+            else:
+                menu.addAction(actions[entry])

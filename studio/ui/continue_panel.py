@@ -1,0 +1,244 @@
+"""The Continue panel: the engine's controls (style, bars, variations, temperature, top-p,
+repeat, key lock, seed), the Continue button with its progress, and the variation strip (pick,
+audition, accept, discard, again). Its buttons are the window's actions, so their shortcuts
+are the ones in the menus; `settings()` turns the controls into studio.engine Settings and
+`values()` / `set_values()` turn them into the plain dict a project and the app settings keep.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.encoding import STYLES
+from studio.core.scales import NOTE_NAMES
+from studio.engine.continuation import AUTO, Settings
+from studio.ui.actions import Actions
+
+STYLE_CHOICES = (AUTO, *(s for s in STYLES if s not in ("any", "other")))
+KEY_OFF = "off"
+KEY_SCALES = ("major", "minor", "dorian", "mixolydian")
+KEY_CHOICES = (KEY_OFF, AUTO, *(f"{tonic}-{scale}" for scale in KEY_SCALES for tonic in NOTE_NAMES))
+MAX_SEED = 2**31 - 1
+
+
+class ValueSlider(QWidget):
+    """A horizontal slider over a decimal range with its value shown beside it."""
+
+    def __init__(self, low: float, high: float, step: float, value: float, decimals: int = 2,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._low, self._step, self._decimals = low, step, decimals
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, round((high - low) / step))
+        self.label = QLabel()
+        self.label.setMinimumWidth(36)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.label)
+        self.slider.valueChanged.connect(self._show)
+        self.set_value(value)
+        self._show()
+
+    def value(self) -> float:
+        return round(self._low + self.slider.value() * self._step, 6)
+
+    def set_value(self, value: float) -> None:
+        self.slider.setValue(round((value - self._low) / self._step))
+
+    def _show(self) -> None:
+        self.label.setText(f"{self.value():.{self._decimals}f}")
+
+
+def _combo(choices: tuple[str, ...], labels: dict[str, str] | None = None) -> QComboBox:
+    combo = QComboBox()
+    for choice in choices:
+        combo.addItem((labels or {}).get(choice, choice.replace("-", " ").capitalize()), choice)
+    return combo
+
+
+class ContinuePanel(QWidget):
+    """The right-hand dock's contents. `variation_chosen(index)` when a number is clicked."""
+
+    variation_chosen = Signal(int)
+    changed = Signal()
+
+    def __init__(self, actions: Actions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("continue_panel")
+        self.style_box = _combo(STYLE_CHOICES, {AUTO: "Auto (as the seed)"})
+        self.key_box = _combo(KEY_CHOICES, {KEY_OFF: "Off", AUTO: "Auto (as the seed)"})
+        self.bars = QSpinBox()
+        self.bars.setRange(1, 32)
+        self.bars.setValue(4)
+        self.bars.setSuffix(" bars")
+        self.variations = QSpinBox()
+        self.variations.setRange(1, 8)
+        self.variations.setValue(4)
+        self.temperature = ValueSlider(0.0, 2.0, 0.05, 1.0)
+        self.top_p = ValueSlider(0.05, 1.0, 0.05, 0.95)
+        self.repeat = ValueSlider(0.0, 2.0, 0.1, 1.0, decimals=1)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, MAX_SEED)
+        self.seed.setValue(1)
+        self.seed.setToolTip("The same seed and controls give the same notes; Again picks a new one")
+
+        controls = QGroupBox("Continuation")
+        form = QFormLayout(controls)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow("Style", self.style_box)
+        form.addRow("Length", self.bars)
+        form.addRow("Variations", self.variations)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Top-p", self.top_p)
+        form.addRow("Repeat", self.repeat)
+        form.addRow("Key lock", self.key_box)
+        form.addRow("Seed", self.seed)
+
+        self.continue_button = QPushButton()
+        self.continue_button.setObjectName("primary")
+        self._bind(self.continue_button, actions["continue"])
+        self.continue_button.setMinimumHeight(34)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(4)
+        self.status = QLabel("Select notes to continue them, or continue the whole clip.")
+        self.status.setObjectName("hint")
+        self.status.setWordWrap(True)
+
+        strip = QGroupBox("Variations")
+        strip_layout = QVBoxLayout(strip)
+        self._numbers = QHBoxLayout()
+        self._numbers.setSpacing(4)
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self._group.idClicked.connect(self.variation_chosen)
+        strip_layout.addLayout(self._numbers)
+        row = QHBoxLayout()
+        for action in (actions.audition, actions.again):
+            row.addWidget(self._tool(action))
+        strip_layout.addLayout(row)
+        row = QHBoxLayout()
+        for action in (actions.accept, actions.discard):
+            row.addWidget(self._tool(action))
+        strip_layout.addLayout(row)
+        self._empty = QLabel("None yet")
+        self._empty.setObjectName("hint")
+        self._numbers.addWidget(self._empty)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 10)
+        layout.setSpacing(10)
+        layout.addWidget(controls)
+        layout.addWidget(self.continue_button)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(strip)
+        layout.addStretch(1)
+        for signal in (self.style_box.currentIndexChanged, self.key_box.currentIndexChanged,
+                       self.bars.valueChanged, self.variations.valueChanged, self.seed.valueChanged,
+                       self.temperature.slider.valueChanged, self.top_p.slider.valueChanged,
+                       self.repeat.slider.valueChanged):
+            signal.connect(self.changed)
+
+    @staticmethod
+    def _bind(button: QPushButton, action: QAction) -> None:
+        """A push button that shows and triggers an action (QToolButton does this natively)."""
+        def sync() -> None:
+            button.setText(action.text().replace("&", ""))
+            button.setIcon(action.icon())
+            button.setToolTip(action.toolTip())
+            button.setEnabled(action.isEnabled())
+        action.changed.connect(sync)
+        button.clicked.connect(action.trigger)
+        sync()
+
+    @staticmethod
+    def _tool(action: QAction) -> QToolButton:
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        return button
+
+    # -- the controls as settings -----------------------------------------------------------
+    def settings(self) -> Settings:
+        key = self.key_box.currentData()
+        return Settings(bars=float(self.bars.value()), variations=self.variations.value(),
+                        temperature=self.temperature.value(), top_p=self.top_p.value(),
+                        seed=self.seed.value(), style=self.style_box.currentData(),
+                        key=None if key == KEY_OFF else key, repeat=self.repeat.value())
+
+    def values(self) -> dict:
+        """The controls as a plain dict (for the project file and the app settings)."""
+        s = self.settings()
+        return {"style": s.style, "bars": s.bars, "variations": s.variations, "temperature": s.temperature,
+                "top_p": s.top_p, "repeat": s.repeat, "key": s.key or KEY_OFF, "seed": s.seed}
+
+    def set_values(self, values: dict) -> None:
+        """Restore controls from values(); unknown or out-of-range entries are ignored."""
+        def pick(combo: QComboBox, value: object) -> None:
+            index = combo.findData(value)
+            if index >= 0:
+                combo.setCurrentIndex(index)
+        pick(self.style_box, values.get("style"))
+        pick(self.key_box, values.get("key"))
+        for spin, name in ((self.bars, "bars"), (self.variations, "variations"), (self.seed, "seed")):
+            if isinstance(values.get(name), int | float):
+                spin.setValue(int(values[name]))
+        sliders = ((self.temperature, "temperature"), (self.top_p, "top_p"), (self.repeat, "repeat"))
+        for slider, name in sliders:
+            if isinstance(values.get(name), int | float):
+                slider.set_value(float(values[name]))
+
+    # -- feedback from the workflow -------------------------------------------------------
+    def set_progress(self, fraction: float | None) -> None:
+        """None hides the bar's fill (idle)."""
+        self.progress.setValue(0 if fraction is None else round(fraction * 1000))
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def set_variations(self, count: int, selected: int | None) -> None:
+        """Show numbered buttons 1..count, the selected one checked."""
+        if len(self._group.buttons()) != count:
+            self._number_buttons(count)
+        if selected is not None and 0 <= selected < count:
+            self._group.button(selected).setChecked(True)
+
+    def _number_buttons(self, count: int) -> None:
+        for button in self._group.buttons():
+            self._group.removeButton(button)
+            button.deleteLater()
+        self._empty.setVisible(count == 0)
+        for index in range(count):
+            button = QToolButton()
+            button.setText(str(index + 1))
+            button.setCheckable(True)
+            button.setObjectName("variation")
+            button.setToolTip(f"Variation {index + 1} (Tab / Shift+Tab)")
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self._group.addButton(button, index)
+            self._numbers.addWidget(button)
+
+    def new_seed(self, seed: int) -> None:
+        self.seed.setValue(seed % (MAX_SEED + 1))

@@ -1,0 +1,207 @@
+"""Transport: play, stop, loop and metronome through studio.midi's real-time Player, which runs
+in its own thread; the GUI thread only starts and stops it and reads its position on a timer
+for the playhead. Every play builds a timeline (optional count-in bar, the first pass from the
+playhead, then the loop region over and over), streamed to the player lazily from the player's
+feeder thread, a couple of bars ahead, so a loop never ends and never piles up. Metronome
+clicks are GM wood blocks on channel 10. Stopping never waits on the GUI thread: the old
+player finishes its note-offs by itself, and panic sends all-notes-off everywhere.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import mido
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from studio.core.notes import DRUM_CHANNEL, TICKS_PER_QUARTER, Note, TimeSignature
+from studio.midi.player import Output, Player
+
+CLICK_ACCENT, CLICK_BEAT = 76, 77  # GM hi / low wood block
+CLICK_TICKS = TICKS_PER_QUARTER // 8
+PLAYHEAD_MS = 30
+AHEAD_TICKS = TICKS_PER_QUARTER * 8  # how far the stream runs ahead of the player
+ALL_SOUND_OFF, RESET_CONTROLLERS, ALL_NOTES_OFF = 120, 121, 123
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Where a play goes: from `start` (clip ticks), after `count_in` ticks of clicks, to the
+    end of the material, or round the loop [loop_start, loop_end) forever."""
+
+    start: int
+    end: int
+    count_in: int = 0
+    loop: tuple[int, int] | None = None
+
+    def clip_tick(self, stream: float) -> float:
+        """The clip tick heard at a stream tick (stream 0 = the start of the count-in)."""
+        tick = self.start + max(0.0, stream - self.count_in)
+        if self.loop is not None and tick >= self.loop[1]:
+            low, high = self.loop
+            tick = low + (tick - high) % (high - low)
+        return tick
+
+    def passes(self) -> Iterator[tuple[int, int, int]]:
+        """(clip from, clip to, stream tick of clip from) for each pass, endless with a loop."""
+        if self.loop is None:
+            yield self.start, self.end, self.count_in
+            return
+        low, high = self.loop
+        yield self.start, high, self.count_in
+        stream = self.count_in + high - self.start
+        while True:
+            yield low, high, stream
+            stream += high - low
+
+
+def metronome(start: int, end: int, time_signature: TimeSignature, bar_origin: int = 0) -> Iterator[Note]:
+    """Clicks on every beat in [start, end) (stream ticks), accented on the bar's downbeat;
+    bars counted from bar_origin."""
+    beat, bar = time_signature.beat_ticks, time_signature.bar_ticks
+    first = bar_origin + -(-(start - bar_origin) // beat) * beat
+    for tick in range(first, end, beat):
+        accent = (tick - bar_origin) % bar == 0
+        yield Note(tick, CLICK_ACCENT if accent else CLICK_BEAT, CLICK_TICKS, 110 if accent else 80,
+                   DRUM_CHANNEL)
+
+
+def _pass(ordered: list[Note], low: int, high: int, stream: int, time_signature: TimeSignature,
+          clicks: bool) -> Iterator[Note]:
+    """One pass over the clip ticks [low, high), shifted to start at stream tick `stream`."""
+    shift = stream - low
+    played = (n.moved(start=n.start + shift, duration=min(n.end, high) - n.start)
+              for n in ordered if low <= n.start < high)
+    if not clicks:
+        return played
+    # the clicks follow the clip's bars: stream tick s is clip tick s - shift
+    beats = metronome(stream, stream + high - low, time_signature, shift % time_signature.bar_ticks)
+    return heapq.merge(played, beats)
+
+
+def timeline_notes(notes: Iterable[Note], timeline: Timeline, time_signature: TimeSignature,
+                   clicks: bool, wait: Callable[[int], bool] = lambda tick: True) -> Iterator[Note]:
+    """The stream of a timeline: the count-in's clicks, then each pass's notes (cut at the
+    pass's end) with clicks if asked, sorted by start. `wait(stream_tick)` is called before
+    each section and each note and may hold the stream back; False ends it."""
+    ordered = sorted(notes)
+    count_in = [(0, metronome(0, timeline.count_in, time_signature))] if timeline.count_in else []
+    passes = ((stream, _pass(ordered, low, high, stream, time_signature, clicks))
+              for low, high, stream in timeline.passes())
+    for stream, section in itertools.chain(count_in, passes):
+        if not wait(stream):
+            return
+        for note in section:
+            if not wait(note.start):
+                return
+            yield note
+
+
+class Transport(QObject):
+    """Plays notes to the output that `output()` returns. Signals: `playing_changed(bool)`,
+    `position_changed(tick)` (clip ticks, every ~30 ms while playing), `error(sentence)`."""
+
+    playing_changed = Signal(bool)
+    position_changed = Signal(int)
+    error = Signal(str)
+    _ended = Signal(object, object)  # player, error sentence or None (from the player thread)
+
+    def __init__(self, output: Callable[[], Output], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._output = output
+        self._player: Player | None = None
+        self._timeline: Timeline | None = None
+        self._halt: threading.Event | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(PLAYHEAD_MS)
+        self._timer.timeout.connect(self._tick)
+        self._ended.connect(self._on_ended)
+
+    @property
+    def playing(self) -> bool:
+        return self._player is not None
+
+    @property
+    def timeline(self) -> Timeline | None:
+        return self._timeline
+
+    def position(self) -> int | None:
+        """The clip tick playing now, or None when stopped."""
+        if self._player is None or self._timeline is None:
+            return None
+        return int(self._timeline.clip_tick(self._player.position()))
+
+    def play(self, notes: Iterable[Note], tempo: float, time_signature: TimeSignature, start: int = 0, *,
+             loop: tuple[int, int] | None = None, clicks: bool = False, count_in: bool = False) -> None:
+        """Start playing (stopping what plays); with a loop, playback never ends by itself."""
+        self.stop()
+        notes = list(notes)
+        if loop is not None and (loop[1] <= loop[0] or not loop[0] <= start < loop[1]):
+            start = loop[0] if loop[1] > loop[0] else start
+            loop = loop if loop[1] > loop[0] else None
+        end = max((n.end for n in notes if n.start >= start), default=start)
+        if clicks and loop is None:  # a metronome keeps going to the end of the bar after the notes
+            bar = time_signature.bar_ticks
+            end = -(-max(end, start + 1) // bar) * bar
+        timeline = Timeline(start, end, time_signature.bar_ticks if count_in else 0, loop)
+        halt = threading.Event()
+        player = Player(self._output(), on_finish=lambda err: self._ended.emit(player, err))
+        stream = timeline_notes(notes, timeline, time_signature, clicks, self._pacer(player, halt))
+        self._player, self._timeline, self._halt = player, timeline, halt
+        player.start(stream, tempo, 0)
+        self._timer.start()
+        self.playing_changed.emit(True)
+
+    def stop(self) -> None:
+        """Stop now: the player ends its notes on its own thread; nothing waits here."""
+        if self._player is None:
+            return
+        player, self._player = self._player, None
+        if self._halt is not None:
+            self._halt.set()
+        player.stop(timeout=0)
+        self._timer.stop()
+        self.position_changed.emit(-1)
+        self.playing_changed.emit(False)
+
+    def set_tempo(self, bpm: float) -> None:
+        if self._player is not None:
+            self._player.set_tempo(bpm)
+
+    def panic(self) -> None:
+        """Stop, then all-notes-off, all-sound-off and controller reset on all 16 channels."""
+        self.stop()
+        output = self._output()
+        for channel in range(16):
+            for control in (ALL_NOTES_OFF, ALL_SOUND_OFF, RESET_CONTROLLERS):
+                try:
+                    output.send(mido.Message("control_change", channel=channel, control=control, value=0))
+                except OSError:
+                    return
+
+    @staticmethod
+    def _pacer(player: Player, halt: threading.Event) -> Callable[[int], bool]:
+        """Holds the stream (on the player's feeder thread) until the player is a few bars
+        from a tick; False once this play is stopped."""
+        def wait(tick: int) -> bool:
+            while tick > player.position() + AHEAD_TICKS:
+                if halt.wait(0.02):
+                    return False
+            return not halt.is_set()
+        return wait
+
+    def _tick(self) -> None:
+        position = self.position()
+        if position is not None:
+            self.position_changed.emit(position)
+
+    def _on_ended(self, player: Player, error: str | None) -> None:
+        if error:
+            self.error.emit(error)
+        if player is self._player:  # it played to the end (or lost its port)
+            self.stop()
+
