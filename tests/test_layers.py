@@ -1,7 +1,8 @@
 """The layers of DESIGN.md, enforced: every .py under studio/ and models/ is parsed with `ast`
 and each import (at any depth, including inside functions) is checked against the rules.
 
-studio/core is pure Python; studio/midi and studio/engine sit side by side on it; only
+studio/core is pure Python; studio/midi and studio/engine sit side by side on it; studio/live
+builds on those three (no Qt, never the UI or CLI), and the UI and CLI may use it; only
 studio/ui may import Qt; nothing in studio imports torch or music21; models/ reuses the
 Qt-free runtime (studio.core, studio.midi, and studio.engine so that evaluation measures
 exactly what users get), never the UI or the CLI; the CLI's import path is Qt-free so it
@@ -126,18 +127,25 @@ RULES = (
         lambda imp: not (_is_stdlib(imp.name) or _within(imp.name, ("studio.core",))),
     ),
     Rule(
-        "studio.midi imports no Qt, onnxruntime, torch or music21, nor the engine, UI or CLI",
+        "studio.midi imports no Qt, onnxruntime, torch or music21, nor the engine, live, UI or CLI",
         ("studio.midi",),
         lambda imp: _within(
-            imp.name, (*QT, "onnxruntime", *TRAINING, "studio.engine", "studio.ui", "studio.cli")
+            imp.name,
+            (*QT, "onnxruntime", *TRAINING, "studio.engine", "studio.live", "studio.ui", "studio.cli"),
         ),
     ),
     Rule(
-        "studio.engine imports no Qt, mido, rtmidi, torch or music21, nor the UI, MIDI or CLI",
+        "studio.engine imports no Qt, mido, rtmidi, torch or music21, nor the UI, MIDI, live or CLI",
         ("studio.engine",),
         lambda imp: _within(
-            imp.name, (*QT, "mido", "rtmidi", *TRAINING, "studio.ui", "studio.midi", "studio.cli")
+            imp.name,
+            (*QT, "mido", "rtmidi", *TRAINING, "studio.ui", "studio.midi", "studio.live", "studio.cli"),
         ),
+    ),
+    Rule(
+        "studio.live imports no Qt, torch or music21, nor the UI or CLI",
+        ("studio.live",),
+        lambda imp: _within(imp.name, (*QT, *TRAINING, "studio.ui", "studio.cli", "studio.commands")),
     ),
     Rule("nothing in studio imports torch or music21", ("studio",), lambda imp: _within(imp.name, TRAINING)),
     Rule(
@@ -223,6 +231,19 @@ def test_scanner_catches_third_party_and_dynamic_imports() -> None:
     assert _check("import numpy as np\n", "studio.core.notes") == ["studio.core.notes:1 imports numpy"]
     source = "import importlib\n\ndef load():\n    return importlib.import_module('torch')\n"
     assert _check(source, "studio.engine.model") == ["studio.engine.model:4 imports torch"] * 2
+
+
+def test_scanner_keeps_live_between_the_runtime_and_the_ui() -> None:
+    runtime = "from studio.engine.continuation import Engine\nfrom studio.midi.player import Player\n"
+    assert _check(runtime, "studio.live.stream") == []
+    assert _check("from PySide6 import QtCore\n", "studio.live.jam") == [
+        "studio.live.jam:1 imports PySide6.QtCore"
+    ]
+    assert _check("from studio.live import jam\n", "studio.midi.player") == [
+        "studio.midi.player:1 imports studio.live.jam"
+    ]
+    assert _check("from studio.live.jam import Jam\n", "studio.ui.window") == []
+    assert _check("from studio.live.jam import Jam\n", "studio.cli") == []
 
 
 def test_scanner_keeps_models_off_the_ui_and_cli() -> None:

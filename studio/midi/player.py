@@ -215,9 +215,9 @@ class Player:
                 return True
             if left > SPIN_S:
                 if left - SPIN_S > 0.05:
-                    time.sleep(0.05)
+                    self._stop.wait(0.05)
                     return False
-                time.sleep(left - SPIN_S)
+                self._stop.wait(left - SPIN_S)  # wakes at once on stop
 
     def _send(self, message: mido.Message) -> None:
         self.output.send(message)

@@ -1,0 +1,119 @@
+"""Where the beat is, and a player that stays on it.
+
+A Transport is anything with `timeline()`: Continuo's own fixed tempo here, a DAW's MIDI clock
+(studio.midi.clock.ClockFollower, or ClockSender when Continuo is the master) or Ableton Link
+(studio.live.link). `SyncedPlayer` plays notes written in the transport's ticks and re-aligns
+the real-time player to the transport every few milliseconds, so a drifting or changing DAW
+tempo is followed; when the transport stops, the notes stop (no note is left hanging).
+Launches are quantized by shifting a phrase a whole number of grid steps (a sixteenth, a beat
+or a bar), which keeps its place in the bar.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from studio.core.notes import TICKS_PER_QUARTER, Note, TimeSignature
+from studio.midi.clock import Timeline
+from studio.midi.player import Output, Player
+
+GRIDS = ("16th", "beat", "bar")
+SYNC_S = 0.005  # how often the player is re-aligned to the transport
+
+
+class LiveError(Exception):
+    """A live-playing problem the user can fix; str() is one sentence."""
+
+
+class Transport(Protocol):
+    """A source of musical time."""
+
+    def timeline(self) -> Timeline | None:
+        """The current tempo and position, or None while they are not known yet."""
+        ...
+
+
+class FixedTempo:
+    """Continuo's own clock: tick 0 falls at `origin` (perf_counter seconds; default now)."""
+
+    def __init__(self, bpm: float, origin: float | None = None) -> None:
+        if not 20 <= bpm <= 400:
+            raise LiveError("The tempo must be between 20 and 400 BPM.")
+        self._line = Timeline(bpm, time.perf_counter() if origin is None else origin, 0.0)
+        self._lock = threading.Lock()
+
+    def timeline(self) -> Timeline:
+        with self._lock:
+            return self._line
+
+    def set_tempo(self, bpm: float) -> None:
+        """A new tempo from now on, without a jump in position."""
+        now = time.perf_counter()
+        with self._lock:
+            self._line = Timeline(bpm, now, self._line.tick_at(now))
+
+
+def grid_ticks(grid: str, metre: TimeSignature) -> int:
+    """The length of one launch-grid step in ticks."""
+    if grid == "16th":
+        return TICKS_PER_QUARTER // 4
+    if grid == "beat":
+        return metre.beat_ticks
+    if grid == "bar":
+        return metre.bar_ticks
+    raise LiveError(f"The launch grid must be one of {', '.join(GRIDS)}, not '{grid}'.")
+
+
+def launch_shift(start: int, earliest: float, grid: int) -> int:
+    """The smallest whole number of grid steps that moves tick `start` to `earliest` or later."""
+    return math.ceil((earliest - start) / grid) * grid
+
+
+class SyncedPlayer:
+    """The real-time player kept on a transport's timeline. `on_finish(error)` as for Player."""
+
+    def __init__(self, output: Output, transport: Transport,
+                 on_finish: Callable[[str | None], None] | None = None) -> None:
+        self.transport = transport
+        self.player = Player(output, on_finish=on_finish)
+        self._thread: threading.Thread | None = None
+
+    def play(self, notes: Iterable[Note], lead_in_s: float = 0.005) -> None:
+        """Play notes (in the transport's ticks, sorted by start) from the transport's position
+        now; notes already past are skipped."""
+        line = self.transport.timeline()
+        if line is None or not line.playing:
+            raise LiveError("The transport is not running: start the DAW (or its clock) first.")
+        now = time.perf_counter()
+        self.player.start(notes, line.bpm, int(line.tick_at(now + lead_in_s)), lead_in_s=lead_in_s)
+        self.player.align(line.bpm, line.seconds, line.tick)
+        self._thread = threading.Thread(target=self._follow, daemon=True, name="continuo-sync")
+        self._thread.start()
+
+    def _follow(self) -> None:
+        while self.player.playing:
+            line = self.transport.timeline()
+            if line is None or not line.playing:
+                self.player.stop(timeout=0)  # the DAW stopped: so do we, silencing every note
+                return
+            self.player.align(line.bpm, line.seconds, line.tick)
+            self.player.wait(SYNC_S)
+
+    @property
+    def playing(self) -> bool:
+        return self.player.playing
+
+    @property
+    def error(self) -> str | None:
+        return self.player.error
+
+    def stop(self, wait: bool = True) -> None:
+        """Stop at once; with wait, return once every sounding note is off."""
+        self.player.stop(timeout=2.0 if wait else 0)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.player.wait(timeout)

@@ -1,0 +1,137 @@
+"""Jam mode with the real model, through its input callback: a pause answers on the beat after
+it, the answer continues what was played, playing again stops it with no hanging note, and the
+next pause answers the new phrase."""
+
+from __future__ import annotations
+
+import time
+
+import mido
+import pytest
+
+from studio.core.notes import TICKS_PER_QUARTER
+from studio.engine.continuation import Settings
+from studio.live.jam import Jam
+from studio.live.transport import FixedTempo, LiveError
+from studio.midi.player import MemoryOutput
+
+BPM = 240.0  # a beat is 250 ms
+PHRASE = [60, 64, 67, 72, 67, 64, 60, 62]
+
+
+def beat_s(bpm: float = BPM) -> float:
+    return 60.0 / bpm
+
+
+def play_phrase(jam: Jam, pitches: list[int], at: float, step_s: float) -> float:
+    """Play eighth notes with receive() timestamps from `at`; returns when the last one ends."""
+    for i, pitch in enumerate(pitches):
+        jam.receive(mido.Message("note_on", note=pitch, velocity=90), at + i * step_s)
+        jam.receive(mido.Message("note_off", note=pitch), at + (i + 0.9) * step_s)
+    return at + (len(pitches) - 0.1) * step_s
+
+
+def wait_for(condition, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def sounding(messages) -> set:
+    on: set = set()
+    for _, m in messages:
+        if m.type == "note_on" and m.velocity > 0:
+            on.add((m.channel, m.note))
+        elif m.type == "note_off":
+            on.discard((m.channel, m.note))
+    return on
+
+
+@pytest.fixture
+def jam_parts(live_engine):
+    out = MemoryOutput()
+    transport = FixedTempo(BPM, origin=time.perf_counter() - 10)  # the song began a while ago
+    jam = Jam(live_engine, out, transport, Settings(bars=2, seed=4), pause_beats=1.0)
+    jam.start()
+    yield jam, out, transport
+    jam.stop()
+
+
+def test_a_pause_is_answered_on_the_beat_and_playing_again_stops_it(jam_parts):
+    jam, out, transport = jam_parts
+    now = time.perf_counter()
+    ended = play_phrase(jam, PHRASE, now - 8 * beat_s() / 2, beat_s() / 2)  # played just now
+    assert wait_for(lambda: jam.answers and jam.answers[0].live.played)
+    answer = jam.answers[0]
+    line = transport.timeline()
+    assert [n.pitch for n in answer.phrase] == PHRASE
+    # on a beat, at least one beat of pause after the phrase ended, and no later than needed
+    pause_end = line.tick_at(ended) + TICKS_PER_QUARTER
+    assert answer.live.start_tick % TICKS_PER_QUARTER == 0
+    assert pause_end <= answer.live.start_tick < pause_end + TICKS_PER_QUARTER
+    assert wait_for(lambda: any(m.type == "note_on" for _, m in out.messages))
+    first_on = next(t for t, m in out.messages if m.type == "note_on")
+    assert first_on >= ended + beat_s()  # not before the pause was over
+    # the musician plays again: the answer stops at once, silenced
+    jam.receive(mido.Message("note_on", note=65, velocity=80))
+    assert answer.interrupted and not jam.answering
+    assert wait_for(lambda: not answer.live.playing, 2.0)
+    assert not sounding(out.messages)
+    assert answer.live.continuation.cancelled
+    heard = len(out.messages)
+    time.sleep(beat_s())
+    assert all(m.type != "note_on" for _, m in out.messages[heard:])  # nothing more from that answer
+    # ...and the new phrase is answered after its own pause
+    jam.receive(mido.Message("note_off", note=65))
+    assert wait_for(lambda: len(jam.answers) == 2)
+    assert [n.pitch for n in jam.answers[1].phrase] == [65]
+
+
+def test_an_answer_played_out_leaves_no_note_and_waits_for_the_next_phrase(live_engine):
+    out = MemoryOutput()
+    answers = []
+    transport = FixedTempo(400.0, origin=time.perf_counter() - 10)
+    jam = Jam(live_engine, out, transport, Settings(beats=4, seed=9), pause_beats=0.5, grid="16th",
+              on_answer=answers.append)
+    jam.start()
+    try:
+        now = time.perf_counter()
+        play_phrase(jam, PHRASE, now - 8 * 0.075, 0.075)
+        assert wait_for(lambda: answers and not answers[0].live.playing)
+        assert answers[0].live.played and not answers[0].interrupted and not sounding(out.messages)
+        time.sleep(0.3)
+        assert len(jam.answers) == 1  # silence alone asks nothing more
+    finally:
+        jam.stop()
+
+
+def test_held_keys_are_not_a_pause(jam_parts):
+    jam, _, _ = jam_parts
+    now = time.perf_counter()
+    jam.receive(mido.Message("note_on", note=60, velocity=90), now - 1.0)
+    jam.receive(mido.Message("note_on", note=64, velocity=90), now - 1.0)
+    jam.receive(mido.Message("note_off", note=64), now - 0.9)
+    time.sleep(2 * beat_s())
+    assert not jam.answers  # 60 is still held down
+    jam.receive(mido.Message("note_off", note=60))
+    assert wait_for(lambda: jam.answers)
+    assert sorted(n.pitch for n in jam.answers[0].phrase) == [60, 64]
+
+
+def test_a_drum_phrase_cannot_be_answered_and_says_so(live_engine):
+    errors = []
+    jam = Jam(live_engine, MemoryOutput(), FixedTempo(BPM), pause_beats=0.25, on_error=errors.append)
+    jam.start()
+    try:
+        now = time.perf_counter()
+        jam.receive(mido.Message("note_on", channel=9, note=36, velocity=100), now - 0.5)
+        jam.receive(mido.Message("note_off", channel=9, note=36), now - 0.4)
+        assert wait_for(lambda: errors)
+        assert "no notes" in errors[0] and not jam.answers
+    finally:
+        jam.stop()
+    with pytest.raises(LiveError):
+        Jam(live_engine, MemoryOutput(), FixedTempo(BPM), pause_beats=0)
