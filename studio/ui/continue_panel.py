@@ -114,7 +114,7 @@ class ContinuePanel(QWidget):
         form.addRow("Seed", self.seed)
 
         self.continue_button = QPushButton()
-        self.continue_button.setObjectName("primary")
+        self.continue_button.setProperty("accent", True)
         self._bind(self.continue_button, actions["continue"])
         self.continue_button.setMinimumHeight(34)
         self.progress = QProgressBar()
@@ -122,7 +122,7 @@ class ContinuePanel(QWidget):
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(4)
         self.status = QLabel("Select notes to continue them, or continue the whole clip.")
-        self.status.setObjectName("hint")
+        self.status.setProperty("dim", True)
         self.status.setWordWrap(True)
 
         strip = QGroupBox("Variations")
@@ -142,7 +142,7 @@ class ContinuePanel(QWidget):
             row.addWidget(self._tool(action))
         strip_layout.addLayout(row)
         self._empty = QLabel("None yet")
-        self._empty.setObjectName("hint")
+        self._empty.setProperty("dim", True)
         self._numbers.addWidget(self._empty)
 
         layout = QVBoxLayout(self)

@@ -175,7 +175,8 @@ class EngineService(QObject):
         self.cancel()
         self._numbers += 1
         self._job = _Job(self._numbers, seed, settings)
-        self._set_state(EngineState.BUSY, "Continuing…")
+        if self.state == EngineState.READY:
+            self._set_state(EngineState.BUSY, "Continuing…")
         self._run.emit(self._job)
         return self._numbers
 
@@ -218,6 +219,6 @@ class EngineService(QObject):
             return  # a superseded request
         result.cancelled = result.cancelled or self._job.cancelled.is_set()
         self._job = None
-        if self.state != EngineState.ERROR:
+        if self.state == EngineState.BUSY:
             self._set_state(EngineState.READY, f"Model {self.model_name} ready")
         self.finished.emit(result)

@@ -1,0 +1,218 @@
+"""The window's MIDI connections, through studio.midi.ports: one output (Continuo's own virtual
+port by default, an existing port, or none) and one optional input (a hardware keyboard).
+
+Ports are opened on a short-lived thread, never the GUI thread, and watched: when the output
+goes away the transport is told to stop and the status bar says so in one sentence, and it is
+joined again when it comes back. With no output the app still works: notes go nowhere and the
+status bar says why. Incoming notes are played straight through to the output on rtmidi's
+thread (lowest latency) and reported to the GUI as queued signals, so the keyboard lights up and
+recording can take them. The Output and Input menus list the ports each time they open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import mido
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu, QWidget
+
+from studio.midi.port_watch import PortWatcher
+from studio.midi.ports import InputPort, OutputPort, PortError, list_ports, open_input, open_output
+
+VIRTUAL = ""  # the output choice meaning "Continuo's own virtual port"
+NONE = None  # no output / no input
+
+
+class SilentOutput:
+    """Where notes go while no MIDI output is open: nowhere (playback and the playhead go on)."""
+
+    def send(self, message: mido.Message) -> None:
+        pass
+
+
+class _Locked:
+    """An output shared by the player's thread, the GUI's play-through and the input's
+    thread: one message at a time."""
+
+    def __init__(self, port: OutputPort) -> None:
+        self.port = port
+        self._lock = threading.Lock()
+
+    def send(self, message: mido.Message) -> None:
+        with self._lock:
+            self.port.send(message)
+
+
+class MidiIO(QObject):
+    """Owns the open ports. `output()` is what the player and play-through send to."""
+
+    status_changed = Signal(str)  # the output's state, for the status bar
+    message = Signal(str)  # one-off sentences (errors, reconnections)
+    output_lost = Signal()
+    note_on = Signal(int, int)  # from the hardware input: pitch, velocity
+    note_off = Signal(int)
+    choice_changed = Signal(object, object)  # output choice, input choice (for the settings)
+    _opened = Signal(object, object, object)  # kind, port or None, error sentence or None
+    _lost = Signal(str)
+    _back = Signal()
+
+    def __init__(self, backend: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.backend = backend
+        self.output_choice: str | None = VIRTUAL
+        self.input_choice: str | None = NONE
+        self._port: OutputPort | None = None
+        self._out: _Locked | SilentOutput = SilentOutput()
+        self._input: InputPort | None = None
+        self._watcher: PortWatcher | None = None
+        self.status = "MIDI output: opening…"
+        self._opened.connect(self._on_opened)
+        self._lost.connect(self._on_lost)
+        self._back.connect(lambda: self._set_status(f"MIDI out: {self._port.name}" if self._port else ""))
+
+    # -- output -----------------------------------------------------------------------------
+    def output(self) -> _Locked | SilentOutput:
+        return self._out
+
+    def choose_output(self, choice: str | None) -> None:
+        """VIRTUAL for Continuo's own port, a port name, or NONE; opened in the background."""
+        self.output_choice = choice
+        self._close_output()
+        if choice is NONE:
+            self._set_status("MIDI out: none (notes are not sent anywhere)")
+        else:
+            self._set_status("MIDI out: opening…")
+            self._in_background("output", choice)
+        self.choice_changed.emit(self.output_choice, self.input_choice)
+
+    def choose_input(self, choice: str | None) -> None:
+        self.input_choice = choice
+        if self._input is not None:
+            self._input.close()
+            self._input = None
+        if choice is not NONE:
+            self._in_background("input", choice)
+        self.choice_changed.emit(self.output_choice, self.input_choice)
+
+    def send_note(self, pitch: int, velocity: int) -> None:
+        """Play-through of a key pressed on screen or on the computer keyboard (0 = release)."""
+        kind = "note_on" if velocity else "note_off"
+        self._send(mido.Message(kind, note=pitch, velocity=velocity))
+
+    def close(self) -> None:
+        if self._input is not None:
+            self._input.close()
+            self._input = None
+        self._close_output()
+
+    # -- menus ----------------------------------------------------------------------------
+    def output_menu(self, parent: QWidget) -> QMenu:
+        fixed = [("Continuo (virtual port)", VIRTUAL)]
+        return self._menu("MIDI &Output", parent, "outputs", fixed, lambda: self.output_choice,
+                          self.choose_output)
+
+    def input_menu(self, parent: QWidget) -> QMenu:
+        return self._menu("MIDI &Input", parent, "inputs", [], lambda: self.input_choice, self.choose_input)
+
+    def _menu(self, title: str, parent: QWidget, side: str, fixed: list[tuple[str, str | None]],
+              current, choose) -> QMenu:
+        menu = QMenu(title, parent)
+
+        def fill() -> None:
+            menu.clear()
+            group = QActionGroup(menu)
+            try:
+                names = getattr(list_ports(self.backend), side)
+            except PortError as err:
+                names, note = [], str(err)
+            else:
+                note = None
+            entries = fixed + [(n, n) for n in names if "Continuo" not in n] + [("None", NONE)]
+            for text, choice in entries:
+                action = QAction(text, menu, checkable=True)
+                action.setChecked(choice == current())
+                action.triggered.connect(lambda _=False, c=choice: choose(c))
+                group.addAction(action)
+                menu.addAction(action)
+            if note:
+                menu.addSeparator()
+                menu.addAction(note).setEnabled(False)
+
+        menu.aboutToShow.connect(fill)
+        return menu
+
+    # -- threads ----------------------------------------------------------------------------
+    def _in_background(self, kind: str, choice: str) -> None:
+        def work() -> None:
+            try:
+                if kind == "output":
+                    port = open_output(choice or None, self.backend)
+                else:
+                    port = open_input(choice, self._received, self.backend)
+            except PortError as err:
+                self._opened.emit(kind, None, str(err))
+                return
+            self._opened.emit(kind, port, None)
+        threading.Thread(target=work, daemon=True, name=f"continuo-open-{kind}").start()
+
+    def _on_opened(self, kind: str, port, error: str | None) -> None:
+        if kind == "input":
+            if port is None:
+                self.message.emit(f"No MIDI input: {error}")
+            elif self.input_choice is NONE:
+                port.close()  # chosen away while it opened
+            else:
+                self._input = port
+                self.message.emit(f"Listening to {port.name}.")
+            return
+        if port is None:
+            self._set_status(f"No MIDI output: {error}")
+            return
+        if self.output_choice is NONE or self._port is not None:
+            port.close()
+            return
+        self._port, self._out = port, _Locked(port)
+        try:
+            self._watcher = PortWatcher(port, self._lost.emit, self._back.emit).start()
+        except PortError:  # the backend went away between opening and watching
+            self._watcher = None
+        self._set_status(f"MIDI out: {port.name}")
+
+    def _on_lost(self, sentence: str) -> None:
+        self.output_lost.emit()
+        self._set_status(sentence)
+        self.message.emit(sentence)
+
+    def _received(self, message: mido.Message) -> None:
+        """On rtmidi's thread: play through, then tell the GUI."""
+        if message.type in ("note_on", "note_off"):
+            self._send(message)
+            if message.type == "note_on" and message.velocity:
+                self.note_on.emit(message.note, message.velocity)
+            else:
+                self.note_off.emit(message.note)
+
+    def _send(self, message: mido.Message) -> None:
+        # the watcher reports a lost port; a dropped live note is all that happens
+        with contextlib.suppress(OSError, PortError):
+            self._out.send(message)
+
+    def _close_output(self) -> None:
+        """Forget the output now; the watcher's thread and the port end in the background."""
+        watcher, port = self._watcher, self._port
+        self._watcher, self._port, self._out = None, None, SilentOutput()
+
+        def close() -> None:
+            if watcher is not None:
+                watcher.stop()
+            if port is not None:
+                port.close()
+        if watcher is not None or port is not None:
+            threading.Thread(target=close, daemon=True, name="continuo-close-output").start()
+
+    def _set_status(self, text: str) -> None:
+        self.status = text
+        self.status_changed.emit(text)
