@@ -1,0 +1,47 @@
+"""Where the files in resources/ (icons, the demo seed) are, however Continuo was started.
+
+resources/ is a top-level folder of the repository. From a source checkout (an editable
+install included) it sits beside the studio package; in a PyInstaller bundle it is unpacked
+under `sys._MEIPASS` (bundle it with `--add-data resources:resources`, `;` on Windows); the
+environment variable CONTINUO_RESOURCES points elsewhere when a packager puts it somewhere else.
+The first candidate folder that holds icons/ wins.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+ENV_VAR = "CONTINUO_RESOURCES"
+
+
+def candidates() -> list[Path]:
+    """The folders looked at, in order."""
+    found = []
+    if os.environ.get(ENV_VAR):
+        found.append(Path(os.environ[ENV_VAR]))
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        found.append(Path(bundle) / "resources")
+    if getattr(sys, "frozen", False):
+        found.append(Path(sys.executable).resolve().parent / "resources")
+    found.append(Path(__file__).resolve().parents[2] / "resources")  # source checkout
+    return found
+
+
+@functools.cache
+def resources_dir() -> Path:
+    """The resources folder; FileNotFoundError (one sentence) if the installation lacks it."""
+    for folder in candidates():
+        if (folder / "icons").is_dir():
+            return folder
+    raise FileNotFoundError(
+        f"Continuo's resources folder is missing (looked in {', '.join(map(str, candidates()))})."
+    )
+
+
+def resource_path(*parts: str) -> Path:
+    """A file under resources/, e.g. resource_path("icons", "play.svg")."""
+    return resources_dir().joinpath(*parts)
