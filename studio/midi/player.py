@@ -4,17 +4,21 @@ a lost port and on an exception in the producer (then all-notes-off on every cha
 
 Notes come from any iterable (a clip, or the engine's incremental continuation). A feeder
 thread pulls them into a queue, so a slow producer never delays a deadline; the player thread
-sleeps until about a millisecond before each deadline and then spins.
+sleeps until about a millisecond before each deadline and then spins. Playback starts at any
+tick (a note already sounding there starts with it) and can loop a region of ticks; optionally
+the player thread asks for SCHED_FIFO, where the system permits it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
+import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 import mido
@@ -59,8 +63,11 @@ class Player:
     `on_finish(error)` is called from the player thread with None or one sentence."""
 
     def __init__(self, output: Output, *, lookahead_ticks: int = TICKS_PER_QUARTER,
-                 on_finish: Callable[[str | None], None] | None = None) -> None:
+                 on_finish: Callable[[str | None], None] | None = None, realtime: bool = False) -> None:
         self.output, self.lookahead_ticks, self.on_finish = output, lookahead_ticks, on_finish
+        self.realtime = realtime  # ask for SCHED_FIFO; `realtime_granted` says if it was given
+        self.realtime_granted = False
+        self.loop: tuple[int, int] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -75,10 +82,14 @@ class Player:
         return t0 + (tick - tick0) * 60.0 / (self._bpm * TICKS_PER_QUARTER)
 
     def position(self) -> float:
-        """The tick playing now."""
+        """The tick playing now, on the player's timeline (which runs on through loop passes)."""
         with self._lock:
             t0, tick0 = self._anchor
             return tick0 + (time.perf_counter() - t0) * self._bpm * TICKS_PER_QUARTER / 60.0
+
+    def song_position(self) -> float:
+        """The tick playing now in the notes' own time: inside the loop region while looping."""
+        return song_tick(self.position(), self.loop)
 
     def set_tempo(self, bpm: float) -> None:
         """Change tempo at the current position; later notes follow the new tempo."""
@@ -102,17 +113,24 @@ class Player:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self, notes: Iterable[Note], tempo: float, start_tick: int = 0, *,
-              lead_in_s: float = 0.005) -> None:
-        """Play notes (sorted by start, or close to it) from start_tick, lead_in_s from now."""
+              lead_in_s: float = 0.005, loop: tuple[int, int] | None = None) -> None:
+        """Play notes (sorted by start, or close to it) from start_tick, lead_in_s from now. With
+        loop=(first, end) the notes in that region repeat until stop, once playback reaches end."""
         if self.playing:
             raise RuntimeError("the player is already playing")
         _check_tempo(tempo)
-        self._stop.clear()
+        if loop is not None and (not 0 <= loop[0] < loop[1] or start_tick >= loop[1]):
+            raise ValueError(f"a loop needs 0 <= start < end, and playback to start before its end, "
+                             f"not {loop} from {start_tick}")
+        self._stop = threading.Event()  # its own per run: a previous run's feeder keeps seeing its stop
         self.error = None
+        self.loop = loop
         self._bpm = tempo
         self._anchor = (time.perf_counter() + lead_in_s, start_tick)
         feed: queue.Queue = queue.Queue(maxsize=4096)
-        threading.Thread(target=self._feed, args=(notes, feed, start_tick), daemon=True,
+        if loop is not None:
+            notes = looped(notes, loop, start_tick)
+        threading.Thread(target=self._feed, args=(notes, feed, start_tick, self._stop), daemon=True,
                          name="continuo-feeder").start()
         self._thread = threading.Thread(target=self._run, args=(feed,), daemon=True, name="continuo-player")
         self._thread.start()
@@ -130,16 +148,21 @@ class Player:
         return not self.playing
 
     # -- threads --------------------------------------------------------------------------
-    def _feed(self, notes: Iterable[Note], feed: queue.Queue, start_tick: int) -> None:
+    def _feed(self, notes: Iterable[Note], feed: queue.Queue, start_tick: int, stop: threading.Event) -> None:
+        def put(item: object) -> bool:  # False once stopped: nobody takes from the queue then
+            while not stop.is_set():
+                with contextlib.suppress(queue.Full):
+                    feed.put(item, timeout=0.05)
+                    return True
+            return False
+
         try:
             for note in notes:
-                if self._stop.is_set():
-                    break
-                if note.end > start_tick:
-                    feed.put(note)
-            feed.put(_DONE)
+                if note.end > start_tick and not put(note):
+                    return
+            put(_DONE)
         except Exception as err:  # the producer failed: the player ends cleanly and says why
-            feed.put(err)
+            put(err)
 
     def _pull(self, feed: queue.Queue, heap: list, order: itertools.count) -> bool:
         """Move the producer's notes into the heap, up to the lookahead; wait for them only
@@ -168,6 +191,8 @@ class Player:
         sounding: set[tuple[int, int]] = set()
         channels: set[int] = set()
         producing = True
+        if self.realtime:
+            self.realtime_granted = _ask_for_fifo()
         try:
             while not self._stop.is_set():
                 if producing:
@@ -236,3 +261,42 @@ class Player:
                 self._send(mido.Message("control_change", channel=channel, control=ALL_NOTES_OFF, value=0))
             except Exception:
                 break
+
+
+def _ask_for_fifo() -> bool:
+    """SCHED_FIFO for the calling thread (Linux applies pid 0 to the thread); False if refused."""
+    try:
+        priority = min(50, os.sched_get_priority_max(os.SCHED_FIFO))
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
+def song_tick(tick: float, loop: tuple[int, int] | None) -> float:
+    """A timeline tick as a tick of the notes: past the loop's end it folds back into the loop."""
+    if loop is None or tick < loop[1]:
+        return tick
+    first, end = loop
+    return first + (tick - first) % (end - first)
+
+
+def looped(notes: Iterable[Note], loop: tuple[int, int], start_tick: int = 0) -> Iterator[Note]:
+    """The notes as a looping timeline: everything before the loop's end once (from start_tick,
+    which may lie before the loop), then the region [first, end) again and again, each pass
+    `end - first` ticks later. Notes are cut at the region's edges, so no note hangs over a
+    pass; with nothing in the region, playback ends after the first pass."""
+    first, end = loop
+    song = sorted(notes)
+    yield from (_clipped(n, 0, end) for n in song if n.start < end and n.end > start_tick)
+    inside = [_clipped(n, first, end) for n in song if n.start < end and n.end > first]
+    if not inside:
+        return
+    for offset in itertools.count(end - first, end - first):
+        for note in inside:
+            yield note.moved(start=note.start + offset)
+
+
+def _clipped(note: Note, first: int, end: int) -> Note:
+    start = max(note.start, first)
+    return note.moved(start=start, duration=min(note.end, end) - start)

@@ -42,6 +42,10 @@ class PortWatcher:
                                f"{VIRTUAL_NAME}-watch")
         self._thread = threading.Thread(target=self._run, daemon=True, name="continuo-port-watch")
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def start(self) -> PortWatcher:
         self._thread.start()
         return self

@@ -1,0 +1,155 @@
+"""Real ports through a real JACK server (dummy driver): the player's stream reaches an independent
+receiver process in full and in order, from its very first note; FluidSynth plays it; a
+receiver killed mid-stream is survived and playback goes on when it comes back."""
+
+from __future__ import annotations
+
+import threading
+
+import mido
+import pytest
+
+from studio.core.notes import Note
+from studio.midi.playback import PortPlayback
+from studio.midi.player import ALL_NOTES_OFF, Player
+from studio.midi.ports import InputPort, PortError, list_ports, open_input, open_output
+from tests.jack_server import Receiver, wait_until
+
+pytestmark = pytest.mark.jack
+
+FAST = 1200.0  # BPM: a 16th lasts 12.5 ms
+
+
+def hanging(messages) -> dict:
+    """(channel, pitch) -> note-ons without their note-off, in the received stream."""
+    open_notes: dict = {}
+    for _, msg in messages:
+        key = (getattr(msg, "channel", None), getattr(msg, "note", None))
+        if msg.type == "note_on" and msg.velocity > 0:
+            open_notes[key] = open_notes.get(key, 0) + 1
+        elif msg.type == "note_off" and open_notes.get(key):
+            open_notes[key] -= 1
+    return {k: v for k, v in open_notes.items() if v}
+
+
+def all_notes_off(messages) -> list[int]:
+    """The channels that got all-notes-off, in order."""
+    return [m.channel for _, m in messages if m.type == "control_change" and m.control == ALL_NOTES_OFF]
+
+
+def scale(count: int, step: int = 120) -> list[Note]:
+    return [Note(i * step, 48 + i % 36, step // 2, 60 + i % 60, channel=i % 2) for i in range(count)]
+
+
+def note_ons(messages) -> list[tuple[int, int]]:
+    return [(m.channel, m.note) for _, m in messages if m.type == "note_on"]
+
+
+def test_list_ports_sees_the_receiver_and_our_virtual_port(receiver: Receiver) -> None:
+    assert receiver.port in list_ports("jack").outputs
+    with open_output() as port:
+        assert port.virtual and port.name.endswith(":out")
+        assert port.name in list_ports().inputs  # our output is a source the DAW can read
+
+
+def test_stream_arrives_in_full_and_in_order_from_the_first_note(receiver: Receiver) -> None:
+    notes = scale(60)
+    with open_output(receiver.port) as port:
+        assert port.target == receiver.port and not port.virtual
+        player = Player(port)
+        player.start(notes, FAST, lead_in_s=0)  # no grace time: the connection must already carry
+        assert player.wait(10) and player.error is None
+        expected = 2 * len(notes) + 2  # note-on and note-off each, all-notes-off on both channels
+        assert receiver.wait_for(expected)
+    got = receiver.messages()
+    assert note_ons(got) == [(n.channel, n.pitch) for n in notes]
+    assert [m.velocity for _, m in got if m.type == "note_on"] == [n.velocity for n in notes]
+    assert [t for t, _ in got] == sorted(t for t, _ in got)
+    assert not hanging(got)
+    assert all_notes_off(got[-2:]) == [0, 1]
+
+
+def test_virtual_port_reaches_whoever_connects_to_it(jack_server, receiver: Receiver) -> None:
+    with open_output() as port:
+        jack_server.connect(port.name, receiver.port)
+        for note in (60, 64, 67):
+            port.send(mido.Message("note_on", note=note, velocity=100))
+        assert receiver.wait_for(3)
+    assert [m.note for _, m in receiver.messages()] == [60, 64, 67]
+
+
+def test_an_input_hears_a_connected_source_with_its_callback() -> None:
+    heard: list[mido.Message] = []
+    arrived = threading.Event()
+
+    def callback(message: mido.Message) -> None:
+        heard.append(message)
+        if len(heard) == 3:
+            arrived.set()
+
+    with open_output() as source:
+        port = open_input(source.name, callback)
+        assert isinstance(port, InputPort) and port.target == source.name
+        try:
+            source.send(mido.Message("note_on", note=62, velocity=90))
+            source.send(mido.Message("clock"))  # clock passes: the clock follower needs it
+            source.send(mido.Message("note_off", note=62))
+            assert arrived.wait(5)
+        finally:
+            port.close()
+    assert [m.type for m in heard] == ["note_on", "clock", "note_off"]
+
+
+def test_fluidsynth_plays_the_stream(fluid_synth) -> None:
+    notes = scale(24)
+    with open_output(fluid_synth.name) as port:  # found by part of its name, as a user types it
+        assert port.target == fluid_synth.port
+        player = Player(port)
+        player.start(notes, FAST, lead_in_s=0)
+        assert player.wait(10) and player.error is None
+        assert fluid_synth.log.wait(lambda _: len(fluid_synth.events("noteoff")) >= len(notes), 10)
+    ons = [(int(c), int(k), int(v)) for c, k, v in fluid_synth.events("noteon")]
+    assert ons == [(n.channel, n.pitch, n.velocity) for n in notes]
+    offs = sorted((int(c), int(k)) for c, k, _ in fluid_synth.events("noteoff"))
+    assert offs == sorted((n.channel, n.pitch) for n in notes)
+
+
+def test_a_killed_receiver_is_survived_and_playback_goes_on_when_it_is_back(jack_server) -> None:
+    first = Receiver(jack_server, "synth")
+    notes = scale(200)  # 2.5 s at FAST
+    messages: list[str] = []
+    port = open_output("synth:in")
+    playback = PortPlayback(port, on_message=messages.append)
+    try:
+        playback.play(notes, FAST)
+        assert first.wait_for(20)
+        first.kill()  # SIGKILL, mid-stream, as a crashing synth goes
+        assert wait_until(lambda: playback.waiting_for_port, 5)
+        assert not playback.player.playing  # stopped, not sending into nothing
+        assert messages == ["The MIDI output 'synth:in' went away; Continuo stopped and will reconnect "
+                            "when it is back."]
+        heard_before = first.messages()
+        second = Receiver(jack_server, "synth")
+        try:
+            assert playback.wait(15) and playback.error is None
+            assert messages[1] == "The MIDI output 'synth:in' is back; playing on."
+            assert wait_until(lambda: len(all_notes_off(second.messages())) == 2, 5)
+            resumed = second.messages()
+        finally:
+            second.close()
+    finally:
+        playback.close()
+        port.close()
+    assert not hanging(resumed)
+    # The second receiver hears the rest of the tune in order, from about where the first one died.
+    pitches = [(n.channel, n.pitch) for n in notes]
+    rest = note_ons(resumed)
+    assert rest and rest == pitches[len(pitches) - len(rest):]
+    assert len(note_ons(heard_before)) + len(rest) >= len(notes) - 30
+
+
+def test_connecting_to_a_missing_port_is_one_sentence(jack_server) -> None:
+    with pytest.raises(PortError) as err:
+        open_output("no such synth")
+    assert str(err.value).startswith("There is no MIDI output called 'no such synth'")
+    assert "\n" not in str(err.value)
