@@ -26,6 +26,7 @@ CLICK_TICKS = TICKS_PER_QUARTER // 8
 PLAYHEAD_MS = 30
 AHEAD_TICKS = TICKS_PER_QUARTER * 8  # how far the stream runs ahead of the player
 ALL_SOUND_OFF, RESET_CONTROLLERS, ALL_NOTES_OFF = 120, 121, 123
+OPEN_END = 2**40  # the end of a play that goes on until stopped
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def timeline_notes(notes: Iterable[Note], timeline: Timeline, time_signature: Ti
             if not wait(note.start):
                 return
             yield note
+    wait(timeline.count_in + timeline.end - timeline.start)  # an open end holds until stopped
 
 
 class Transport(QObject):
@@ -136,15 +138,19 @@ class Transport(QObject):
         return int(self._timeline.clip_tick(self._player.position()))
 
     def play(self, notes: Iterable[Note], tempo: float, time_signature: TimeSignature, start: int = 0, *,
-             loop: tuple[int, int] | None = None, clicks: bool = False, count_in: bool = False) -> None:
-        """Start playing (stopping what plays); with a loop, playback never ends by itself."""
+             loop: tuple[int, int] | None = None, clicks: bool = False, count_in: bool = False,
+             open_end: bool = False) -> None:
+        """Start playing (stopping what plays). With a loop or an open end (recording),
+        playback goes on until stopped."""
         self.stop()
         notes = list(notes)
         if loop is not None and (loop[1] <= loop[0] or not loop[0] <= start < loop[1]):
             start = loop[0] if loop[1] > loop[0] else start
             loop = loop if loop[1] > loop[0] else None
         end = max((n.end for n in notes if n.start >= start), default=start)
-        if clicks and loop is None:  # a metronome keeps going to the end of the bar after the notes
+        if open_end:
+            end = OPEN_END
+        elif clicks and loop is None:  # a metronome keeps going to the end of the bar after the notes
             bar = time_signature.bar_ticks
             end = -(-max(end, start + 1) // bar) * bar
         timeline = Timeline(start, end, time_signature.bar_ticks if count_in else 0, loop)

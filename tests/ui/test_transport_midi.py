@@ -1,0 +1,40 @@
+"""The window's MIDI connections: a real JACK port receives the transport's playback and the
+play-through of a pressed key; no MIDI system at all leaves the app working, with one sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.core.notes import Note, TimeSignature
+from studio.ui.midi_io import MidiIO, SilentOutput
+from studio.ui.transport import Transport
+
+
+def test_no_midi_system_means_a_silent_output_and_a_sentence(qtbot, monkeypatch) -> None:
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "continuo-no-such-server")
+    io = MidiIO(backend="jack")
+    with qtbot.waitSignal(io.status_changed, timeout=10000,
+                          check_params_cb=lambda text: text.startswith("No MIDI output")) as status:
+        io.choose_output("")
+    assert status.args[0].endswith(".") and isinstance(io.output(), SilentOutput)
+    io.send_note(60, 100)  # nowhere, and no error
+
+
+@pytest.mark.jack
+def test_playback_and_play_through_reach_a_real_jack_port(qtbot, receiver) -> None:
+    io = MidiIO(backend="jack")
+    with qtbot.waitSignal(io.status_changed, timeout=10000, check_params_cb=lambda t: "opening" not in t):
+        io.choose_output(receiver.port)
+    assert io.status == f"MIDI out: {receiver.port}"
+    transport = Transport(io.output)
+    notes = [Note(i * 240, 60 + i, 200, 90) for i in range(6)]
+    with qtbot.waitSignal(transport.playing_changed, timeout=10000, check_params_cb=lambda p: not p):
+        transport.play(notes, 480.0, TimeSignature(4, 4))
+    io.send_note(72, 100)
+    io.send_note(72, 0)
+    assert receiver.wait_for(6 * 2 + 1 + 2)  # notes, all-notes-off on channel 1, the played key
+    messages = [m for _, m in receiver.messages()]
+    ons = [m.note for m in messages if m.type == "note_on" and m.velocity]
+    offs = [m.note for m in messages if m.type == "note_off" or (m.type == "note_on" and not m.velocity)]
+    assert ons == [n.pitch for n in notes] + [72] and sorted(offs) == sorted(ons)
+    io.close()
