@@ -1,5 +1,7 @@
 """`continuo continue SEED.mid ... --out OUT.mid`: write the seed plus its continuation (or
-only the continuation), one file per variation, tempo and metre preserved."""
+only the continuation), one file per variation, tempo and metre preserved. With `--play` the
+continuation streams live into a MIDI port as it is generated, on the next beat (or 16th or
+bar), at the seed's tempo; `--out` then also writes it once it has played to its end."""
 
 from __future__ import annotations
 
@@ -7,17 +9,30 @@ import argparse
 from pathlib import Path
 
 from studio.commands import CommandError
+from studio.commands.live_io import add_port_arguments, output_port, say, wait_until
 from studio.core.encoding import STYLES
-from studio.engine.continuation import AUTO, Engine, SeedError, Settings
+from studio.core.notes import Clip
+from studio.engine.continuation import AUTO, Continuation, Engine, SeedError, Settings
 from studio.engine.model import Model, ModelError, default_model_path
+from studio.live.stream import LiveContinuation
+from studio.live.transport import FixedTempo, LiveError
 from studio.midi.files import MidiFileError, read_midi_song, write_midi
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("continue", help="continue a .mid file and write the result")
+    p = sub.add_parser("continue", help="continue a .mid file and write the result, or play it live")
     p.add_argument("seed", type=Path, help="the seed phrase (.mid)")
-    p.add_argument("--out", type=Path, required=True,
-                   help="output .mid (OUT-1.mid ... with several variations)")
+    p.add_argument("--out", type=Path, help="output .mid (OUT-1.mid ... with several variations)")
+    add_settings_arguments(p)
+    p.add_argument("--only-continuation", action="store_true", help="write only the new notes")
+    p.add_argument("--play", action="store_true", help="stream the continuation live as it is generated")
+    p.add_argument("--tempo", type=float, help="tempo to play at (default: the seed's)")
+    add_port_arguments(p)
+    p.set_defaults(run=run)
+
+
+def add_settings_arguments(p: argparse.ArgumentParser) -> None:
+    """The engine's controls, shared with `continuo jam`."""
     p.add_argument("--bars", type=float, default=4.0, help="length of the continuation in bars (1-32)")
     p.add_argument("--beats", type=float, help="length in beats instead of bars")
     p.add_argument("--variations", type=int, default=1, help="how many variations (1-8)")
@@ -32,9 +47,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-polyphony", type=int,
                    help="most notes at once (0 = no limit; default: as many as the seed)")
     p.add_argument("--repeat", type=float, default=1.0, help="how much it may restate the seed (0-2)")
-    p.add_argument("--only-continuation", action="store_true", help="write only the new notes")
     p.add_argument("--model", type=Path, default=default_model_path(), help="model file (.onnx)")
-    p.set_defaults(run=run)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings(bars=args.bars, beats=args.beats, variations=args.variations,
+                    temperature=args.temperature, top_p=args.top_p, seed=args.random_seed,
+                    style=args.style, key=None if args.key == "none" else args.key,
+                    low=args.low, high=args.high, max_polyphony=args.max_polyphony, repeat=args.repeat)
 
 
 def output_paths(out: Path, variations: int) -> list[Path]:
@@ -43,19 +63,45 @@ def output_paths(out: Path, variations: int) -> list[Path]:
     return [out.with_name(f"{out.stem}-{i}{out.suffix or '.mid'}") for i in range(1, variations + 1)]
 
 
+def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Settings) -> Continuation | None:
+    """Stream the first variation live; the continuation once played, None if stopped (Ctrl+C)."""
+    bpm = args.tempo or seed.tempo
+    transport = FixedTempo(bpm)
+    with output_port(args) as port:
+        live = LiveContinuation(engine, seed, settings, port, transport, grid=args.grid)
+        live.start()
+        say(f"Playing on {port.name} at {bpm:g} BPM from the next {args.grid} (Ctrl+C stops).")
+        finished = wait_until(lambda: not live.playing, live.stop)
+    if live.error is not None:
+        raise CommandError(live.error)
+    if not finished:
+        return None
+    ready_ms = 1000 * (live.first_ready_at - live.requested_at)
+    say(f"Played {len(live.played)} notes; the first was ready {ready_ms:.0f} ms after the request, "
+        f"generation stayed at least {1000 * (live.lead_s or 0):.0f} ms ahead of playback.")
+    return live.continuation
+
+
 def run(args: argparse.Namespace) -> int:
-    settings = Settings(bars=args.bars, beats=args.beats, variations=args.variations,
-                        temperature=args.temperature, top_p=args.top_p, seed=args.random_seed,
-                        style=args.style, key=None if args.key == "none" else args.key,
-                        low=args.low, high=args.high, max_polyphony=args.max_polyphony, repeat=args.repeat)
-    if not args.out.parent.is_dir():
+    settings = settings_from(args)
+    if args.out is None and not args.play:
+        raise CommandError("Say where to write the continuation (--out OUT.mid) or play it live (--play).")
+    if args.out is not None and not args.out.parent.is_dir():
         raise CommandError(f"The folder for {args.out} does not exist.")
     try:
         song = read_midi_song(args.seed)
         engine = Engine(Model(args.model))
-        continuation = engine.continuation(song.clip, settings)
-        variations = continuation.run()
-    except (MidiFileError, ModelError, SeedError) as err:
+        if args.play:
+            continuation = play(args, engine, song.clip, settings)
+            if continuation is None:
+                return 130  # stopped with Ctrl+C: nothing written
+            if args.out is None:
+                return 0
+        else:
+            continuation = engine.continuation(song.clip, settings)
+            continuation.run()
+        variations = continuation.notes
+    except (MidiFileError, ModelError, SeedError, LiveError) as err:
         raise CommandError(str(err)) from None
     for path, notes in zip(output_paths(args.out, settings.variations), variations, strict=True):
         clip = song.clip.with_notes(notes if args.only_continuation else song.clip.notes + notes)
