@@ -5,25 +5,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from studio.commands import CommandError
+from studio.commands.common import add_file_argument, read_song
 from studio.core.scales import detect_key
 from studio.engine.continuation import Engine
 from studio.engine.model import Model, ModelError, default_model_path
-from studio.midi.files import MidiFileError, read_midi_song
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="summarise a .mid file")
-    p.add_argument("file", type=Path)
+    add_file_argument(p, "the .mid file")
     p.add_argument("--model", type=Path, default=default_model_path(), help="model used to detect the style")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        song = read_midi_song(args.file)
-    except MidiFileError as err:
-        raise CommandError(str(err)) from None
+    song = read_song(args.file)
     clip = song.clip
     style = "unknown"
     if clip.notes:

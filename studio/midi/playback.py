@@ -41,12 +41,12 @@ class PortPlayback:
         return self.player.error
 
     def play(self, notes: Sequence[Note], tempo: float, start_tick: int = 0,
-             loop: tuple[int, int] | None = None) -> None:
+             loop: tuple[int, int] | None = None, lead_in_s: float = 0.005) -> None:
         """Start playing (see Player.start); the port is watched from now on."""
         with self._lock:
             self._args, self._stopping, self._lost_at = (notes, tempo, loop), False, None
         self._ended.clear()
-        self.player.start(notes, tempo, start_tick, loop=loop)
+        self.player.start(notes, tempo, start_tick, loop=loop, lead_in_s=lead_in_s)
         if not self.watcher.running:
             self.watcher.start()
 
