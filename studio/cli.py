@@ -22,10 +22,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"continuo {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from studio.commands import continue_cmd, info
+    from studio.commands import continue_cmd, info, jam
 
     continue_cmd.add_parser(sub)
     info.add_parser(sub)
+    jam.add_parser(sub)
     return parser
 
 
