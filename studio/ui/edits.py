@@ -1,0 +1,210 @@
+"""Every change to a ClipDocument as one undoable command.
+
+One command class, `DocumentEdit`, records the notes (by id) and the context before and after
+an edit; undo puts the "before" back, redo the "after". The functions below build it for each
+kind of edit (add, remove, move, resize, velocity, quantize, transpose, paste, duplicate,
+replace-all, tempo, metre, key) and return None when the edit would change nothing, so
+`document.push(edit)` never records an empty step. Edits keep a group's shape: a move or
+transpose that would push one note off the keyboard or before tick 0 is clamped for all.
+Consecutive nudges of the same notes (arrow keys) and consecutive tempo changes merge into one
+step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
+
+from PySide6.QtGui import QUndoCommand
+
+from studio.core.notes import Clip, Note, TimeSignature
+from studio.core.quantize import quantize_notes
+from studio.ui.document import ClipContext, ClipDocument
+
+# Merge ids for QUndoCommand.id(): commands with the same id may merge with the one before.
+NO_MERGE = -1
+MERGE_NUDGE = 1
+MERGE_TEMPO = 2
+
+Changes = Mapping[int, Note | None]
+
+
+class DocumentEdit(QUndoCommand):
+    """Notes (id -> Note, None = absent) and context before and after one edit."""
+
+    def __init__(
+        self,
+        document: ClipDocument,
+        text: str,
+        before: Changes,
+        after: Changes,
+        context: tuple[ClipContext, ClipContext] | None = None,
+        merge: int = NO_MERGE,
+    ) -> None:
+        super().__init__(text)
+        self.document = document
+        self.before = dict(before)
+        self.after = dict(after)
+        self.context = context
+        self._merge = merge
+
+    @property
+    def ids(self) -> list[int]:
+        """The ids of the notes present after the edit (e.g. the ones just added or pasted)."""
+        return [i for i, note in self.after.items() if note is not None]
+
+    def redo(self) -> None:
+        self.document.apply(self.after, self.context and self.context[1], select=self.ids)
+
+    def undo(self) -> None:
+        kept = [i for i, note in self.before.items() if note is not None]
+        self.document.apply(self.before, self.context and self.context[0], select=kept)
+
+    def id(self) -> int:
+        return self._merge
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, DocumentEdit) or other.id() != self.id():
+            return False
+        if other.after.keys() != self.after.keys():
+            return False
+        self.after = other.after
+        self.setText(other.text())
+        if self.context and other.context:
+            self.context = (self.context[0], other.context[1])
+        same_context = not self.context or self.context[0] == self.context[1]
+        self.setObsolete(self.after == self.before and same_context)
+        return True
+
+
+def _plural(count: int, one: str) -> str:
+    return one if count == 1 else f"{one} ({count} notes)"
+
+
+def _edit_notes(
+    document: ClipDocument, text: str, after: Mapping[int, Note | None], merge: int = NO_MERGE
+) -> DocumentEdit | None:
+    """A DocumentEdit from the wanted new state of some notes, or None if nothing changes."""
+    current = document.notes
+    after = {i: n for i, n in after.items() if current.get(i) != n}
+    if not after:
+        return None
+    return DocumentEdit(document, text, {i: current.get(i) for i in after}, after, merge=merge)
+
+
+def _existing(document: ClipDocument, ids: Iterable[int]) -> dict[int, Note]:
+    notes = document.notes
+    return {i: notes[i] for i in ids if i in notes}
+
+
+def add_notes(document: ClipDocument, notes: Collection[Note], text: str = "Add note") -> DocumentEdit | None:
+    """Add new notes (fresh ids); the command's `ids` are theirs."""
+    if not notes:
+        return None
+    added = dict(zip(document.new_ids(len(notes)), notes, strict=True))
+    return _edit_notes(document, _plural(len(notes), text), added)
+
+
+def remove_notes(document: ClipDocument, ids: Iterable[int], text: str = "Delete") -> DocumentEdit | None:
+    gone = _existing(document, ids)
+    return _edit_notes(document, _plural(len(gone), text), dict.fromkeys(gone))
+
+
+def _clamp(delta: int, low: int, high: int) -> int:
+    return max(low, min(high, delta))
+
+
+def move_notes(
+    document: ClipDocument, ids: Iterable[int], ticks: int = 0, semitones: int = 0, *,
+    nudge: bool = False, text: str = "Move",
+) -> DocumentEdit | None:
+    """Shift notes in time and pitch together, clamped so that all stay on the keyboard and
+    after tick 0. `nudge=True` (arrow keys) merges with the previous nudge of the same notes."""
+    notes = _existing(document, ids)
+    if not notes:
+        return None
+    ticks = max(ticks, -min(n.start for n in notes.values()))
+    pitches = [n.pitch for n in notes.values()]
+    semitones = _clamp(semitones, -min(pitches), 127 - max(pitches))
+    moved = {i: n.moved(start=n.start + ticks, pitch=n.pitch + semitones) for i, n in notes.items()}
+    return _edit_notes(document, _plural(len(notes), text), moved, MERGE_NUDGE if nudge else NO_MERGE)
+
+
+def transpose_notes(document: ClipDocument, ids: Iterable[int], semitones: int) -> DocumentEdit | None:
+    return move_notes(document, ids, semitones=semitones, text="Transpose")
+
+
+def resize_notes(
+    document: ClipDocument, ids: Iterable[int], ticks: int, minimum: int = 1
+) -> DocumentEdit | None:
+    """Lengthen (or shorten, ticks < 0) notes by the same amount, never below `minimum` ticks."""
+    notes = _existing(document, ids)
+    resized = {i: n.moved(duration=max(minimum, n.duration + ticks)) for i, n in notes.items()}
+    return _edit_notes(document, _plural(len(notes), "Resize"), resized)
+
+
+def set_velocities(document: ClipDocument, velocities: Mapping[int, int]) -> DocumentEdit | None:
+    """Give notes new velocities (clamped to 1-127)."""
+    notes = _existing(document, velocities)
+    changed = {i: n.moved(velocity=max(1, min(127, velocities[i]))) for i, n in notes.items()}
+    return _edit_notes(document, _plural(len(notes), "Velocity"), changed)
+
+
+def quantize(
+    document: ClipDocument, ids: Iterable[int], grid: int, *, strength: float = 1.0, lengths: bool = False
+) -> DocumentEdit | None:
+    """Snap the notes' starts (and optionally lengths) to the grid; see studio.core.quantize."""
+    notes = _existing(document, ids)
+    snapped = quantize_notes(notes.values(), grid, strength=strength, lengths=lengths)
+    return _edit_notes(document, _plural(len(notes), "Quantize"), dict(zip(notes, snapped, strict=True)))
+
+
+def paste_notes(
+    document: ClipDocument, notes: Collection[Note], at_tick: int, text: str = "Paste"
+) -> DocumentEdit | None:
+    """Add copies of notes shifted so the earliest starts at at_tick."""
+    if not notes:
+        return None
+    shift = max(0, at_tick) - min(n.start for n in notes)
+    return add_notes(document, [n.moved(start=n.start + shift) for n in notes], text)
+
+
+def duplicate_notes(document: ClipDocument, ids: Iterable[int], offset: int) -> DocumentEdit | None:
+    """Add copies of the notes `offset` ticks later."""
+    notes = list(_existing(document, ids).values())
+    return add_notes(document, [n.moved(start=n.start + offset) for n in notes], "Duplicate")
+
+
+def replace_all(document: ClipDocument, clip: Clip, text: str = "Replace clip") -> DocumentEdit:
+    """Replace every note and the context with clip's (open a file, accept a whole take)."""
+    before: dict[int, Note | None] = dict(document.notes)
+    after: dict[int, Note | None] = dict.fromkeys(before)
+    after.update(zip(document.new_ids(len(clip.notes)), clip.sorted_notes(), strict=True))
+    context = (document.context, ClipContext(clip.tempo, clip.time_signature, clip.key))
+    before.update(dict.fromkeys(after.keys() - before.keys()))
+    return DocumentEdit(document, text, before, after, context)
+
+
+def _edit_context(
+    document: ClipDocument, text: str, merge: int = NO_MERGE, **changes: object
+) -> DocumentEdit | None:
+    new = replace(document.context, **changes)
+    if new == document.context:
+        return None
+    return DocumentEdit(document, text, {}, {}, (document.context, new), merge)
+
+
+def set_tempo(document: ClipDocument, bpm: float) -> DocumentEdit | None:
+    """Change the tempo; consecutive tempo changes (a spin box being dragged) merge."""
+    if not 10.0 <= bpm <= 999.0:
+        raise ValueError(f"a tempo of {bpm} BPM is outside 10-999")
+    return _edit_context(document, f"Tempo {bpm:g} BPM", MERGE_TEMPO, tempo=float(bpm))
+
+
+def set_time_signature(document: ClipDocument, time_signature: TimeSignature) -> DocumentEdit | None:
+    return _edit_context(document, f"Time signature {time_signature}", time_signature=time_signature)
+
+
+def set_key(document: ClipDocument, key: str | None) -> DocumentEdit | None:
+    """Set the key by name ("D-dorian") or clear it (None)."""
+    return _edit_context(document, f"Key {key}" if key else "No key", key=key)
