@@ -100,7 +100,7 @@ install_python_packages() {
     if "$PYTHON" -c 'import sys, sysconfig, pathlib; sys.exit(not (pathlib.Path(sysconfig.get_path("stdlib")) / "EXTERNALLY-MANAGED").exists())'; then
         export PIP_BREAK_SYSTEM_PACKAGES=1
     fi
-    "$PYTHON" -m pip install -q --root-user-action=ignore -e ".[dev,train,link]"
+    "$PYTHON" -m pip install -q --root-user-action=ignore -e ".[dev,train,build,link]"
     mkdir -p "$(dirname "$STAMP")"
     deps_key >"$STAMP"
 }

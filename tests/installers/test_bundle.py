@@ -1,0 +1,120 @@
+"""The built app, not the source: PyInstaller's bundle runs `--version`, continues a real .mid
+with the shipped model inside it, refuses a bad file in one sentence, renders the window
+offscreen, and carries only what it should (model, resources, licences; no training stack, no
+unused Qt plugins)."""
+
+from __future__ import annotations
+
+import re
+import struct
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+import studio
+from studio.midi.files import read_midi_song
+from tests.installers.bundle import ROOT, Bundle
+
+pytestmark = pytest.mark.slow
+
+SEED = ROOT / "resources" / "demo_seed.mid"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    (tmp_path / "home").mkdir()
+    return tmp_path / "home"
+
+
+def test_version_is_the_package_version(bundle: Bundle, home: Path, tmp_path: Path) -> None:
+    done = bundle.run("--version", home=home, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"continuo {studio.__version__}"
+
+
+def test_continue_writes_the_seed_and_its_continuation(bundle: Bundle, home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.mid"
+    done = bundle.run("continue", str(SEED), "--bars", "4", "--variations", "2", "--seed", "5",
+                      "--key", "auto", "--out", str(out), home=home, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    seed = read_midi_song(SEED).clip
+    seed_end = max(n.end for n in seed.notes)
+    for path in (tmp_path / "out-1.mid", tmp_path / "out-2.mid"):
+        clip = read_midi_song(path).clip
+        assert clip.tempo == pytest.approx(seed.tempo)
+        assert sorted(clip.notes)[: len(seed.notes)] == sorted(seed.notes)  # the seed kept as it was
+        new = [n for n in clip.notes if n.start >= seed_end]
+        assert len(new) >= 4, f"{path.name}: only {len(new)} notes after the seed"
+    assert "out-1.mid:" in done.stdout and "out-2.mid:" in done.stdout
+
+
+def test_a_bad_file_is_one_sentence_not_a_traceback(bundle: Bundle, home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.mid"
+    bad.write_bytes(b"MThd\x00\x00\x00\x06garbage")
+    done = bundle.run("continue", str(bad), "--out", str(tmp_path / "x.mid"), home=home, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith("continuo: ")
+    assert not list(tmp_path.glob("x*.mid"))
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_screenshot_renders_the_window_offscreen(bundle: Bundle, home: Path, tmp_path: Path) -> None:
+    from PySide6.QtGui import QImage
+
+    out = tmp_path / "window.png"
+    done = bundle.run("--screenshot", str(out), "--demo", home=home, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert png_size(out) == (1600, 1000)
+    image = QImage(str(out))
+    colours = {image.pixel(x, y) for x in range(0, 1600, 16) for y in range(0, 1000, 16)}
+    assert len(colours) > 40, "the screenshot is (nearly) blank"
+
+
+def test_the_bundle_carries_what_it_needs_and_nothing_it_does_not(bundle: Bundle) -> None:
+    inside = bundle.internal
+    model = "models/continuo.onnx"
+    assert (inside / model).read_bytes() == (ROOT / model).read_bytes()
+    for needed in ("models/MODEL_CARD.md", "resources/demo_seed.mid", "resources/icons/continuo.svg",
+                   "LICENSE", "THIRD_PARTY_NOTICES.md"):
+        assert (inside / needed).is_file(), needed
+    files = [p.relative_to(inside).as_posix() for p in inside.rglob("*")]
+    for unwanted in ("torch", "music21", "PyInstaller", "pytest", "Qt6Network", "QtNetwork", "Qt6Qml",
+                     "Qt6Quick", "qvnc", "qeglfs", "qgtk3", "qtbase_de.qm", "libssl", "libcrypto"):
+        assert not [f for f in files if unwanted in f], f"{unwanted} should not ship"
+    plugins = {Path(f).name for f in files if "/plugins/platforms/" in f}
+    wanted = {"linux": ("qoffscreen", "qxcb", "qwayland"), "darwin": ("qcocoa",), "win32": ("qwindows",)}
+    for platform in wanted[sys.platform]:
+        assert any(platform in name for name in plugins), f"no {platform} platform plugin in {plugins}"
+    assert any("rtmidi" in f for f in files)
+
+
+def normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_shipped_distribution_is_in_the_notices(bundle: Bundle) -> None:
+    from PyInstaller.archive.readers import CArchiveReader
+
+    pyz = CArchiveReader(str(bundle.executable)).open_embedded_archive("PYZ.pyz")
+    top_level = {name.split(".")[0] for name in pyz.toc}
+    ours = {"studio", "launch"}
+    third_party = {m for m in top_level - set(sys.stdlib_module_names) - ours
+                   if not m.startswith(("_pyi", "pyimod", "_sysconfigdata"))}
+    assert {"PySide6", "mido", "numpy", "onnxruntime", "rtmidi"} <= third_party
+    notices = normalised((ROOT / "THIRD_PARTY_NOTICES.md").read_text(encoding="utf-8"))
+    owners = metadata.packages_distributions()
+    for module in sorted(third_party):
+        dists = owners.get(module)
+        assert dists, f"{module} ships but no installed distribution provides it"
+        assert any(normalised(d) in notices for d in dists), f"{dists} ship but the notices omit them"
+        for dist in dists:
+            name = normalised(metadata.distribution(dist).name)
+            assert any((bundle.internal / "licenses" / name).rglob("*")), f"no licence text for {name}"
