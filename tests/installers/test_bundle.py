@@ -86,8 +86,8 @@ def test_the_bundle_carries_what_it_needs_and_nothing_it_does_not(bundle: Bundle
                    "LICENSE", "THIRD_PARTY_NOTICES.md"):
         assert (inside / needed).is_file(), needed
     files = [p.relative_to(inside).as_posix() for p in inside.rglob("*")]
-    for unwanted in ("torch", "music21", "PyInstaller", "pytest", "Qt6Network", "QtNetwork", "Qt6Qml",
-                     "Qt6Quick", "qvnc", "qeglfs", "qgtk3", "qtbase_de.qm", "libssl", "libcrypto"):
+    for unwanted in ("aalink", "torch", "music21", "PyInstaller", "pytest", "Qt6Network", "QtNetwork",
+                     "Qt6Qml", "Qt6Quick", "qvnc", "qeglfs", "qgtk3", "qtbase_de.qm", "libssl", "libcrypto"):
         assert not [f for f in files if unwanted in f], f"{unwanted} should not ship"
     plugins = {Path(f).name for f in files if "/plugins/platforms/" in f}
     wanted = {"linux": ("qoffscreen", "qxcb", "qwayland"), "darwin": ("qcocoa",), "win32": ("qwindows",)}
@@ -109,6 +109,7 @@ def test_every_shipped_distribution_is_in_the_notices(bundle: Bundle) -> None:
     third_party = {m for m in top_level - set(sys.stdlib_module_names) - ours
                    if not m.startswith(("_pyi", "pyimod", "_sysconfigdata"))}
     assert {"PySide6", "mido", "numpy", "onnxruntime", "rtmidi"} <= third_party
+    assert "aalink" not in third_party  # GPL-3: shipping it would make the whole app GPL-3
     notices = normalised((ROOT / "THIRD_PARTY_NOTICES.md").read_text(encoding="utf-8"))
     owners = metadata.packages_distributions()
     for module in sorted(third_party):
