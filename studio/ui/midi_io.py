@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QMenu, QWidget
 from studio.midi.port_watch import PortWatcher
 from studio.midi.ports import InputPort, OutputPort, PortError, list_ports, open_input, open_output
 
-VIRTUAL = ""  # the output choice meaning "Continuo's own virtual port"
-NONE = None  # no output / no input
+VIRTUAL = None  # the output choice meaning "Continuo's own virtual port" (the default)
+NO_PORT = "<none>"  # the output choice meaning "send nowhere"; for the input, None is none
 
 
 class SilentOutput:
@@ -63,7 +63,8 @@ class MidiIO(QObject):
         super().__init__(parent)
         self.backend = backend
         self.output_choice: str | None = VIRTUAL
-        self.input_choice: str | None = NONE
+        self.input_choice: str | None = None
+        self.thru = True  # play what the input receives straight out of the output
         self._port: OutputPort | None = None
         self._out: _Locked | SilentOutput = SilentOutput()
         self._input: InputPort | None = None
@@ -78,10 +79,10 @@ class MidiIO(QObject):
         return self._out
 
     def choose_output(self, choice: str | None) -> None:
-        """VIRTUAL for Continuo's own port, a port name, or NONE; opened in the background."""
+        """VIRTUAL for Continuo's own port, a port name, or NO_PORT; opened in the background."""
         self.output_choice = choice
         self._close_output()
-        if choice is NONE:
+        if choice == NO_PORT:
             self._set_status("MIDI out: none (notes are not sent anywhere)")
         else:
             self._set_status("MIDI out: opening…")
@@ -93,7 +94,7 @@ class MidiIO(QObject):
         if self._input is not None:
             self._input.close()
             self._input = None
-        if choice is not NONE:
+        if choice is not None:
             self._in_background("input", choice)
         self.choice_changed.emit(self.output_choice, self.input_choice)
 
@@ -110,15 +111,15 @@ class MidiIO(QObject):
 
     # -- menus ----------------------------------------------------------------------------
     def output_menu(self, parent: QWidget) -> QMenu:
-        fixed = [("Continuo (virtual port)", VIRTUAL)]
-        return self._menu("MIDI &Output", parent, "outputs", fixed, lambda: self.output_choice,
-                          self.choose_output)
+        return self._menu("MIDI &Output", parent, "outputs", ("Continuo (virtual port)", VIRTUAL),
+                          ("None", NO_PORT), lambda: self.output_choice, self.choose_output)
 
     def input_menu(self, parent: QWidget) -> QMenu:
-        return self._menu("MIDI &Input", parent, "inputs", [], lambda: self.input_choice, self.choose_input)
+        return self._menu("MIDI &Input", parent, "inputs", None, ("None", None), lambda: self.input_choice,
+                          self.choose_input)
 
-    def _menu(self, title: str, parent: QWidget, side: str, fixed: list[tuple[str, str | None]],
-              current, choose) -> QMenu:
+    def _menu(self, title: str, parent: QWidget, side: str, first: tuple[str, str | None] | None,
+              last: tuple[str, str | None], current, choose) -> QMenu:
         menu = QMenu(title, parent)
 
         def fill() -> None:
@@ -130,7 +131,8 @@ class MidiIO(QObject):
                 names, note = [], str(err)
             else:
                 note = None
-            entries = fixed + [(n, n) for n in names if "Continuo" not in n] + [("None", NONE)]
+            entries = [first] if first else []
+            entries += [(n, n) for n in names if "Continuo" not in n] + [last]
             for text, choice in entries:
                 action = QAction(text, menu, checkable=True)
                 action.setChecked(choice == current())
@@ -162,7 +164,7 @@ class MidiIO(QObject):
         if kind == "input":
             if port is None:
                 self.message.emit(f"No MIDI input: {error}")
-            elif self.input_choice is NONE:
+            elif self.input_choice is None:
                 port.close()  # chosen away while it opened
             else:
                 self._input = port
@@ -171,7 +173,7 @@ class MidiIO(QObject):
         if port is None:
             self._set_status(f"No MIDI output: {error}")
             return
-        if self.output_choice is NONE or self._port is not None:
+        if self.output_choice == NO_PORT or self._port is not None:
             port.close()
             return
         self._port, self._out = port, _Locked(port)
@@ -189,7 +191,8 @@ class MidiIO(QObject):
     def _received(self, message: mido.Message) -> None:
         """On rtmidi's thread: play through, then tell the GUI."""
         if message.type in ("note_on", "note_off"):
-            self._send(message)
+            if self.thru:
+                self._send(message)
             if message.type == "note_on" and message.velocity:
                 self.note_on.emit(message.note, message.velocity)
             else:

@@ -15,7 +15,7 @@ def test_no_midi_system_means_a_silent_output_and_a_sentence(qtbot, monkeypatch)
     io = MidiIO(backend="jack")
     with qtbot.waitSignal(io.status_changed, timeout=10000,
                           check_params_cb=lambda text: text.startswith("No MIDI output")) as status:
-        io.choose_output("")
+        io.choose_output(None)
     assert status.args[0].endswith(".") and isinstance(io.output(), SilentOutput)
     io.send_note(60, 100)  # nowhere, and no error
 

@@ -1,0 +1,169 @@
+"""The continuation workflow: Continue (the roll's selection is the seed, else the whole clip)
+→ variations grow as ghost notes while the engine works → Tab / Shift+Tab pick one →
+audition it alone → Enter accepts it as one undoable edit, Esc discards them (or stops the
+engine while it runs), Again rolls new ones from the same seed with a new random seed.
+
+It owns no widgets: it drives the roll's ghosts, the panel's feedback and the actions'
+enabled states from the engine service's signals.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from studio.core.notes import Clip, Note
+from studio.ui import edits
+from studio.ui.actions import Actions
+from studio.ui.continue_panel import ContinuePanel
+from studio.ui.document import ClipDocument
+from studio.ui.engine_worker import ContinueResult, EngineService, EngineState
+
+
+class ContinueFlow(QObject):
+    """Ties the engine service, the document, the roll's ghosts and the panel together.
+    `audition` is called with the notes of the shown variation (the transport plays them)."""
+
+    message = Signal(str)  # one sentence for the status bar
+    accepted = Signal(int)  # the variation's index
+
+    def __init__(self, engine: EngineService, document: ClipDocument, roll, panel: ContinuePanel,
+                 actions: Actions, audition: Callable[[list[Note]], None]) -> None:
+        super().__init__(panel)
+        self.engine, self.document, self.roll, self.panel = engine, document, roll, panel
+        self.actions, self._audition = actions, audition
+        self.variations: list[list[Note]] = []
+        self.selected: int | None = None
+        self.running = False
+        self._seed: Clip | None = None
+        self._rng = random.Random()
+        actions.bind({
+            "continue": self.continue_, "again": self.again, "accept": self.accept,
+            "discard": self.escape, "next_variation": lambda: self.cycle(1),
+            "previous_variation": lambda: self.cycle(-1), "audition": self.audition,
+        })
+        panel.variation_chosen.connect(self.choose)
+        engine.notes_added.connect(self._on_notes)
+        engine.progress.connect(panel.set_progress)
+        engine.finished.connect(self._on_finished)
+        engine.state_changed.connect(self._update)
+        self._update()
+
+    # -- commands ---------------------------------------------------------------------------
+    def continue_(self) -> None:
+        """Continue the selection, or the whole clip when nothing is selected."""
+        selected = self.roll.selected_notes()
+        seed = self.document.clip()
+        if selected:
+            seed = seed.with_notes(selected)
+        if not seed.notes:
+            self._say("Draw or play a few notes first: there is nothing to continue.")
+            return
+        self._start(seed)
+
+    def again(self) -> None:
+        """New variations of the last seed with a new random seed."""
+        if self._seed is None:
+            self.continue_()
+            return
+        self.panel.new_seed(self._rng.randrange(1, 2**31))
+        self._start(self._seed)
+
+    def cycle(self, step: int) -> None:
+        if self.variations:
+            self.choose(((self.selected or 0) + step) % len(self.variations))
+
+    def choose(self, index: int) -> None:
+        if 0 <= index < len(self.variations):
+            self.selected = index
+            self._show()
+
+    def accept(self) -> None:
+        """Add the shown variation to the clip: one undoable edit."""
+        if self.running or self.selected is None or not self.variations[self.selected]:
+            return
+        index = self.selected
+        notes = self.variations[index]
+        self.document.push(edits.add_notes(self.document, notes, text=f"Accept variation {index + 1}"))
+        self._clear()
+        self._say(f"Variation {index + 1} added ({len(notes)} notes); Ctrl+Z takes it back.")
+        self.accepted.emit(index)
+
+    def escape(self) -> None:
+        """Esc: stop the engine while it runs, else drop the variations."""
+        if self.running:
+            self.engine.cancel()
+        elif self.variations:
+            self._clear()
+            self._say("Variations discarded.")
+
+    def audition(self) -> None:
+        if self.selected is not None and self.variations[self.selected]:
+            self._audition(self.variations[self.selected])
+
+    # -- engine ---------------------------------------------------------------------------
+    def _start(self, seed: Clip) -> None:
+        if not self.engine.ready and not self.running:
+            self._say(self.engine.message)
+            return
+        self._seed = seed
+        settings = self.panel.settings()
+        self.variations = [[] for _ in range(settings.variations)]
+        self.selected = 0
+        self.running = True
+        self.panel.set_progress(0.0)
+        self.engine.request(seed, settings)
+        self._show()
+        self._say(f"Continuing {len(seed.notes)} notes: {settings.variations} variations of "
+                  f"{settings.bars:g} bars…")
+
+    def _on_notes(self, generated: list) -> None:
+        for item in generated:
+            if item.variation < len(self.variations):
+                self.variations[item.variation].append(item.note)
+        self._show()
+
+    def _on_finished(self, result: ContinueResult) -> None:
+        self.running = False
+        self.panel.set_progress(None)
+        if result.error:
+            self._clear()
+            self._say(result.error)
+            return
+        self.variations = [list(v) for v in result.variations]
+        if not any(self.variations):
+            self._clear()
+            self._say("The model found nothing to add here; try other controls or another seed.")
+            return
+        self._show()
+        counts = ", ".join(str(len(v)) for v in self.variations)
+        how = "Stopped early" if result.cancelled else "Done"
+        self._say(f"{how}: {len(self.variations)} variations ({counts} notes) in {result.style or 'auto'} "
+                  f"style, key {result.key or 'free'}. Tab to compare, Enter to accept, Esc to discard.")
+
+    # -- display ----------------------------------------------------------------------------
+    def _clear(self) -> None:
+        self.variations, self.selected = [], None
+        self.roll.clear_ghosts()
+        self._update()
+
+    def _show(self) -> None:
+        self.roll.set_ghosts(self.variations, self.selected)
+        self._update()
+
+    def _say(self, text: str) -> None:
+        self.panel.set_status(text)
+        self.message.emit(text)
+
+    def _update(self, *_: object) -> None:
+        shown = bool(self.variations)
+        ready = self.engine.state in (EngineState.READY, EngineState.BUSY)
+        self.actions["continue"].setEnabled(ready)
+        self.actions.again.setEnabled(ready)
+        self.actions.accept.setEnabled(shown and not self.running)
+        for name in ("next_variation", "previous_variation", "audition"):
+            self.actions[name].setEnabled(shown)
+        self.actions.discard.setEnabled(self.running or bool(self.variations))
+        self.panel.set_variations(len(self.variations), self.selected)

@@ -1,0 +1,133 @@
+"""The tool bar across the top: file and undo buttons, the transport (play, loop, record,
+metronome, panic), the position readout, and the clip's context (tempo, metre, key) and the
+roll's snap. Tempo, metre and key are edits of the document (undoable; a dragged tempo is one
+step); the key also shades the roll's scale rows.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar, QWidget
+
+from studio.core.notes import TICKS_PER_QUARTER, TimeSignature
+from studio.core.quantize import GRIDS
+from studio.core.scales import NOTE_NAMES
+from studio.ui import edits
+from studio.ui.actions import Actions
+from studio.ui.document import ClipDocument
+
+METRES = ("2/4", "3/4", "4/4", "5/4", "6/8", "7/8", "9/8", "12/8")
+KEY_NAMES = tuple(f"{tonic}-{scale}" for scale in ("major", "minor") for tonic in NOTE_NAMES)
+SNAPS = ("1/1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/4T", "1/8T", "1/16T")
+DEFAULT_SNAP = "1/16"
+
+
+def position_text(tick: int | None, time_signature: TimeSignature) -> str:
+    """Bars.beats.sixteenths from 1, as DAWs show it: tick 0 is 1.1.1."""
+    tick = max(0, tick or 0)
+    bar, rest = divmod(tick, time_signature.bar_ticks)
+    beat, rest = divmod(rest, time_signature.beat_ticks)
+    return f"{bar + 1}.{beat + 1}.{rest // (TICKS_PER_QUARTER // 4) + 1}"
+
+
+def _labelled(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("dim", True)
+    return label
+
+
+class TransportBar(QToolBar):
+    """Buttons come from the action collection; the combos edit the document and the roll."""
+
+    def __init__(self, actions: Actions, document: ClipDocument, roll, parent: QWidget | None = None) -> None:
+        super().__init__("Transport", parent)
+        self.setObjectName("transport_bar")
+        self.setMovable(False)
+        self.setIconSize(QSize(20, 20))
+        self.document, self.roll = document, roll
+        for name in ("new", "open", "save"):
+            self.addAction(actions[name])
+        self.addSeparator()
+        for name in ("undo", "redo"):
+            self.addAction(actions[name])
+        self.addSeparator()
+        for name in ("play", "loop", "record", "metronome"):
+            self.addAction(actions[name])
+        self.position = QLabel(position_text(0, document.time_signature))
+        self.position.setObjectName("position")
+        self.position.setMinimumWidth(74)
+        self.position.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.position.setToolTip("Playhead position: bar.beat.sixteenth")
+        self.addWidget(self.position)
+        self.addSeparator()
+
+        self.tempo = QDoubleSpinBox()
+        self.tempo.setRange(10.0, 999.0)
+        self.tempo.setDecimals(1)
+        self.tempo.setSuffix(" BPM")
+        self.tempo.setKeyboardTracking(False)
+        self.tempo.setToolTip("Tempo of the clip (playback and export)")
+        self.metre = QComboBox()
+        self.metre.addItems(METRES)
+        self.metre.setToolTip("Time signature")
+        self.key = QComboBox()
+        self.key.addItem("No key", None)
+        for name in KEY_NAMES:
+            self.key.addItem(name.replace("-", " "), name)
+        self.key.setToolTip("Key of the clip: shades its scale in the roll")
+        self.snap = QComboBox()
+        self.snap.addItem("Snap off", None)
+        for name in SNAPS:
+            self.snap.addItem(name, GRIDS[name])
+        self.snap.setToolTip("Grid that drawing, moving and quantizing snap to")
+        for label, widget in (("Tempo", self.tempo), ("Metre", self.metre), ("Key", self.key),
+                              ("Snap", self.snap)):
+            self.addWidget(_labelled(label))
+            self.addWidget(widget)
+        self.addSeparator()
+        self.addAction(actions.panic)
+
+        self._sync()
+        self.snap.setCurrentIndex(self.snap.findData(GRIDS[DEFAULT_SNAP]))
+        roll.set_snap(GRIDS[DEFAULT_SNAP])
+        document.context_changed.connect(self._sync)
+        self.tempo.valueChanged.connect(self._tempo_edited)
+        self.metre.currentTextChanged.connect(self._metre_edited)
+        self.key.currentIndexChanged.connect(self._key_edited)
+        self.snap.currentIndexChanged.connect(lambda _: roll.set_snap(self.snap.currentData()))
+
+    def show_position(self, tick: int) -> None:
+        """The playhead moved (tick < 0: stopped)."""
+        self.position.setText(position_text(tick if tick >= 0 else 0, self.document.time_signature))
+
+    def set_snap(self, ticks: int | None) -> None:
+        index = self.snap.findData(ticks)
+        self.snap.setCurrentIndex(index if index >= 0 else 0)
+
+    def _sync(self) -> None:
+        """Show the document's context without editing it back."""
+        doc = self.document
+        for widget in (self.tempo, self.metre, self.key):
+            widget.blockSignals(True)
+        self.tempo.setValue(doc.tempo)
+        metre = str(doc.time_signature)
+        if self.metre.findText(metre) < 0:
+            self.metre.addItem(metre)
+        self.metre.setCurrentText(metre)
+        key = doc.context.key
+        if key and self.key.findData(key) < 0:
+            self.key.addItem(key.replace("-", " "), key)
+        self.key.setCurrentIndex(max(0, self.key.findData(key)) if key else 0)
+        for widget in (self.tempo, self.metre, self.key):
+            widget.blockSignals(False)
+        self.roll.set_scale(doc.key)
+
+    def _tempo_edited(self, bpm: float) -> None:
+        self.document.push(edits.set_tempo(self.document, bpm))
+
+    def _metre_edited(self, text: str) -> None:
+        numerator, denominator = (int(part) for part in text.split("/"))
+        self.document.push(edits.set_time_signature(self.document, TimeSignature(numerator, denominator)))
+
+    def _key_edited(self, _: int) -> None:
+        self.document.push(edits.set_key(self.document, self.key.currentData()))
