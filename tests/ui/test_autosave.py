@@ -1,0 +1,203 @@
+"""Tests for the Autosaver: it writes after a change (and only then), keeps the newest sketch,
+says once in a sentence when the disk refuses, and tells a real crash (a child process that
+dies with its lock held) from a clean exit and from another window still open."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from studio.core.notes import Clip, Note
+from studio.core.project import Project, load_project
+from studio.ui.autosave import Autosaver
+
+
+def sketch(pitch: int = 60, count: int = 4) -> Project:
+    notes = [Note(i * 240, pitch + i % 24, 240) for i in range(count)]
+    return Project(Clip(notes, tempo=100.0), {"style": "folk"}, loop=(0, 1920), snap=120)
+
+
+class Holder:
+    """What the window would hand the autosaver: the sketch as it is now."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.calls = 0
+
+    def __call__(self) -> Project:
+        self.calls += 1
+        return self.project
+
+
+@pytest.fixture
+def holder() -> Holder:
+    return Holder(sketch())
+
+
+def make(holder: Holder, home: Path, interval_ms: int = 30) -> Autosaver:
+    return Autosaver(holder, home, interval_ms=interval_ms)
+
+
+def test_a_change_is_written_soon_and_only_then(qtbot: QtBot, holder: Holder, tmp_path: Path) -> None:
+    saver = make(holder, tmp_path)
+    try:
+        with qtbot.assertNotEmitted(saver.saved, wait=150):
+            pass
+        assert not saver.path.exists() and holder.calls == 0
+        with qtbot.waitSignal(saver.saved, timeout=10_000) as written:
+            saver.mark_changed()
+        assert written.args == [str(saver.path)]
+        assert saver.path.parent == tmp_path / "autosave"
+        assert load_project(saver.path) == holder.project
+        with qtbot.assertNotEmitted(saver.saved, wait=200):  # unchanged: no more writes
+            pass
+        assert holder.calls == 1
+    finally:
+        saver.discard()
+
+
+def test_the_newest_sketch_wins(qtbot: QtBot, holder: Holder, tmp_path: Path) -> None:
+    saver = make(holder, tmp_path)
+    try:
+        saver.mark_changed()
+        qtbot.waitSignal(saver.saved, timeout=10_000).wait()
+        holder.project = sketch(pitch=70, count=100)
+        with qtbot.waitSignal(saver.saved, timeout=10_000):
+            saver.mark_changed()
+        assert load_project(saver.path) == holder.project
+    finally:
+        saver.discard()
+
+
+def test_a_refusing_disk_is_said_once_and_retried(qtbot: QtBot, holder: Holder, tmp_path: Path) -> None:
+    saver = make(holder, tmp_path)
+    saver.path.mkdir()  # a folder where the file should go: the rename fails for real
+    (saver.path / "keep").write_text("")
+    messages: list[str] = []
+    saver.failed.connect(messages.append)
+    try:
+        saver.mark_changed()
+        qtbot.waitUntil(lambda: len(messages) == 1, timeout=10_000)
+        assert messages[0].startswith("The autosave could not be written (Could not save ")
+        assert "\n" not in messages[0]
+        qtbot.waitUntil(lambda: holder.calls >= 3, timeout=10_000)  # retried on each tick
+        assert len(messages) == 1  # but said once
+        (saver.path / "keep").unlink()
+        saver.path.rmdir()
+        qtbot.waitSignal(saver.saved, timeout=10_000).wait()
+        assert load_project(saver.path) == holder.project
+    finally:
+        saver.discard()
+
+
+_CHILD = """
+import os, sys
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication
+from studio.core.notes import Clip, Note
+from studio.core.project import Project
+from studio.ui.autosave import Autosaver
+app = QCoreApplication([])
+project = Project(Clip([Note(0, 62, 480, 90), Note(480, 65, 480)], tempo=88.0), {"bars": 4})
+saver = Autosaver(lambda: project, Path(sys.argv[1]))
+if sys.argv[2] == "crash-early":
+    os._exit(3)
+saver.mark_changed()
+assert saver.flush()
+if sys.argv[2] == "crash":
+    os._exit(3)  # no clean-up at all, as in a crash: the lock stays behind
+saver.discard()
+"""
+
+
+def run_session(home: Path, ending: str) -> None:
+    result = subprocess.run([sys.executable, "-c", _CHILD, str(home), ending], capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == (0 if ending == "clean" else 3), result.stderr
+
+
+def test_after_a_crash_the_sketch_is_offered_back(qtbot: QtBot, holder: Holder, tmp_path: Path) -> None:
+    run_session(tmp_path, "crash")
+    assert len(list((tmp_path / "autosave").glob("*.lock"))) == 1
+    saver = make(holder, tmp_path)
+    try:
+        project = saver.recoverable()
+        assert project is not None
+        assert project.clip.notes == [Note(0, 62, 480, 90), Note(480, 65, 480)] and project.clip.tempo == 88.0
+        assert project.continuation == {"bars": 4}
+        assert saver.recoverable() is project  # asking again gives the same
+        holder.project = project  # the user took it: the window restores it and marks a change
+        saver.mark_changed()
+        saver.discard_recovery()
+        assert load_project(saver.path) == project  # safe in this session's file first
+        leftovers = {p.name for p in (tmp_path / "autosave").iterdir()}
+        assert leftovers == {saver.path.name, f"{saver.session}.lock"}
+        assert saver.recoverable() is None
+    finally:
+        saver.discard()
+    assert list((tmp_path / "autosave").iterdir()) == []
+
+
+def test_after_a_clean_exit_nothing_is_offered(qtbot: QtBot, holder: Holder, tmp_path: Path) -> None:
+    run_session(tmp_path, "clean")
+    assert list((tmp_path / "autosave").iterdir()) == []
+    saver = make(holder, tmp_path)
+    try:
+        assert saver.recoverable() is None
+    finally:
+        saver.discard()
+
+
+def test_a_window_still_open_is_not_taken_for_a_crash(qtbot: QtBot, holder: Holder, tmp_path: Path) -> None:
+    running = make(holder, tmp_path)
+    running.mark_changed()
+    assert running.flush()
+    second = make(Holder(sketch(50)), tmp_path)
+    try:
+        assert second.recoverable() is None
+        second.discard_recovery()
+        assert load_project(running.path) == holder.project  # untouched
+    finally:
+        second.discard()
+        running.discard()
+
+
+def test_declining_drops_it_and_quitting_undecided_keeps_it(qtbot: QtBot, holder: Holder,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    run_session(tmp_path, "crash")
+    undecided = make(holder, tmp_path)
+    assert undecided.recoverable() is not None
+    undecided.discard()  # quit before answering: offered again next time
+    declining = make(holder, tmp_path)
+    try:
+        assert declining.recoverable() is not None
+        declining.discard_recovery()
+        assert not declining.path.exists()  # nothing changed here, so nothing was written
+        assert declining.recoverable() is None
+    finally:
+        declining.discard()
+    assert list((tmp_path / "autosave").iterdir()) == []
+
+
+def test_damaged_autosaves_and_stale_locks_are_dropped(qtbot: QtBot, holder: Holder, tmp_path: Path) -> None:
+    run_session(tmp_path, "crash-early")  # a crash before the first autosave leaves only a lock
+    folder = tmp_path / "autosave"
+    (folder / "123-dead.continuo").write_bytes(b"\x00garbage{")
+    saver = make(holder, tmp_path)
+    try:
+        assert saver.recoverable() is None
+        saver.discard_recovery()
+        assert {p.name for p in folder.iterdir()} == {f"{saver.session}.lock"}
+    finally:
+        saver.discard()
+
+
+def test_after_discard_changes_are_ignored(qtbot: QtBot, holder: Holder, tmp_path: Path) -> None:
+    saver = make(holder, tmp_path)
+    saver.discard()
+    saver.mark_changed()
+    assert saver.flush() is False and not saver.path.exists()
