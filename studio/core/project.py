@@ -80,7 +80,8 @@ def load_project(path: PathLike) -> Project:
 
 
 def project_bytes(project: Project) -> bytes:
-    """The file's bytes: readable JSON with one note per line (so a diff shows what changed)."""
+    """The file's bytes: readable JSON, one note per line in the clip's order (so a diff of two
+    saves shows what changed)."""
     clip = project.clip
     head = {
         "format": FORMAT_NAME,
@@ -93,10 +94,12 @@ def project_bytes(project: Project) -> bytes:
         "continuation": dict(project.continuation),
     }
     lines = [f"  {json.dumps(key)}: {json.dumps(value, allow_nan=False)}," for key, value in head.items()]
-    notes = ",\n".join(
-        f"    [{n.start}, {n.pitch}, {n.duration}, {n.velocity}, {n.channel}]" for n in clip.sorted_notes()
+    # Plain strings, no list per note: an autosave thread then neither holds the GIL in one long
+    # C call nor wakes the garbage collector, so the GUI thread is never kept waiting.
+    notes = ",\n    ".join(
+        f"[{n.start}, {n.pitch}, {n.duration}, {n.velocity}, {n.channel}]" for n in clip.notes
     )
-    body = "{\n" + "\n".join(lines) + '\n  "notes": [\n' + notes + ("\n" if notes else "") + "  ]\n}\n"
+    body = "{\n" + "\n".join(lines) + '\n  "notes": [\n' + (f"    {notes}\n" if notes else "") + "  ]\n}\n"
     return body.encode("utf-8")
 
 
