@@ -11,18 +11,16 @@ the format version, and any problem raises ProjectError, one sentence for the us
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import math
 import os
-import secrets
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from studio.core.notes import Clip, Note, TimeSignature
+from studio.core.safe_files import UnreadableFileError, os_trouble, read_bounded, shown_name, write_atomically
 from studio.core.scales import Key
 
 EXTENSION = ".continuo"
@@ -37,17 +35,6 @@ TEMPO_RANGE = (1.0, 999.0)
 
 Scalar = str | int | float | bool | None
 PathLike = str | os.PathLike[str]
-
-_OS_TROUBLE = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.EROFS: "the disk is read-only",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.ENOENT: "its folder does not exist",
-    errno.EISDIR: "a folder of that name is in the way",
-    errno.ENAMETOOLONG: "the name is too long",
-}
 
 
 class ProjectError(Exception):
@@ -70,13 +57,17 @@ def save_project(path: PathLike, project: Project) -> None:
     try:
         write_atomically(target, project_bytes(project))
     except OSError as exc:
-        raise ProjectError(f"Could not save {_shown(target)}: {os_trouble(exc)}.") from exc
+        raise ProjectError(f"Could not save {shown_name(target)}: {os_trouble(exc)}.") from exc
 
 
 def load_project(path: PathLike) -> Project:
     """Read a project file; any problem raises ProjectError, one sentence naming the file."""
-    name = _shown(Path(path))
-    return parse_project(_read_bytes(Path(path), name), name)
+    name = shown_name(path)
+    try:
+        data = read_bounded(Path(path), MAX_BYTES, "a Continuo project")
+    except UnreadableFileError as exc:
+        raise ProjectError(f"{name} {exc}.") from exc
+    return parse_project(data, name)
 
 
 def project_bytes(project: Project) -> bytes:
@@ -129,70 +120,6 @@ def parse_project(data: bytes, name: str = "The project") -> Project:
         loop=check.loop(document.get("loop")),
         snap=check.snap(document.get("snap")),
     )
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write data to a temporary file beside target, flush and fsync it, then rename it over
-    target (keeping target's permissions); any OSError leaves target untouched."""
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    mode = stat.S_IMODE(target.stat().st_mode) if target.is_file() else 0o644
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(descriptor, view) :]
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_folder(target.parent)
-
-
-def os_trouble(exc: OSError) -> str:
-    """What went wrong in a few lower-case words: 'the disk is full', 'permission denied'."""
-    return _OS_TROUBLE.get(exc.errno or 0) or (exc.strerror or str(exc)).rstrip(".").lower()
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename durable (POSIX); Windows cannot open folders, and needs no such step."""
-    with contextlib.suppress(OSError, AttributeError):
-        handle = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-
-
-def _shown(path: Path) -> str:
-    name = path.name or str(path)
-    return "".join(ch if ch.isprintable() else "?" for ch in name)
-
-
-def _read_bytes(path: Path, name: str) -> bytes:
-    try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise ProjectError(f"{name} is a folder, not a Continuo project.")
-        if not stat.S_ISREG(info.st_mode):  # FIFOs and devices are never opened
-            raise ProjectError(f"{name} is not a regular file, so not a Continuo project.")
-        if info.st_size > MAX_BYTES:
-            raise ProjectError(f"{name} is too large for a Continuo project (over {MAX_BYTES:,} bytes).")
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_BYTES + 1)
-    except FileNotFoundError as exc:
-        raise ProjectError(f"{name} does not exist.") from exc
-    except OSError as exc:
-        raise ProjectError(f"{name} cannot be read: {os_trouble(exc)}.") from exc
-    if len(data) > MAX_BYTES:  # it grew since stat()
-        raise ProjectError(f"{name} is too large for a Continuo project (over {MAX_BYTES:,} bytes).")
-    if not data.strip():
-        raise ProjectError(f"{name} is empty.")
-    return data
 
 
 def _refuse_constant(token: str) -> Any:

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studio.core import project as project_module
+from studio.core import safe_files
 from studio.core.notes import Clip, Note, TimeSignature
 from studio.core.project import (
     FORMAT_VERSION,
@@ -105,7 +106,7 @@ def test_a_full_disk_leaves_the_old_file_intact(tmp_path: Path, monkeypatch: pyt
     def full(*args: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(project_module.os, failing, full)
+    monkeypatch.setattr(safe_files.os, failing, full)
     with pytest.raises(ProjectError, match=r"^Could not save song\.continuo: the disk is full\.$"):
         save_project(path, sample_project())
     monkeypatch.undo()
