@@ -4,7 +4,9 @@ resources/ is a top-level folder of the repository. From a source checkout (an e
 install included) it sits beside the studio package; in a PyInstaller bundle it is unpacked
 under `sys._MEIPASS` (bundle it with `--add-data resources:resources`, `;` on Windows); the
 environment variable CONTINUO_RESOURCES points elsewhere when a packager puts it somewhere else.
-The first candidate folder that holds icons/ wins.
+The first candidate that holds the app logo (icons/continuo.svg) wins, so an unrelated folder
+called resources/ is never taken for ours. A plain wheel install (`pip install .`, not
+editable) does not carry resources/; Continuo ships as a checkout or as a bundle.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def candidates() -> list[Path]:
 def resources_dir() -> Path:
     """The resources folder; FileNotFoundError (one sentence) if the installation lacks it."""
     for folder in candidates():
-        if (folder / "icons").is_dir():
+        if (folder / "icons" / "continuo.svg").is_file():
             return folder
     raise FileNotFoundError(
         f"Continuo's resources folder is missing (looked in {', '.join(map(str, candidates()))})."

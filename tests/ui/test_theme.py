@@ -113,11 +113,13 @@ def test_resources_are_found_in_checkout_and_bundle(tmp_path: Path, monkeypatch:
     assert (resources.resources_dir() / "demo_seed.mid").is_file()
     bundle = tmp_path / "bundle"
     (bundle / "resources" / "icons").mkdir(parents=True)
+    (bundle / "resources" / "icons" / "continuo.svg").write_text("<svg/>")
+    (tmp_path / "lookalike" / "icons").mkdir(parents=True)  # a resources folder, not ours
     monkeypatch.setattr("sys._MEIPASS", str(bundle), raising=False)
     resources.resources_dir.cache_clear()
     try:
         assert resources.resources_dir() == bundle / "resources"
-        monkeypatch.setattr(resources, "candidates", lambda: [tmp_path / "nothing"])
+        monkeypatch.setattr(resources, "candidates", lambda: [tmp_path / "nothing", tmp_path / "lookalike"])
         resources.resources_dir.cache_clear()
         with pytest.raises(FileNotFoundError, match="resources folder is missing"):
             resources.resources_dir()
