@@ -3,8 +3,8 @@
 The home row plays the white keys (A S D F G H J K L ; ' from C), the row above the black ones
 (W E T Y U O P); Z/X shift the octave down/up and C/V the velocity (1, 20, 40 … 100, 127).
 QWERTZ and AZERTY keyboards get the same physical positions. `ComputerKeys` is an event filter
-installed on the application: it emits note_on/note_off and never a MIDI byte. Keys held while
-a text field has focus, or with Ctrl/Alt/Meta (shortcuts), are left alone; auto-repeat is
+installed on the application: it emits note_on/note_off and never a MIDI byte. Keys typed
+into a text field, a menu or a dialog, or held with Ctrl/Alt/Meta (shortcuts), are left alone; auto-repeat is
 ignored; every note it started gets its note-off with the very pitch it was sent at, even after
 an octave change, and all held notes are released when the window loses focus or a text field
 takes it, so no note can hang.
@@ -234,8 +234,10 @@ class ComputerKeys(QObject):
             return key in self._held  # an auto-repeated release of a held key: swallow it
         if not self._enabled or event.modifiers() & _SHORTCUT_MODIFIERS:
             return False
-        if _takes_text(QApplication.focusWidget()):
-            return False
+        if _takes_text(QApplication.focusWidget()) or QApplication.activePopupWidget() is not None:
+            return False  # typing, or a menu's own letters
+        if QApplication.activeModalWidget() is not None:
+            return False  # a dialog's buttons and mnemonics
         if kind == QEvent.Type.ShortcutOverride:  # the key is ours: no shortcut may take it
             event.accept()
             return True

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QKeyEvent
-from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMenu, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from studio.ui.keyboard_keys import LAYOUTS, VELOCITY_STEPS, ComputerKeys
@@ -182,6 +182,25 @@ def test_a_text_field_keeps_its_keys(rig: Rig, qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: QApplication.focusWidget() is rig.pad)
     rig.tap(K.Key_S)
     assert rig.events[-2:] == [("on", 62, 100), ("off", 62)]
+
+
+def test_an_open_menu_or_dialog_keeps_its_letters(rig: Rig, qtbot: QtBot) -> None:
+    menu = QMenu(rig.window)
+    menu.addAction("&Save")
+    menu.popup(rig.window.mapToGlobal(rig.window.rect().center()))
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is menu)
+    rig.tap(K.Key_S)
+    menu.close()
+    dialog = QDialog(rig.window)
+    dialog.setModal(True)
+    dialog.show()
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is dialog)
+    rig.tap(K.Key_D)
+    dialog.close()
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None)
+    assert rig.events == []
+    rig.tap(K.Key_D)
+    assert rig.events == [("on", 64, 100), ("off", 64)]
 
 
 def test_shortcuts_with_ctrl_are_left_alone_and_plain_key_shortcuts_lose(rig: Rig) -> None:
