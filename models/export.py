@@ -1,11 +1,12 @@
-"""Export a checkpoint to the stateful single-step ONNX graph the engine runs:
+"""Export a checkpoint to the graph the engine runs:
 `python -m models.export --checkpoint runs/continuo/best.pt --out models/continuo.onnx`.
 
-Graph: (token [B] int64, h [L, B, H], c [L, B, H]) -> (logits [B, V], style_logits [B, S],
-h_out, c_out), batch axis dynamic. The file describes itself in its metadata: encoding
-version, vocabulary layout, grid, styles, metres, durations, the copy-model mixing weights and
-(after `models.evaluate --write-metadata`) the evaluation table. Weights keep their PyTorch
-names, so `models.train --init model.onnx` can fine-tune from a shipped file.
+Graph (models/graph.py): (token [T, B] int64, h [L, B, H], c [L, B, H]) -> (logits [B, V],
+style_logits [B, S], h_out, c_out) after the last of T steps; T = 1 is a step, and a whole
+seed primes in one call. The file describes itself in its metadata: encoding version,
+vocabulary layout, grid, styles, metres, durations, the copy-model mixing weights and (after
+`models.evaluate --write-metadata`) the evaluation table. Weights keep their PyTorch names,
+so `models.train --init model.onnx` can fine-tune from a shipped file.
 """
 
 from __future__ import annotations
@@ -13,25 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from models import graph
 from models.model import ContinuoLSTM, load_checkpoint
 from studio.core import encoding
 
 DEFAULT_MODEL = Path("models/continuo.onnx")
-
-
-class _Step(torch.nn.Module):
-    def __init__(self, model: ContinuoLSTM) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, token, h, c):
-        return self.model.step(token, h, c)
 
 
 def encoding_metadata() -> dict[str, str]:
@@ -49,42 +41,11 @@ def encoding_metadata() -> dict[str, str]:
 
 
 def export(model: ContinuoLSTM, out: Path, extra: dict[str, str] | None = None) -> None:
-    """Write the single-step graph with metadata; onnx.checker must pass."""
-    import onnx
-
-    cfg = model.config
-    token = torch.zeros(2, dtype=torch.long)
-    h, c = torch.zeros(cfg.layers, 2, cfg.hidden), torch.zeros(cfg.layers, 2, cfg.hidden)
-    tmp = out.with_suffix(".tmp.onnx")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # The TorchScript exporter traces this small stateful graph exactly; its deprecation
-    # notice is not for our users.
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(
-            _Step(model).eval(), (token, h, c), str(tmp), dynamo=False,
-            input_names=["token", "h", "c"],
-            output_names=["logits", "style_logits", "h_out", "c_out"],
-            dynamic_axes={"token": {0: "batch"}, "h": {1: "batch"}, "c": {1: "batch"},
-                          "logits": {0: "batch"}, "style_logits": {0: "batch"},
-                          "h_out": {1: "batch"}, "c_out": {1: "batch"}},
-            opset_version=17, do_constant_folding=False,
-        )
-    model.eval()  # the exporter restores the wrapper's mode, which can flip the model to training
-    proto = onnx.load(str(tmp))
-    for init in proto.graph.initializer:  # keep PyTorch names (the exporter prefixes "model.")
-        if init.name.startswith("model."):
-            old = init.name
-            init.name = old[len("model."):]
-            for node in proto.graph.node:
-                node.input[:] = [init.name if i == old else i for i in node.input]
+    """Write the graph with metadata, atomically; onnx.checker must pass."""
+    weights = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
     meta = encoding_metadata()
-    meta["continuo.model_args"] = json.dumps(cfg.to_dict())
     meta.update(extra or {})
-    set_metadata(proto, meta)
-    onnx.checker.check_model(proto)
-    onnx.save(proto, str(tmp))
-    tmp.replace(out)
+    graph.save(graph.build(graph.lstm_weights(weights), model.config.to_dict(), meta), out)
 
 
 def set_metadata(proto, meta: dict[str, str]) -> None:
@@ -103,29 +64,30 @@ def update_metadata(path: Path, meta: dict[str, str]) -> None:
 
     proto = onnx.load(str(path))
     set_metadata(proto, meta)
-    tmp = path.with_suffix(".tmp.onnx")
-    onnx.save(proto, str(tmp))
-    tmp.replace(path)
+    graph.save(proto, path)
 
 
 def parity(model: ContinuoLSTM, onnx_path: Path, tokens: list[list[int]]) -> float:
-    """Max abs difference of logits between torch (whole sequences) and onnxruntime
-    (stepped) over the given equal-length token rows."""
-    import onnxruntime as ort
+    """Max abs difference between torch (whole sequences) and the model file run by the
+    engine, over the given equal-length token rows: logits and style logits of every step
+    (stepped), and the last step's outputs and state when the file runs them in one call."""
+    from studio.engine.model import Model
 
-    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    engine_model = Model(onnx_path)
     rows = torch.tensor(tokens)
     model.eval()
     with torch.no_grad():
-        ref, ref_style, _ = model(rows)
-    cfg = model.config
-    h = np.zeros((cfg.layers, len(tokens), cfg.hidden), np.float32)
-    c = np.zeros_like(h)
+        ref, ref_style, (ref_h, ref_c) = model(rows)
+    h, c = engine_model.zero_state(len(tokens))
     worst = 0.0
     for t in range(rows.shape[1]):
-        logits, style, h, c = session.run(None, {"token": rows[:, t].numpy(), "h": h, "c": c})
+        logits, style, h, c = engine_model.step(rows[:, t].numpy(), h, c)
         worst = max(worst, float(np.abs(logits - ref[:, t].numpy()).max()),
                     float(np.abs(style - ref_style[:, t].numpy()).max()))
+    h, c = engine_model.zero_state(len(tokens))
+    logits, style, h, c = engine_model.run(rows.numpy().T, h, c)
+    for got, want in ((logits, ref[:, -1]), (style, ref_style[:, -1]), (h, ref_h), (c, ref_c)):
+        worst = max(worst, float(np.abs(got - want.numpy()).max()))
     return worst
 
 

@@ -8,7 +8,7 @@ a dead end; when nothing is left the row is finished.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -60,75 +60,85 @@ class Limits:
     velocity_bins: np.ndarray | None = None  # bool[VELOCITY_BINS]: dynamics allowed (None = all)
 
 
-class RowState:
-    """One variation: its grammar state, its sounding notes (pitch -> end step), and the
-    bars dropped from the front of its context (so steps stay absolute)."""
+class Rows:
+    """All variations of one continuation at once. Each row keeps its grammar state (a
+    small Python object); what the masks need is held in arrays over the rows - the bars
+    dropped from the front of the context (so steps stay absolute), when each pitch stops
+    sounding, and the earliest step at which a new onset would still find a free pitch - so
+    one step's masks for every row cost a few numpy operations, not a loop of them."""
 
     def __init__(self, grammar: GrammarState, limits: Limits, bar_offset: int,
-                 sounding: dict[int, int]) -> None:
-        self.grammar, self.limits, self.bar_offset = grammar, limits, bar_offset
-        self.sounding = dict(sounding)
-        self.done = False
+                 sounding: dict[int, int], count: int) -> None:
+        self.grammars = [replace(grammar) for _ in range(count)]
+        self.limits, self.bar_offset = limits, bar_offset
+        self.steps = grammar.steps_in_bar
+        self.ends = np.zeros((count, 128), np.int64)  # step at which each pitch is free again
+        for pitch, end in sounding.items():
+            self.ends[:, pitch] = end
+        self.free_from = np.zeros(count, np.int64)
+        for r in range(count):
+            self._update_free_from(r)
+        self.done = np.zeros(count, bool)
+        self._pos_grid = np.arange(self.steps)
 
-    def _onset(self) -> int:
-        g = self.grammar
-        return (g.bar + self.bar_offset) * g.steps_in_bar + g.position
+    def _update_free_from(self, r: int) -> None:
+        """From which step on an onset can take a pitch. Pitches only ever come free as time
+        goes on, so this is one number: when the first allowed pitch is free and, under a
+        polyphony cap, when fewer than `cap` notes still sound."""
+        limits, ends = self.limits, self.ends[r]
+        if not limits.pitches.any():
+            self.free_from[r] = np.iinfo(np.int64).max
+            return
+        lowest = int(ends[limits.pitches].min())
+        cap = limits.max_polyphony
+        if 0 < cap <= len(ends):
+            lowest = max(lowest, int(np.partition(ends, len(ends) - cap)[len(ends) - cap]))
+        self.free_from[r] = lowest
 
-    def _free_pitches(self, onsets: np.ndarray) -> np.ndarray:
-        """How many allowed pitches could start at each onset (polyphony and overlaps)."""
-        limits = self.limits
-        total = int(limits.pitches.sum())
-        if not self.sounding:
-            return np.full(len(onsets), total)
-        pitches = np.fromiter(self.sounding.keys(), int)
-        ends = np.fromiter(self.sounding.values(), int)
-        busy = ends[None, :] > onsets[:, None]
-        free = total - (busy & limits.pitches[pitches][None, :]).sum(axis=1)
-        if limits.max_polyphony:
-            free = np.where(busy.sum(axis=1) >= limits.max_polyphony, 0, free)
-        return free
-
-    def mask(self) -> np.ndarray:
-        g, limits = self.grammar, self.limits
-        mask = grammar_mask(g)
-        eos = bool(mask[EOS])
-        bar = g.bar + self.bar_offset
-        if mask[BAR] and (bar + 1) * g.steps_in_bar >= limits.end_step:
-            mask[BAR] = False
-        if g.position >= 0 and self._onset() < limits.start_step:  # no chord on the seed's last onset
-            mask[VEL_LO:PITCH_HI] = False
+    def masks(self) -> np.ndarray:
+        """bool[rows, VOCAB_SIZE]: what each row may play next (nothing for finished rows)."""
+        limits, steps = self.limits, self.steps
+        count = len(self.grammars)
+        mask = np.zeros((count, VOCAB_SIZE), bool)
+        bars = np.zeros(count, np.int64)
+        position = np.zeros(count, np.int64)
+        for r, g in enumerate(self.grammars):
+            if not self.done[r]:
+                mask[r] = _grammar_mask(g.key())
+                bars[r], position[r] = g.bar + self.bar_offset, g.position
+        eos = mask[:, EOS].copy()
+        onset = bars * steps + position
+        mask[:, BAR] &= (bars + 1) * steps < limits.end_step
+        early = (position >= 0) & (onset < limits.start_step)  # no chord on the seed's last onset
+        mask[early, VEL_LO:PITCH_HI] = False
         if limits.velocity_bins is not None:
-            mask[VEL_LO:PITCH_LO] &= limits.velocity_bins
-        steps = g.steps_in_bar
-        if mask[POS_LO:POS_LO + steps].any():
-            onsets = bar * steps + np.arange(steps)
-            ok = (onsets >= limits.start_step) & (onsets < limits.end_step)
-            ok &= self._free_pitches(onsets) > 0
-            mask[POS_LO:POS_LO + steps] &= ok
-        if mask[PITCH_LO:PITCH_HI].any():
-            onset = self._onset()
-            allowed = limits.pitches.copy()
-            busy = [p for p, end in self.sounding.items() if end > onset]
-            allowed[busy] = False
-            if limits.max_polyphony and len(busy) >= limits.max_polyphony:
-                allowed[:] = False
-            mask[PITCH_LO:PITCH_HI] &= allowed
-        if mask[DUR_LO:DUR_HI].any():
-            mask[DUR_LO:DUR_HI] &= limits.end_step - self._onset() >= _DUR_STEPS
-        # The musician asked for a length, so the row may end only where time has run out:
+            mask[:, VEL_LO:PITCH_LO] &= limits.velocity_bins
+        grid = bars[:, None] * steps + self._pos_grid
+        lowest = np.maximum(self.free_from, limits.start_step)[:, None]
+        positions = mask[:, POS_LO:POS_LO + steps]
+        positions &= (grid >= lowest) & (grid < limits.end_step)
+        busy = self.ends > onset[:, None]
+        allowed = limits.pitches & ~busy
+        if limits.max_polyphony:
+            allowed &= (busy.sum(axis=1) < limits.max_polyphony)[:, None]
+        mask[:, PITCH_LO:PITCH_HI] &= allowed
+        mask[:, DUR_LO:DUR_HI] &= (limits.end_step - onset)[:, None] >= _DUR_STEPS
+        # The musician asked for a length, so a row may end only where time has run out:
         # then it ends (EOS) or adds a chord note, as the model prefers - never a forced pile.
-        mask[EOS] = eos and not mask[BAR] and not mask[POS_LO:POS_LO + steps].any()
+        mask[:, EOS] = eos & ~mask[:, BAR] & ~positions.any(axis=1)
         return mask
 
-    def advance(self, tok: int) -> Note | None:
-        """Take a sampled token; returns the note it completes (in absolute ticks)."""
+    def advance(self, r: int, tok: int) -> Note | None:
+        """Row r takes a sampled token; returns the note it completes (in absolute ticks)."""
         if tok == EOS:
-            self.done = True
+            self.done[r] = True
             return None
-        note = self.grammar.advance(tok, check=False)  # sampled from mask(), which holds the grammar
+        grammar = self.grammars[r]
+        note = grammar.advance(tok, check=False)  # sampled from masks(), which hold the grammar
         if note is None:
             return None
-        shift = self.bar_offset * self.grammar.steps_in_bar * TICKS_PER_STEP
+        shift = self.bar_offset * grammar.steps_in_bar * TICKS_PER_STEP
         note = note.moved(start=note.start + shift)
-        self.sounding[note.pitch] = (note.start + note.duration) // TICKS_PER_STEP
+        self.ends[r, note.pitch] = (note.start + note.duration) // TICKS_PER_STEP
+        self._update_free_from(r)
         return note

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,9 +28,9 @@ from studio.core.encoding import (
 )
 from studio.core.notes import DRUM_CHANNEL, Clip, Note
 from studio.core.scales import Key, detect_key
-from studio.engine.constraints import Limits, RowState
+from studio.engine.constraints import Limits, Rows
 from studio.engine.model import Model
-from studio.engine.sampling import choose, copy_votes, mix_copy, restrict, softmax
+from studio.engine.sampling import choose, mix_copies, restrict, softmax
 
 MAX_CONTEXT = 1024  # tokens of seed the model sees (the last bars); the copy model sees them too
 AUTO = "auto"
@@ -90,6 +90,9 @@ class Generated:
     note: Note
 
 
+PRIME_CHUNK = 64  # tokens per model call when priming: the cache keeps the state after each
+
+
 @dataclass
 class _Primed:
     logits: np.ndarray  # [1, V]
@@ -99,44 +102,51 @@ class _Primed:
 
 
 class Engine:
-    """A model plus a cache of primed seeds: re-continuing the same (or an extended) seed
-    only runs the new tokens. Use one Engine from any number of threads."""
+    """A model plus a cache of primed seeds: re-continuing the same (or an extended, or an
+    edited) seed only runs the tokens after the last checkpoint it shares with a cached one.
+    Use one Engine from any number of threads."""
 
     def __init__(self, model: Model, cache_size: int = 4) -> None:
         self.model = model
-        self._cache: OrderedDict[tuple[int, ...], list[_Primed]] = OrderedDict()
+        # seed tokens -> {tokens run: state}, at every PRIME_CHUNK boundary and at the end
+        self._cache: OrderedDict[tuple[int, ...], dict[int, _Primed]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def prime(self, tokens: list[int], cancel: threading.Event | None = None) -> _Primed:
-        """Run tokens through the model (batch 1), reusing the longest cached prefix."""
-        key = tuple(tokens)
+    def _checkpoint(self, key: tuple[int, ...]) -> tuple[int, dict[int, _Primed]]:
+        """The longest cached state on the way to `key`, and the checkpoints before it."""
+        best: tuple[int, dict[int, _Primed]] = (0, {})
         with self._lock:
-            best: tuple[int, list[_Primed]] = (0, [])
             for cached, states in self._cache.items():
-                n = 0
-                limit = min(len(cached), len(key))
+                n, limit = 0, min(len(cached), len(key))
                 while n < limit and cached[n] == key[n]:
                     n += 1
-                if n > best[0]:
-                    best = (n, states)
-        done, states = best
-        states = states[:done]
-        if states:
-            state = states[-1]
+                done = max((k for k in states if k <= n), default=0)
+                if done > best[0]:
+                    best = (done, {k: v for k, v in states.items() if k <= done})
+        return best
+
+    def prime(self, tokens: list[int], cancel: threading.Event | None = None) -> _Primed:
+        """Run tokens through the model (batch 1), reusing the longest cached prefix; whole
+        chunks per call, so a 64-note seed costs a few calls, not hundreds of steps."""
+        key = tuple(tokens)
+        done, states = self._checkpoint(key)
+        if done:
+            state = states[done]
         else:
             h, c = self.model.zero_state(1)
             state = _Primed(np.zeros((1, 0)), np.zeros((1, 0)), h, c)
-        for tok in tokens[done:]:
+        while done < len(key):
             if cancel is not None and cancel.is_set():
                 break
-            logits, style, h, c = self.model.step(np.array([tok]), state.h, state.c)
+            end = min(len(key), (done // PRIME_CHUNK + 1) * PRIME_CHUNK)
+            logits, style, h, c = self.model.run(np.array(key[done:end])[:, None], state.h, state.c)
             state = _Primed(logits, style, h, c)
-            states.append(state)
-        key = key[:len(states)]  # a cancelled prime caches only what it ran
-        with self._lock:
-            self._cache[key] = states
-            self._cache.move_to_end(key)
+            states[end] = state
+            done = end
+        with self._lock:  # a cancelled prime caches only what it ran
+            self._cache[key[:done]] = states
+            self._cache.move_to_end(key[:done])
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return state
@@ -256,34 +266,29 @@ class Continuation:
             if end > start_step:
                 sounding[n.pitch] = max(end, sounding.get(n.pitch, 0))
         limits = self._limits()
-        rows = [RowState(replace(grammar), limits, dropped, sounding) for _ in range(s.variations)]
-        copies = [copy.copy() for _ in rows]
+        batch = s.variations
+        rows = Rows(grammar, limits, dropped, sounding, batch)
+        copies = [copy.copy() for _ in range(batch)]
         velocities = _velocity_map(self.original) if s.follow_dynamics else {}
         rng = np.random.default_rng(s.seed)
-        batch = s.variations
         logits = np.repeat(primed.logits, batch, axis=0)
         h, c = np.repeat(primed.h, batch, axis=1), np.repeat(primed.c, batch, axis=1)
-        weights = model.weights_for(self.style)
+        weights = model.weights_for(self.style) if s.repeat > 0 else []
+        temperature = s.temperature if s.temperature > 0 else 1.0
         while not self.cancelled:
-            masks = np.zeros(logits.shape, bool)
-            for r, row in enumerate(rows):
-                if not row.done:
-                    masks[r] = row.mask()
-                    row.done = not masks[r].any()
-            active = [r for r, row in enumerate(rows) if not row.done]
-            if not active:
+            masks = rows.masks()
+            rows.done |= ~masks.any(axis=1)
+            active = np.flatnonzero(~rows.done)
+            if not len(active):
                 break
-            p = restrict(softmax(logits, s.temperature if s.temperature > 0 else 1.0), masks)
-            for r in active:
-                if s.repeat > 0:
-                    votes, length = copy_votes(copies[r], masks[r])
-                    p[r] = mix_copy(p[r], votes, length, weights, s.repeat)
-            chosen = choose(p[active], s.temperature, s.top_p, rng)
+            p = restrict(softmax(logits[active], temperature), masks[active])
+            p = mix_copies(p, [copies[r] for r in active], masks[active], weights, s.repeat)
+            chosen = choose(p, s.temperature, s.top_p, rng)
             feed = np.zeros(batch, np.int64)
-            for r, tok in zip(active, chosen.tolist(), strict=True):
-                note = rows[r].advance(tok)
+            feed[active] = chosen
+            for r, tok in zip(active.tolist(), chosen.tolist(), strict=True):
+                note = rows.advance(r, tok)
                 copies[r].append(tok)
-                feed[r] = tok
                 if note is not None:
                     if velocities:
                         note = note.moved(velocity=velocities.get(velocity_bin(note.velocity), note.velocity))

@@ -2,13 +2,14 @@
 
 A model file is self-describing: its metadata names the token encoding version, vocabulary,
 styles and model shape. A file that is missing, damaged, not ONNX, or made for another
-encoding is refused with one sentence (`ModelError`), before anything is sampled.
+encoding is refused with one sentence (`ModelError`), before anything is sampled. The graph
+takes token [T, B] (models/graph.py: a whole seed primes in one call, a step is T = 1);
+files from earlier exports, with a single-step graph (token [B]), still work, token by token.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -42,9 +43,11 @@ class Model:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
-        # Two threads cut a step by a third on a 2-core laptop; without spinning, the idle
-        # workers leave the player's thread alone.
-        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        # One thread by default: a batch-1 step is a few small matrix-vector products, and
+        # waking a second thread for each costs more than it saves (measured on 2 cores,
+        # tests/benchmarks/bench_engine.py); it also leaves the other core to the player.
+        self.threads = threads or 1
+        options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 4
@@ -59,6 +62,8 @@ class Model:
         args = json.loads(meta["continuo.model_args"])
         self.layers, self.hidden = int(args["layers"]), int(args["hidden"])
         self.styles = tuple(json.loads(meta["continuo.styles"]))
+        token_input = self._session.get_inputs()[0]
+        self.sequence = len(token_input.shape) == 2  # token [T, B]: primes a seed in one call
         weights = json.loads(meta.get("continuo.copy_weights") or "{}")
         # per style: {"folk": [w per match bucket], ..., "any": pooled}; a bare list = all styles
         self.copy_weights: dict[str, list[float]] = {"any": weights} if isinstance(weights, list) else weights
@@ -91,8 +96,12 @@ class Model:
 
     @property
     def weight_bytes(self) -> int:
-        """Bytes of the weights a step reads (the embedding reads one row, counted whole)."""
-        return self.path.stat().st_size
+        """Bytes of the weights a step reads (the embedding: one row), as the file states
+        it; for older files, the file's size."""
+        try:
+            return int(self.metadata["continuo.step_bytes"])
+        except (KeyError, ValueError):
+            return self.path.stat().st_size
 
     def zero_state(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
         h = np.zeros((self.layers, batch, self.hidden), np.float32)
@@ -101,6 +110,21 @@ class Model:
     def step(self, tokens: np.ndarray, h: np.ndarray, c: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """One step for a batch: tokens [B] -> logits [B, V], style logits [B, S], h, c."""
-        logits, style, h, c = self._session.run(None, {"token": tokens.astype(np.int64, copy=False),
+        tokens = np.asarray(tokens, np.int64)
+        logits, style, h, c = self._session.run(None, {"token": tokens[None] if self.sequence else tokens,
                                                        "h": h, "c": c})
+        return logits, style, h, c
+
+    def run(self, tokens: np.ndarray, h: np.ndarray, c: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Several steps for a batch: tokens [T, B] -> the outputs after the last of them
+        (one call of a sequence graph; step by step for a single-step one)."""
+        tokens = np.asarray(tokens, np.int64)
+        if not len(tokens):
+            raise ValueError("Model.run needs at least one step of tokens")
+        if self.sequence:
+            logits, style, h, c = self._session.run(None, {"token": tokens, "h": h, "c": c})
+            return logits, style, h, c
+        for row in tokens:
+            logits, style, h, c = self.step(row, h, c)
         return logits, style, h, c

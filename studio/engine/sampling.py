@@ -44,6 +44,31 @@ def mix_copy(p: np.ndarray, votes: dict[int, float], length: int, weights: list[
     return out
 
 
+def mix_copies(p: np.ndarray, copies: list[CopyModel], masks: np.ndarray, weights: list[float],
+               amount: float = 1.0) -> np.ndarray:
+    """`mix_copy` for a batch: p [B, V], one copy model per row, the rows' masks [B, V]. The
+    copy models' votes go into one [B, V] array, so the mixture is a few array operations."""
+    if not weights or amount <= 0:
+        return p
+    rows, toks, votes = [], [], []
+    w = np.zeros(len(p))
+    for r, copy in enumerate(copies):
+        dist, length = copy.predict()
+        if dist:
+            w[r] = min(0.97, weights[match_bucket(length)] * amount)
+            rows += [r] * len(dist)
+            toks += dist.keys()
+            votes += dist.values()
+    if not rows:
+        return p
+    q = np.zeros_like(p)
+    q[rows, toks] = votes
+    q *= masks
+    total = q.sum(axis=1, keepdims=True)
+    w = np.where(total[:, 0] > 0, w, 0.0)[:, None]  # no allowed vote: the model alone
+    return p * (1.0 - w) + w * (q / np.where(total > 0, total, 1.0))
+
+
 def choose(p: np.ndarray, temperature: float, top_p: float, rng: np.random.Generator) -> np.ndarray:
     """One token per row of p [B, V]: greedy at temperature 0; otherwise sampled from the
     smallest set of likeliest tokens whose mass reaches top_p (the nucleus)."""

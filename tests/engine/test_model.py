@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from studio.engine.model import Model, ModelError, default_model_path
@@ -33,7 +34,7 @@ def _plain_onnx(tmp_path) -> str:
 
 def test_the_shipped_model_loads_and_steps(model):
     h, c = model.zero_state(3)
-    logits, style, h2, c2 = model.step(__import__("numpy").array([3, 4, 5]), h, c)
+    logits, style, h2, c2 = model.step(np.array([3, 4, 5]), h, c)
     assert logits.shape[0] == 3 and h2.shape == h.shape
     assert model.copy_weights
 
@@ -55,3 +56,55 @@ def test_unusable_files_are_refused_with_one_sentence(tmp_path, make, words):
     message = str(caught.value)
     assert words in message
     assert "\n" not in message and message.endswith(".")
+
+
+def _single_step_file(tmp_path) -> str:
+    """The shipped graph behind a token [B] input, as files from earlier exports are."""
+    from onnx import TensorProto, helper
+
+    proto = onnx.load(str(default_model_path()))
+    graph = proto.graph
+    old = next(i for i in graph.input if i.name == "token")
+    graph.input.remove(old)
+    graph.input.insert(0, helper.make_tensor_value_info("token", TensorProto.INT64, ["batch"]))
+    for node in graph.node:
+        node.input[:] = ["token_seq" if i == "token" else i for i in node.input]
+    graph.initializer.append(onnx.numpy_helper.from_array(np.array([0], np.int64), "step_axis"))
+    graph.node.insert(0, helper.make_node("Unsqueeze", ["token", "step_axis"], ["token_seq"]))
+    path = tmp_path / "single-step.onnx"
+    onnx.save(proto, str(path))
+    return str(path)
+
+
+def test_a_seed_primes_in_one_call_exactly_as_step_by_step(model):
+    tokens = np.random.default_rng(3).integers(3, 300, size=(90, 2))
+    h, c = model.zero_state(2)
+    for row in tokens:
+        logits, style, h, c = model.step(row, h, c)
+    z_h, z_c = model.zero_state(2)
+    once = model.run(tokens, z_h, z_c)
+    assert model.sequence
+    for got, want in zip(once, (logits, style, h, c), strict=True):
+        assert got.shape == want.shape and np.abs(got - want).max() < 1e-4
+
+
+def test_single_step_graphs_from_earlier_exports_still_run(tmp_path, model):
+    old = Model(_single_step_file(tmp_path))
+    assert not old.sequence
+    tokens = np.random.default_rng(4).integers(3, 300, size=(20, 1))
+    a = old.run(tokens, *old.zero_state(1))
+    b = model.run(tokens, *model.zero_state(1))
+    assert all(np.abs(x - y).max() < 1e-4 for x, y in zip(a, b, strict=True))
+    with pytest.raises(ValueError):
+        old.run(np.zeros((0, 1), np.int64), *old.zero_state(1))
+
+
+def test_weight_bytes_count_what_a_step_reads(tmp_path, model):
+    # every weight once, the embedding one row: less than the file, more than its LSTM alone
+    lstm = 4 * model.hidden * (model.hidden + model.hidden) * 4
+    assert lstm < model.weight_bytes < model.path.stat().st_size
+    proto = onnx.load(str(default_model_path()))
+    del proto.metadata_props[[p.key for p in proto.metadata_props].index("continuo.step_bytes")]
+    path = tmp_path / "no-step-bytes.onnx"
+    onnx.save(proto, str(path))
+    assert Model(path).weight_bytes == path.stat().st_size
