@@ -2,7 +2,8 @@
 
 The home row plays the white keys (A S D F G H J K L ; ' from C), the row above the black ones
 (W E T Y U O P); Z/X shift the octave down/up and C/V the velocity (1, 20, 40 … 100, 127).
-QWERTZ and AZERTY keyboards get the same physical positions. `ComputerKeys` is an event filter
+QWERTZ and AZERTY keyboards get the same physical positions, chosen from the system's keyboard
+locale unless a layout is set. `ComputerKeys` is an event filter
 installed on the application: it emits note_on/note_off and never a MIDI byte. Keys typed
 into a text field, a menu or a dialog, or held with Ctrl/Alt/Meta (shortcuts), are left alone; auto-repeat is
 ignored; every note it started gets its note-off with the very pitch it was sent at, even after
@@ -16,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -55,22 +56,37 @@ class KeyLayout:
     velocity_up: Qt.Key
 
 
-def _layout(name: str, keys: str, labels: str, octave: str, velocity: str) -> KeyLayout:
+def _layout(name: str, keys: str, octave: str, velocity: str) -> KeyLayout:
     names = {"'": K.Key_Apostrophe, ";": K.Key_Semicolon, "Ö": K.Key_Odiaeresis, "Ä": K.Key_Adiaeresis,
              "Ù": K.Key_Ugrave}  # fmt: skip
     code = {ch: names.get(ch) or K(ord(ch)) for ch in keys + octave + velocity}
-    return KeyLayout(name, tuple((code[k], label) for k, label in zip(keys, labels, strict=True)),
+    return KeyLayout(name, tuple((code[k], k) for k in keys),
                      code[octave[0]], code[octave[1]], code[velocity[0]], code[velocity[1]])  # fmt: skip
 
 
 LAYOUTS = {
     layout.name: layout
     for layout in (
-        _layout("qwerty", "AWSEDFTGYHUJKOLP;'", "AWSEDFTGYHUJKOLP;'", "ZX", "CV"),
-        _layout("qwertz", "AWSEDFTGZHUJKOLPÖÄ", "AWSEDFTGZHUJKOLPÖÄ", "YX", "CV"),
-        _layout("azerty", "QZSEDFTGYHUJKOLPMÙ", "QZSEDFTGYHUJKOLPMÙ", "WX", "CV"),
+        _layout("qwerty", "AWSEDFTGYHUJKOLP;'", "ZX", "CV"),
+        _layout("qwertz", "AWSEDFTGZHUJKOLPÖÄ", "YX", "CV"),
+        _layout("azerty", "QZSEDFTGYHUJKOLPMÙ", "WX", "CV"),
     )
 }
+AUTO = "auto"  # the layout of the keyboard the system says is in use
+_QWERTZ_LANGUAGES = frozenset(("de", "cs", "sk", "hu", "sl", "hr", "bs", "sq", "lb"))
+
+
+def detect_layout(locale_name: str | None = None) -> str:
+    """The layout name for a keyboard locale such as "de_DE" or "fr_BE" (default: the system's
+    input locale); QWERTY unless the locale is known to type QWERTZ or AZERTY."""
+    if locale_name is None:
+        locale_name = QGuiApplication.inputMethod().locale().name()
+    language, _, country = locale_name.partition("_")
+    if country == "CH" or language in _QWERTZ_LANGUAGES:
+        return "qwertz"
+    if (language == "fr" and country in ("", "FR", "BE", "LU", "MC")) or (language, country) == ("nl", "BE"):
+        return "azerty"
+    return "qwerty"
 
 
 def _takes_text(widget: QWidget | None) -> bool:
@@ -89,10 +105,11 @@ class ComputerKeys(QObject):
     velocity_changed = Signal(int)
     labels_changed = Signal()  # the keys now play other pitches (octave or layout changed)
 
-    def __init__(self, parent: QObject | None = None, *, layout: str = "qwerty", octave: int = DEFAULT_OCTAVE,
+    def __init__(self, parent: QObject | None = None, *, layout: str = AUTO, octave: int = DEFAULT_OCTAVE,
                  velocity: int = DEFAULT_VELOCITY) -> None:  # fmt: skip
         super().__init__(parent)
         self._layout = LAYOUTS["qwerty"]
+        self._layout_choice = AUTO
         self._actions: dict[int, tuple[str, int]] = {}
         self._octave = DEFAULT_OCTAVE
         self._velocity = DEFAULT_VELOCITY
@@ -107,12 +124,20 @@ class ComputerKeys(QObject):
 
     @property
     def layout(self) -> str:
+        """The layout chosen: "auto" or a name of LAYOUTS (what settings keep)."""
+        return self._layout_choice
+
+    @property
+    def active_layout(self) -> str:
+        """The layout in use: the chosen one, or the detected one for "auto"."""
         return self._layout.name
 
     def set_layout(self, name: str) -> None:
-        """Switch to a layout of LAYOUTS ("qwerty", "qwertz", "azerty"); unknown names keep QWERTY."""
+        """Choose "auto" or a layout of LAYOUTS ("qwerty", "qwertz", "azerty"); unknown names
+        mean "auto"."""
         self.release_all()
-        self._layout = LAYOUTS.get(name, LAYOUTS["qwerty"])
+        self._layout_choice = name if name in LAYOUTS else AUTO
+        self._layout = LAYOUTS[detect_layout() if self._layout_choice == AUTO else self._layout_choice]
         self._actions = {key: ("note", step) for step, (key, _) in enumerate(self._layout.notes)}
         self._actions.update({
             self._layout.octave_down: ("octave", -1), self._layout.octave_up: ("octave", 1),

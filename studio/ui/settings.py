@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar, overload
 from PySide6.QtCore import QByteArray, QSettings
 
 from studio.ui import paths
-from studio.ui.keyboard_keys import DEFAULT_OCTAVE, DEFAULT_VELOCITY, LAYOUTS, OCTAVE_RANGE
+from studio.ui.keyboard_keys import AUTO, DEFAULT_OCTAVE, DEFAULT_VELOCITY, LAYOUTS, OCTAVE_RANGE
 
 T = TypeVar("T")
 MAX_RECENT = 10
@@ -134,7 +134,7 @@ class AppSettings:
     midi_backend = _Setting[str | None]("midi/backend", None, _optional_text)
     midi_thru = _Setting("midi/thru", True, _boolean)  # play what the MIDI input receives
     # Computer keys and the on-screen keyboard
-    key_layout = _Setting("keys/layout", "qwerty", _choice(tuple(LAYOUTS)))
+    key_layout = _Setting("keys/layout", AUTO, _choice((AUTO, *LAYOUTS)))
     octave = _Setting("keys/octave", DEFAULT_OCTAVE, _integer(*OCTAVE_RANGE))
     velocity = _Setting("keys/velocity", DEFAULT_VELOCITY, _integer(1, 127))
     # The last continuation's controls, as the Continue panel gives them

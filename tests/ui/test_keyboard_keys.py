@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMenu, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from studio.ui.keyboard_keys import LAYOUTS, VELOCITY_STEPS, ComputerKeys
+from studio.ui.keyboard_keys import LAYOUTS, VELOCITY_STEPS, ComputerKeys, detect_layout
 
 K = Qt.Key
 NO = Qt.KeyboardModifier.NoModifier
@@ -36,7 +36,7 @@ class Rig:
         qtbot.waitExposed(self.window)
         self.window.activateWindow()
         self.pad.setFocus()
-        self.keys = ComputerKeys()
+        self.keys = ComputerKeys(layout="qwerty")
         self.events: list[tuple] = []
         self.keys.note_on.connect(lambda pitch, velocity: self.events.append(("on", pitch, velocity)))
         self.keys.note_off.connect(lambda pitch: self.events.append(("off", pitch)))
@@ -239,9 +239,25 @@ def test_disabling_releases_and_silences(rig: Rig) -> None:
 def test_other_keyboard_layouts_keep_the_positions(rig: Rig, layout: str, c: int, g_sharp: int,
                                                    down: int) -> None:  # fmt: skip
     rig.keys.set_layout(layout)
-    assert rig.keys.layout == layout and len(LAYOUTS[layout].notes) == 18
+    assert rig.keys.layout == rig.keys.active_layout == layout and len(LAYOUTS[layout].notes) == 18
     rig.tap(c)
     rig.tap(g_sharp)
     rig.tap(down)
     rig.tap(c)
     assert [e for e in rig.events if e[0] == "on"] == [("on", 60, 100), ("on", 68, 100), ("on", 48, 100)]
+
+
+@pytest.mark.parametrize(("locale", "layout"), [
+    ("en_US", "qwerty"), ("en_GB", "qwerty"), ("C", "qwerty"), ("de_DE", "qwertz"), ("de_AT", "qwertz"),
+    ("fr_CH", "qwertz"), ("cs_CZ", "qwertz"), ("fr_FR", "azerty"), ("fr_BE", "azerty"), ("nl_BE", "azerty"),
+    ("fr_CA", "qwerty"), ("nl_NL", "qwerty"), ("ja_JP", "qwerty"),
+])  # fmt: skip
+def test_the_layout_is_detected_from_the_keyboard_locale(locale: str, layout: str) -> None:
+    assert detect_layout(locale) == layout
+
+
+def test_auto_stays_the_choice_while_the_detected_layout_plays(rig: Rig) -> None:
+    rig.keys.set_layout("auto")
+    assert rig.keys.layout == "auto" and rig.keys.active_layout == detect_layout()
+    rig.keys.set_layout("dvorak")  # unknown: back to auto
+    assert rig.keys.layout == "auto"

@@ -50,7 +50,7 @@ def test_every_setting_round_trips_through_the_file(tmp_path: Path) -> None:
 def test_a_new_file_gives_the_defaults(tmp_path: Path) -> None:
     settings = AppSettings(tmp_path / "fresh.ini")
     assert settings.midi_output is None and settings.midi_backend is None
-    assert (settings.key_layout, settings.octave, settings.velocity) == ("qwerty", 4, 100)
+    assert (settings.key_layout, settings.octave, settings.velocity) == ("auto", 4, 100)
     assert settings.continuation == {} and settings.recent_files == []
     assert settings.window_geometry == b"" and settings.count_in is True and settings.metronome is False
     settings.continuation["style"] = "folk"  # the default handed out is a copy
@@ -76,7 +76,7 @@ def test_a_damaged_file_reads_as_defaults_or_clamped(tmp_path: Path) -> None:
         "[midi]\noutput=\n"
     )
     settings = AppSettings(path)
-    assert settings.octave == 4 and settings.velocity == 127 and settings.key_layout == "qwerty"
+    assert settings.octave == 4 and settings.velocity == 127 and settings.key_layout == "auto"
     assert settings.continuation == {} and settings.recent_files == []
     assert settings.metronome is False and settings.count_in is False
     assert settings.window_geometry == b"" and settings.midi_output is None
