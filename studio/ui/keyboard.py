@@ -294,10 +294,10 @@ class VirtualKeyboard(QWidget):
         gradient.setColorAt(0.85, body.lighter(125 if lit is None else 110))
         gradient.setColorAt(1, QColor(COLORS.black_key_shine) if lit is None else body.lighter(140))
         painter.setBrush(gradient)
-        painter.setPen(QPen(QColor("#000000"), 1))
+        painter.setPen(QPen(QColor(COLORS.shadow), 1))
         painter.drawRoundedRect(rect.adjusted(0.5, -2, -0.5, 0), 2.5, 2.5)
         if pitch in self._labels:
-            painter.setPen(QColor("#1a1208") if lit is not None else QColor(COLORS.icon))
+            painter.setPen(QColor(COLORS.on_accent) if lit is not None else QColor(COLORS.icon))
             painter.setFont(self._font(rect.width() * 0.52, bold=True))
             painter.drawText(rect.adjusted(0, 0, 0, -4), _BOTTOM_CENTRE, self._labels[pitch])
 
@@ -307,10 +307,11 @@ class VirtualKeyboard(QWidget):
         if pitch in self._labels and width >= 12:
             cap = QRectF(key.left() + width * 0.18, key.bottom() - width * 0.78 - key.height() * 0.2,
                          width * 0.64, width * 0.64)  # fmt: skip
-            painter.setPen(QPen(QColor("#1a1208") if lit else QColor(COLORS.white_key_shade).darker(115), 1))
+            edge = QColor(COLORS.on_accent) if lit else QColor(COLORS.white_key_shade).darker(115)
+            painter.setPen(QPen(edge, 1))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(cap, 2.5, 2.5)
-            painter.setPen(QColor("#1a1208") if lit else QColor(COLORS.key_label).darker(120))
+            painter.setPen(QColor(COLORS.on_accent) if lit else QColor(COLORS.key_label).darker(120))
             painter.setFont(self._font(cap.height() * 0.62, bold=True))
             painter.drawText(cap, Qt.AlignmentFlag.AlignCenter, self._labels[pitch])
         if pitch % 12 == 0 and width >= 12:

@@ -33,6 +33,7 @@ class Colors:
     accent: str = "#f29d38"  # warm orange: playhead, selection, what the user plays
     accent_hover: str = "#f7b463"
     accent_dim: str = "#8a5a24"
+    on_accent: str = "#1a1208"  # text and marks drawn on the accent
     external: str = "#3cc4b4"  # teal: notes arriving from outside (MIDI input)
     record: str = "#e5484d"
     success: str = "#6fcf7a"
@@ -51,6 +52,7 @@ class Colors:
     white_key_shade: str = "#c9cacf"
     black_key: str = "#1c1d20"
     black_key_shine: str = "#3a3c42"
+    shadow: str = "#000000"
     key_label: str = "#6c6f77"
     # Icons
     icon: str = "#c8cad0"
@@ -108,8 +110,8 @@ def palette() -> QPalette:
         (role.AlternateBase, c.panel), (role.ToolTipBase, c.raised), (role.ToolTipText, c.text),
         (role.PlaceholderText, c.text_dim), (role.Text, c.text), (role.Button, c.raised),
         (role.ButtonText, c.text), (role.BrightText, c.icon_active), (role.Light, c.raised_hover),
-        (role.Midlight, c.raised), (role.Mid, c.border), (role.Dark, c.base), (role.Shadow, "#000000"),
-        (role.Highlight, c.accent), (role.HighlightedText, "#1a1208"), (role.Link, c.accent),
+        (role.Midlight, c.raised), (role.Mid, c.border), (role.Dark, c.base), (role.Shadow, c.shadow),
+        (role.Highlight, c.accent), (role.HighlightedText, c.on_accent), (role.Link, c.accent),
         (role.LinkVisited, c.accent_dim),
     ):  # fmt: skip
         result.setColor(name, QColor(value))
@@ -140,7 +142,7 @@ QPushButton:hover {{ background: {c.raised_hover}; border-color: {c.border_stron
 QPushButton:pressed {{ background: {c.base}; }}
 QPushButton:checked {{ background: {c.accent_dim}; border-color: {c.accent}; }}
 QPushButton:disabled, QToolButton:disabled {{ color: {c.text_disabled}; border-color: {c.panel}; }}
-QPushButton:default, QPushButton[accent="true"] {{ color: #1a1208; background: {c.accent};
+QPushButton:default, QPushButton[accent="true"] {{ color: {c.on_accent}; background: {c.accent};
     border-color: {c.accent}; font-weight: bold; }}
 QPushButton:default:hover, QPushButton[accent="true"]:hover {{ background: {c.accent_hover}; }}
 QPushButton[accent="true"]:disabled {{ color: {c.text_disabled}; background: {c.raised};
@@ -148,13 +150,13 @@ QPushButton[accent="true"]:disabled {{ color: {c.text_disabled}; background: {c.
 QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit {{ color: {c.text}; background: {c.base};
     border: 1px solid {c.border}; border-radius: {m.radius}px; padding: 2px 6px;
     min-height: {m.control_height - 8}px; selection-background-color: {c.accent};
-    selection-color: #1a1208; }}
+    selection-color: {c.on_accent}; }}
 QComboBox:hover, QSpinBox:hover, QDoubleSpinBox:hover, QLineEdit:hover {{ border-color: {c.border_strong}; }}
 QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QLineEdit:focus {{ border-color: {c.accent}; }}
 QComboBox:disabled, QSpinBox:disabled, QDoubleSpinBox:disabled, QLineEdit:disabled {{
     color: {c.text_disabled}; background: {c.window}; }}
 QComboBox QAbstractItemView {{ background: {c.raised}; border: 1px solid {c.border};
-    selection-background-color: {c.accent}; selection-color: #1a1208; outline: none; }}
+    selection-background-color: {c.accent}; selection-color: {c.on_accent}; outline: none; }}
 QSlider::groove:horizontal {{ height: 4px; background: {c.base}; border-radius: 2px; }}
 QSlider::sub-page:horizontal {{ background: {c.accent}; border-radius: 2px; }}
 QSlider::handle:horizontal {{ background: {c.text}; width: 12px; height: 12px; margin: -5px 0;
@@ -171,7 +173,7 @@ QMenuBar::item {{ padding: 4px 10px; background: transparent; }}
 QMenuBar::item:selected {{ background: {c.raised}; border-radius: {m.radius}px; }}
 QMenu {{ background: {c.panel}; border: 1px solid {c.border}; padding: 4px; }}
 QMenu::item {{ padding: 5px 24px 5px 22px; border-radius: {m.radius}px; }}
-QMenu::item:selected {{ background: {c.accent}; color: #1a1208; }}
+QMenu::item:selected {{ background: {c.accent}; color: {c.on_accent}; }}
 QMenu::item:disabled {{ color: {c.text_disabled}; }}
 QMenu::separator {{ height: 1px; background: {c.border}; margin: 4px 8px; }}
 QStatusBar {{ background: {c.panel}; color: {c.text_dim}; border-top: 1px solid {c.base}; }}
@@ -188,7 +190,7 @@ QScrollBar::handle:vertical {{ min-height: 24px; }}
 QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; }}
 QScrollBar::add-page, QScrollBar::sub-page {{ background: none; }}
 QListView, QTreeView, QTableView, QUndoView {{ background: {c.base}; border: 1px solid {c.border};
-    selection-background-color: {c.accent}; selection-color: #1a1208; }}
+    selection-background-color: {c.accent}; selection-color: {c.on_accent}; }}
 QHeaderView::section {{ background: {c.panel}; color: {c.text_dim}; border: none; padding: 4px; }}
 QProgressBar {{ background: {c.base}; border: 1px solid {c.border}; border-radius: {m.radius}px;
     text-align: center; color: {c.text}; max-height: 8px; }}
