@@ -45,7 +45,8 @@ class Autosaver(QObject):
         super().__init__(parent)
         self._snapshot = snapshot
         self.folder = (folder if folder is not None else paths.app_data_dir()) / FOLDER
-        self.folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # if it cannot be made, the first write says so
+            self.folder.mkdir(parents=True, exist_ok=True)
         self.session = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.path = self.folder / f"{self.session}{EXTENSION}"
         self._lock = self._new_lock(self.session)

@@ -3,11 +3,14 @@
 The folder is the platform's per-user data location (QStandardPaths: ~/.local/share/Continuo
 on Linux, ~/Library/Application Support/Continuo on macOS, %LOCALAPPDATA%/Continuo on Windows),
 or the folder named by the environment variable CONTINUO_HOME, which tests and end-to-end runs
-use to keep a machine's real settings out of reach. Folders are created when first asked for.
+use to keep a machine's real settings out of reach. Folders are created when first asked for;
+one that cannot be created (a read-only disk) is still returned, and what then fails to be
+written there says so itself, so Continuo still starts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -25,14 +28,17 @@ def app_data_dir() -> Path:
     else:
         base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
         folder = Path(base or Path.home()) / APP_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
+    return _made(folder)
+
+
+def _made(folder: Path) -> Path:
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 def _subfolder(name: str) -> Path:
-    folder = app_data_dir() / name
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return _made(app_data_dir() / name)
 
 
 def settings_path() -> Path:

@@ -201,3 +201,19 @@ def test_after_discard_changes_are_ignored(qtbot: QtBot, holder: Holder, tmp_pat
     saver.discard()
     saver.mark_changed()
     assert saver.flush() is False and not saver.path.exists()
+
+
+def test_an_unwritable_app_data_folder_still_starts_and_says_why(qtbot: QtBot, holder: Holder,
+                                                                  tmp_path: Path) -> None:  # fmt: skip
+    (tmp_path / "file").write_text("")
+    saver = make(holder, tmp_path / "file")  # the app-data "folder" is a file: nothing can go there
+    messages: list[str] = []
+    saver.failed.connect(messages.append)
+    try:
+        assert saver.recoverable() is None
+        saver.mark_changed()
+        qtbot.waitUntil(lambda: bool(messages), timeout=10_000)
+        assert messages == ["The autosave could not be written (Could not save "
+                            f"{saver.path.name}: not a directory.)"]  # fmt: skip
+    finally:
+        saver.discard()

@@ -122,3 +122,12 @@ def test_without_continuo_home_it_is_the_platform_data_folder(monkeypatch: pytes
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # honoured by QStandardPaths on Linux
     folder = paths.app_data_dir()
     assert folder.name == "Continuo" and folder.is_dir()
+
+
+def test_an_app_data_folder_that_cannot_be_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("CONTINUO_HOME", str(tmp_path / "file" / "home"))
+    settings = AppSettings()
+    settings.octave = 2
+    assert settings.sync() is False  # said by the one who writes, not a traceback at start
+    assert paths.log_dir() == tmp_path / "file" / "home" / "logs"
