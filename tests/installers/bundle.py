@@ -20,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_VAR = "CONTINUO_BUNDLE"
+REPORT = pytest.StashKey[dict]()
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,11 @@ def built_bundle(base: Path) -> Bundle:
         pytest.fail(f"installers/build.py failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
     report = json.loads(done.stdout.strip().splitlines()[-1])
     return Bundle(Path(report["bundle"]), report)
+
+
+@pytest.fixture(scope="session")
+def bundle(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Bundle:
+    """The built app (conftests of the folders that need it import this fixture)."""
+    built = built_bundle(tmp_path_factory.getbasetemp())
+    pytestconfig.stash[REPORT] = built.report
+    return built
