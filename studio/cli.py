@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from studio import __version__
 from studio.commands import CommandError
@@ -21,6 +22,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Continue a musician's phrase with a model and stream it into a DAW.",
     )
     parser.add_argument("--version", action="version", version=f"continuo {__version__}")
+    parser.add_argument("--screenshot", metavar="OUT.png", type=Path,
+                        help="render the window offscreen at 1600x1000 to a PNG, then exit")
+    parser.add_argument("--demo", action="store_true",
+                        help="with --screenshot: the demo seed and its variations from the model")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     from studio.commands import continue_cmd, info, jam
 
@@ -35,8 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        return _studio(args)
     try:
         return args.run(args)
     except CommandError as err:
@@ -44,6 +48,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _studio(args: argparse.Namespace) -> int:
+    """No command: open the window (or render it with --screenshot). Qt is imported only here."""
+    if args.screenshot is not None:
+        from studio.ui.screenshot import main as screenshot
+
+        return screenshot(args.screenshot, demo=args.demo)
+    from studio.ui.app import main as studio
+
+    return studio()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +21,15 @@ def test_version_prints_name_and_version(capsys: pytest.CaptureFixture[str]) -> 
     assert capsys.readouterr().out.strip() == f"continuo {studio.__version__}"
 
 
-def test_no_arguments_is_success() -> None:
-    assert cli.main([]) == 0
+def test_no_arguments_opens_the_window(tmp_path: Path) -> None:
+    # A fresh interpreter that quits as soon as the window is on screen (offscreen, its own app-data).
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CONTINUO_HOME": str(tmp_path),
+           "CONTINUO_EXIT_WHEN_SHOWN": "1"}
+    root = Path(__file__).resolve().parent.parent
+    shown = subprocess.run([sys.executable, "-m", "studio.cli"], cwd=root, env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert '"shown"' in shown.stdout and (tmp_path / "logs" / "continuo.log").exists()
 
 
 def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,12 +30,14 @@ from studio.core.encoding import STYLES
 from studio.core.scales import NOTE_NAMES
 from studio.engine.continuation import AUTO, Settings
 from studio.ui.actions import Actions
+from studio.ui.theme import COLORS, GHOST_HUES
 
 STYLE_CHOICES = (AUTO, *(s for s in STYLES if s not in ("any", "other")))
 KEY_OFF = "off"
 KEY_SCALES = ("major", "minor", "dorian", "mixolydian")
 KEY_CHOICES = (KEY_OFF, AUTO, *(f"{tonic}-{scale}" for scale in KEY_SCALES for tonic in NOTE_NAMES))
 MAX_SEED = 2**31 - 1
+MAX_VARIATIONS = 8
 
 
 class ValueSlider(QWidget):
@@ -91,7 +93,7 @@ class ContinuePanel(QWidget):
         self.bars.setValue(4)
         self.bars.setSuffix(" bars")
         self.variations = QSpinBox()
-        self.variations.setRange(1, 8)
+        self.variations.setRange(1, MAX_VARIATIONS)
         self.variations.setValue(4)
         self.temperature = ValueSlider(0.0, 2.0, 0.05, 1.0)
         self.top_p = ValueSlider(0.05, 1.0, 0.05, 0.95)
@@ -144,6 +146,7 @@ class ContinuePanel(QWidget):
         self._empty = QLabel("None yet")
         self._empty.setProperty("dim", True)
         self._numbers.addWidget(self._empty)
+        self._number_buttons()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
@@ -153,6 +156,11 @@ class ContinuePanel(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(strip)
+        keys = QLabel("<b>Ctrl+Enter</b> continue &nbsp; <b>Tab</b> next &nbsp; <b>Shift+Tab</b> previous<br>"
+                      "<b>Enter</b> accept &nbsp; <b>Esc</b> discard &nbsp; <b>Ctrl+R</b> again")
+        keys.setProperty("dim", True)
+        keys.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(keys)
         layout.addStretch(1)
         for signal in (self.style_box.currentIndexChanged, self.key_box.currentIndexChanged,
                        self.bars.valueChanged, self.variations.valueChanged, self.seed.valueChanged,
@@ -220,23 +228,26 @@ class ContinuePanel(QWidget):
 
     def set_variations(self, count: int, selected: int | None) -> None:
         """Show numbered buttons 1..count, the selected one checked."""
-        if len(self._group.buttons()) != count:
-            self._number_buttons(count)
+        self._empty.setVisible(count == 0)
+        for index, button in enumerate(self._group.buttons()):
+            button.setVisible(index < count)
         if selected is not None and 0 <= selected < count:
             self._group.button(selected).setChecked(True)
 
-    def _number_buttons(self, count: int) -> None:
-        for button in self._group.buttons():
-            self._group.removeButton(button)
-            button.deleteLater()
-        self._empty.setVisible(count == 0)
-        for index in range(count):
+    def _number_buttons(self) -> None:
+        """One button per possible variation, made once (making widgets while the engine
+        streams notes would cost the GUI thread far more than showing them)."""
+        for index in range(MAX_VARIATIONS):
             button = QToolButton()
             button.setText(str(index + 1))
             button.setCheckable(True)
             button.setObjectName("variation")
             button.setToolTip(f"Variation {index + 1} (Tab / Shift+Tab)")
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            hue = GHOST_HUES[index % len(GHOST_HUES)]  # the colour its ghost notes are drawn in
+            button.setStyleSheet(f"QToolButton {{ border-bottom: 3px solid {hue}; font-weight: bold; }}"
+                                 f"QToolButton:checked {{ background: {hue}; color: {COLORS.base}; }}")
+            button.hide()
             self._group.addButton(button, index)
             self._numbers.addWidget(button)
 

@@ -15,6 +15,7 @@ from studio.core.scales import NOTE_NAMES
 from studio.ui import edits
 from studio.ui.actions import Actions
 from studio.ui.document import ClipDocument
+from studio.ui.theme import COLORS
 
 METRES = ("2/4", "3/4", "4/4", "5/4", "6/8", "7/8", "9/8", "12/8")
 KEY_NAMES = tuple(f"{tonic}-{scale}" for scale in ("major", "minor") for tonic in NOTE_NAMES)
@@ -58,6 +59,10 @@ class TransportBar(QToolBar):
         self.position.setMinimumWidth(74)
         self.position.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.position.setToolTip("Playhead position: bar.beat.sixteenth")
+        self.position.setStyleSheet(
+            f"QLabel {{ background: {COLORS.base}; color: {COLORS.accent}; border: 1px solid {COLORS.border};"
+            f" border-radius: 4px; padding: 2px 8px; font-family: monospace; font-size: 13px;"
+            f" font-weight: bold; }}")
         self.addWidget(self.position)
         self.addSeparator()
 

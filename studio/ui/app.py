@@ -1,0 +1,126 @@
+"""Starting the studio: `main(argv)` makes the QApplication with the dark theme, a rotating log
+file in the app-data folder, a hook that turns an unexpected exception into a dialog naming the
+log (the sketch is autosaved, so nothing is lost), the main window, and, when the last session
+ended in a crash, the offer to recover its autosaved sketch.
+
+CONTINUO_EXIT_WHEN_SHOWN=1 makes the app print one JSON line (wall-clock time the window was
+first exposed, resident memory) and quit: the start-up benchmark and smoke tests use it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import os
+import resource
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from studio import __version__
+
+LOG_NAME = "continuo.log"
+log = logging.getLogger("continuo")
+
+
+def setup_logging(folder: Path) -> Path:
+    """Log to folder/continuo.log, rotated at 1 MB with three old files kept."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_NAME
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "continuo", False)]:
+        root.removeHandler(old)
+        old.close()
+    handler.continuo = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+def exception_hook(log_path: Path, parent: Callable[[], QWidget | None] = lambda: None):
+    """A sys.excepthook: log the traceback, then tell the user in one sentence where it is."""
+    showing = False
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        nonlocal showing
+        log.error("Unexpected error:\n%s", "".join(traceback.format_exception(kind, error, tb)))
+        if issubclass(kind, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        if showing or QApplication.instance() is None:
+            return  # an error inside the dialog itself: logged, not shown twice
+        showing = True
+        try:
+            QMessageBox.critical(
+                parent(), "Continuo",
+                f"Something went wrong inside Continuo ({kind.__name__}: {error}); your sketch is "
+                f"autosaved, and the details are in {log_path}.")
+        finally:
+            showing = False
+    return hook
+
+
+class _ExitWhenShown(QObject):
+    """Prints when the window is first exposed, then quits (CONTINUO_EXIT_WHEN_SHOWN=1)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Expose and watched.isExposed():
+            watched.removeEventFilter(self)
+            rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(json.dumps({"shown": time.time(), "rss_mb": round(rss_mb, 1)}), flush=True)
+            QTimer.singleShot(0, QApplication.quit)
+        return False
+
+
+def offer_recovery(window) -> None:
+    """After a crash, ask whether to bring back the autosaved sketch."""
+    project = window.autosaver.recoverable()
+    if project is None:
+        return
+    answer = QMessageBox.question(
+        window, "Continuo",
+        f"Continuo did not close properly last time; bring back the autosaved sketch "
+        f"({len(project.clip.notes)} notes)?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+    if answer == QMessageBox.StandardButton.Yes:
+        window.restore(project)
+        window.say("The autosaved sketch is back; save it to keep it.")
+    window.autosaver.discard_recovery()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open the studio window; returns the exit code."""
+    from studio.ui.main_window import MainWindow
+    from studio.ui.paths import log_dir
+    from studio.ui.settings import AppSettings
+    from studio.ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(["continuo", *(argv or [])])
+    app.setApplicationName("Continuo")
+    app.setApplicationVersion(__version__)
+    log_path = setup_logging(log_dir())
+    log.info("Continuo %s starting", __version__)
+    apply_theme(app)
+    window = MainWindow(AppSettings())
+    app.aboutToQuit.connect(window.shutdown)
+    sys.excepthook = exception_hook(log_path, lambda: window)
+    exit_when_shown = os.environ.get("CONTINUO_EXIT_WHEN_SHOWN") == "1"
+    if exit_when_shown:
+        watcher = _ExitWhenShown(window)
+        window.windowHandle() or window.winId()  # the native window exists before it is shown
+        window.windowHandle().installEventFilter(watcher)
+    window.show()
+    if not exit_when_shown:
+        QTimer.singleShot(0, lambda: offer_recovery(window))
+    code = app.exec()
+    log.info("Continuo exits (%s)", code)
+    return code

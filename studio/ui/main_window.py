@@ -1,0 +1,418 @@
+"""The main window: the tool bar with the transport and the clip's context on top, the piano
+roll in the centre, the Continue panel docked on the right, the virtual keyboard docked at the
+bottom, the undo history as a dock of its own, and a status bar with the MIDI output, the
+engine's state and the model's name. Menus come from the one action collection.
+
+The window only assembles and wires: the document and its edits, the roll, the engine service
+and the continuation workflow, transport and recording, MIDI ports and files are each their own
+module. Settings are read once at start and written at exit through AppSettings; the sketch is
+autosaved while it changes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QUndoView,
+    QWidget,
+)
+
+from studio import __version__
+from studio.core.notes import Note
+from studio.core.project import Project
+from studio.ui import edits
+from studio.ui.actions import Actions, build_menus
+from studio.ui.autosave import Autosaver
+from studio.ui.continue_flow import ContinueFlow
+from studio.ui.continue_panel import ContinuePanel
+from studio.ui.document import ClipDocument
+from studio.ui.engine_worker import EngineService, EngineState
+from studio.ui.files import ClipDragButton, FileController
+from studio.ui.icons import icon
+from studio.ui.keyboard import VirtualKeyboard
+from studio.ui.keyboard_keys import ComputerKeys
+from studio.ui.midi_io import MidiIO
+from studio.ui.paths import log_dir
+from studio.ui.recorder import Recorder
+from studio.ui.roll import PianoRoll
+from studio.ui.settings import AppSettings
+from studio.ui.transport import Transport
+from studio.ui.transport_bar import TransportBar
+
+WINDOW_SIZE = QSize(1600, 1000)
+MESSAGE_MS = 8000
+
+
+class MainWindow(QMainWindow):
+    """Continuo's window over one document. `engine` and `midi` may be given (tests, the
+    screenshot); otherwise the window makes its own and starts loading the model."""
+
+    def __init__(self, settings: AppSettings, engine: EngineService | None = None,
+                 midi: MidiIO | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("Continuo")
+        self.setWindowIcon(icon("continuo"))
+        self.document = ClipDocument(parent=self)
+        self.actions = Actions(self, icon_for=icon)
+        self.addActions(self.actions.all())
+        self.roll = PianoRoll(self.document)
+        self.setCentralWidget(self.roll)
+        self.panel = ContinuePanel(self.actions)
+        self.keyboard = VirtualKeyboard()
+        self.keys = ComputerKeys(self, layout=settings.key_layout, octave=settings.octave,
+                                 velocity=settings.velocity)
+        self.undo_view = QUndoView(self.document.undo_stack)
+        self.undo_view.setEmptyLabel("Start of the sketch")
+        self.engine = engine or EngineService(parent=self)
+        self.midi = midi or MidiIO(settings.midi_backend, parent=self)
+        self.midi.thru = settings.midi_thru
+        self.transport = Transport(self.midi.output, self)
+        self.recorder = Recorder(self.transport.position, lambda: (self.roll.loop or (0, None))[1])
+        self.flow = ContinueFlow(self.engine, self.document, self.roll, self.panel, self.actions,
+                                 audition=self.audition)
+        self.files = FileController(self, self.document, self.roll.selected_notes, self.project,
+                                    self.restore)
+        self.bar = TransportBar(self.actions, self.document, self.roll, self)
+        self.files.default_snap = self.roll.snap
+        self.autosaver = Autosaver(self.project_now, settings.folder, parent=self)
+        self._cursor = 0  # where play starts: the ruler's last click, or where playback stopped
+        self._last_position = 0
+        self._shut_down = False
+        self._build_docks()
+        self._build_status_bar()
+        self._build_menus()
+        self._wire()
+        self._restore_settings()
+        if engine is None:
+            self.engine.load()
+        if midi is None:
+            self.midi.choose_output(settings.midi_output)
+            if settings.midi_input:
+                self.midi.choose_input(settings.midi_input)
+
+    # -- building ---------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        scroll = QScrollArea()
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setMinimumWidth(300)
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.continue_dock = self._dock("Continue", "continue_dock", scroll, right)
+        self.keyboard_dock = self._dock("Keyboard", "keyboard_dock", self.keyboard,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.history_dock = self._dock("Undo History", "history_dock", self.undo_view,
+                                       right)
+        self.tabifyDockWidget(self.continue_dock, self.history_dock)
+        self.continue_dock.raise_()
+        self.history_dock.hide()
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.bar)
+        self.bar.addSeparator()
+        self.drag_button = ClipDragButton(self.files)
+        self.drag_button.setIcon(icon("drag"))
+        self.bar.addWidget(self.drag_button)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setSizeGripEnabled(False)
+        self.midi_label = QLabel(self.midi.status)
+        self.engine_label = QLabel(self.engine.message)
+        self.model_label = QLabel(self.engine.model_name)
+        self.model_label.setProperty("dim", True)
+        for label in (self.midi_label, self.engine_label, self.model_label):
+            label.setContentsMargins(10, 0, 10, 0)
+            status.addPermanentWidget(label)
+
+    def _build_menus(self) -> None:
+        docks = [self.continue_dock.toggleViewAction(), self.keyboard_dock.toggleViewAction()]
+        build_menus(self.menuBar(), self.actions, {
+            "recent": self.files.recent_menu(self), "output": self.midi.output_menu(self),
+            "input": self.midi.input_menu(self), "docks": docks,
+        })
+
+    def _wire(self) -> None:
+        a, roll, stack = self.actions, self.roll, self.document.undo_stack
+        a.bind({
+            "new": self.files.new, "open": self.files.open, "save": self.files.save,
+            "save_as": self.files.save_as, "import_midi": self.files.import_midi,
+            "export_midi": self.files.export_midi,
+            "export_selection": lambda: self.files.export_midi(selection=True), "quit": self.close,
+            "undo": stack.undo, "redo": stack.redo, "cut": roll.cut, "copy": roll.copy, "paste": roll.paste,
+            "duplicate": roll.duplicate, "delete": roll.delete_selection, "select_all": roll.select_all,
+            "quantize": roll.quantize_selection, "transpose_up": lambda: roll.transpose_selection(1),
+            "transpose_down": lambda: roll.transpose_selection(-1),
+            "octave_up": lambda: roll.transpose_selection(12),
+            "octave_down": lambda: roll.transpose_selection(-12),
+            "play": self.toggle_play, "play_start": lambda: self.play(from_tick=0),
+            "loop": self._loop_toggled,
+            "record": self._record_toggled, "metronome": lambda _: self._replay(), "panic": self.panic,
+            "zoom_in": lambda: (roll.zoom_time(1.25), roll.zoom_pitch(1.1)),
+            "zoom_out": lambda: (roll.zoom_time(0.8), roll.zoom_pitch(1 / 1.1)),
+            "undo_history": self._show_history, "show_log": self._show_log, "about": self._about,
+        })
+        self.history_dock.toggleViewAction().toggled.connect(a.undo_history.setChecked)
+        stack.canUndoChanged.connect(a.undo.setEnabled)
+        stack.canRedoChanged.connect(a.redo.setEnabled)
+        a.undo.setEnabled(False)
+        a.redo.setEnabled(False)
+        stack.cleanChanged.connect(self._update_title)
+        self.files.path_changed.connect(self._update_title)
+        for source in (self.files.message, self.flow.message, self.midi.message, self.transport.error,
+                       self.autosaver.failed):
+            source.connect(self.say)
+        self.midi.status_changed.connect(self.midi_label.setText)
+        self.midi.output_lost.connect(self.transport.stop)
+        self.engine.state_changed.connect(self._engine_state)
+        # notes played: on screen, on the computer keys, on the roll's keys, or on a hardware keyboard
+        # (the keyboard emits what the computer keys play too)
+        self.keyboard.attach_computer_keys(self.keys)
+        QApplication.instance().installEventFilter(self.keys)
+        for on, off in ((self.keyboard.note_on, self.keyboard.note_off), (roll.audition, roll.audition_off)):
+            on.connect(self._played_on)
+            off.connect(self._played_off)
+        self.midi.note_on.connect(self.keyboard.show_note_on)
+        self.midi.note_off.connect(self.keyboard.show_note_off)
+        self.midi.note_on.connect(self.recorder.note_on)
+        self.midi.note_off.connect(self.recorder.note_off)
+        self.transport.position_changed.connect(self._position)
+        self.transport.playing_changed.connect(self._playing_changed)
+        roll.seek_requested.connect(self._seek)
+        roll.loop_changed.connect(lambda loop: self._replay() if self.actions.loop.isChecked() else None)
+        self.document.changed.connect(self.autosaver.mark_changed)
+        self.flow.accepted.connect(lambda _: self.roll.setFocus())
+        self.files.opened.connect(lambda _: QTimer.singleShot(0, self.fit_view))
+
+    # -- settings and projects -----------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self.settings
+        self.panel.set_values(s.continuation)
+        self.files.set_recent(s.recent_files)
+        self.files.recent_changed.connect(lambda paths: setattr(self.settings, "recent_files", paths))
+        self.actions.metronome.setChecked(s.metronome)
+        self.actions.count_in.setChecked(s.count_in)
+        self.actions.quantize_recording.setChecked(s.quantize_recording)
+        self.resize(WINDOW_SIZE)
+        if s.window_geometry:
+            self.restoreGeometry(s.window_geometry)
+        if s.window_state:
+            self.restoreState(s.window_state)
+        self._update_title()
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.continuation = self.panel.values()
+        s.window_geometry = bytes(self.saveGeometry().data())
+        s.window_state = bytes(self.saveState().data())
+        s.midi_output, s.midi_input = self.midi.output_choice, self.midi.input_choice
+        s.octave, s.key_layout, s.velocity = self.keys.octave, self.keys.layout, self.keys.velocity
+        s.metronome, s.count_in = self.actions.metronome.isChecked(), self.actions.count_in.isChecked()
+        s.quantize_recording = self.actions.quantize_recording.isChecked()
+        s.recent_files = list(self.files.recent)
+        s.sync()
+
+    def project(self, clip=None) -> Project:
+        """The sketch as a project: the clip, the Continue panel's controls, loop and snap."""
+        return Project(clip=clip or self.document.clip(), continuation=self.panel.values(),
+                       loop=self.roll.loop, snap=self.roll.snap)
+
+    def project_now(self) -> Project:
+        return self.project()
+
+    def restore(self, project: Project) -> None:
+        """Put a project in the window (Open, New, crash recovery); the undo history starts anew."""
+        self.transport.stop()
+        self.flow.escape() if not self.flow.running else self.engine.cancel()
+        self.roll.clear_ghosts()
+        self.document.load(project.clip)
+        self.panel.set_values(project.continuation)
+        self.roll.set_loop(*(project.loop or (None, None)))
+        self.bar.set_snap(project.snap)
+        self.roll.frame_notes()
+        self._cursor = 0
+        self.autosaver.mark_changed()
+
+    def fit_view(self) -> None:
+        """Zoom the roll so the clip and its variations fill it, with a bar and an octave to spare."""
+        notes = list(self.document.notes.values()) + [n for v in self.flow.variations for n in v]
+        view = self.roll.state.viewport
+        if not notes or view.width <= 0 or view.height <= 0:
+            return
+        bar = self.document.time_signature.bar_ticks
+        end = (-(-max(n.end for n in notes) // bar) + 1) * bar
+        self.roll.zoom_time(view.width / end / view.px_per_tick)
+        rows = max(n.pitch for n in notes) - min(n.pitch for n in notes) + 12
+        self.roll.zoom_pitch(view.height / rows / view.row_height)
+        self.roll.frame_notes()
+
+    # -- transport --------------------------------------------------------------------------
+    def notes_to_play(self) -> list[Note]:
+        """The clip, with the shown variation in place as if accepted (heard in context)."""
+        notes = list(self.document.notes.values())
+        if self.flow.selected is not None and self.flow.variations:
+            notes += self.flow.variations[self.flow.selected]
+        return notes
+
+    def play(self, from_tick: int | None = None, notes: list[Note] | None = None) -> None:
+        if from_tick is not None:
+            self._cursor = from_tick
+        a = self.actions
+        loop = self._loop_region() if a.loop.isChecked() else None
+        recording = a.record.isChecked()
+        self.transport.play(self.notes_to_play() if notes is None else notes, self.document.tempo,
+                            self.document.time_signature, self._cursor, loop=loop,
+                            clicks=a.metronome.isChecked(), count_in=recording and a.count_in.isChecked(),
+                            open_end=recording and loop is None)
+
+    def toggle_play(self) -> None:
+        if self.transport.playing:
+            self.stop()
+        else:
+            self.play()
+
+    def stop(self) -> None:
+        if self.actions.record.isChecked():
+            self.actions.record.setChecked(False)  # ends the take, then stops
+        else:
+            self.transport.stop()
+
+    def audition(self, notes: list[Note]) -> None:
+        """Play one variation alone, from its first note."""
+        self.transport.play(notes, self.document.tempo, self.document.time_signature,
+                            min(n.start for n in notes))
+
+    def panic(self) -> None:
+        self.transport.panic()
+        self.keys.release_all()
+        self.say("All notes off on every channel.")
+
+    def _replay(self) -> None:
+        """Settings changed while playing: carry on from here with them."""
+        if self.transport.playing and not self.actions.record.isChecked():
+            self.play(from_tick=self.transport.position())
+
+    def _loop_region(self) -> tuple[int, int]:
+        if self.roll.loop is None:  # loop the clip's bars
+            bar = self.document.time_signature.bar_ticks
+            self.roll.set_loop(0, max(bar, -(-self.document.end // bar) * bar))
+        return self.roll.loop
+
+    def _loop_toggled(self, on: bool) -> None:
+        if on:
+            self._loop_region()
+        self._replay()
+
+    def _record_toggled(self, on: bool) -> None:
+        if on:
+            self.recorder.start()
+            self.play()
+            self.say("Recording: play on screen, on the computer keys or on your MIDI keyboard.")
+            return
+        grid = self.roll.snap if self.actions.quantize_recording.isChecked() else None
+        take = self.recorder.finish(grid)
+        self.transport.stop()
+        if take:
+            self.document.push(edits.add_notes(self.document, take, text="Record"))
+            self.say(f"Recorded {len(take)} notes; Ctrl+Z takes them back.")
+
+    def _played_on(self, pitch: int, velocity: int) -> None:
+        self.midi.send_note(pitch, velocity)
+        self.recorder.note_on(pitch, velocity)
+
+    def _played_off(self, pitch: int) -> None:
+        self.midi.send_note(pitch, 0)
+        self.recorder.note_off(pitch)
+
+    def _position(self, tick: int) -> None:
+        self.roll.set_playhead(tick if tick >= 0 else None)
+        self.bar.show_position(tick)
+        if tick >= 0:
+            self._last_position = tick
+
+    def _playing_changed(self, playing: bool) -> None:
+        self.actions.play.setIcon(icon("stop" if playing else "play"))
+        if not playing:
+            if self.actions.record.isChecked():
+                self.actions.record.setChecked(False)
+            self._cursor = self._last_position
+
+    def _seek(self, tick: int) -> None:
+        self._cursor = tick
+        if self.transport.playing:
+            self.play()
+        else:
+            self.roll.set_playhead(tick)
+            self.bar.show_position(tick)
+
+    # -- status -------------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        self.statusBar().showMessage(text, MESSAGE_MS)
+
+    def _engine_state(self, state: str, message: str) -> None:
+        shown = {EngineState.LOADING: "Engine: loading…", EngineState.READY: "Engine: ready",
+                 EngineState.BUSY: "Engine: continuing…"}
+        self.engine_label.setText(shown.get(state, "Engine: unavailable"))
+        self.engine_label.setToolTip(message)
+        self.model_label.setText(f"Model: {self.engine.model_name}")
+        if state == EngineState.ERROR:
+            self.say(message)
+
+    def _update_title(self, *_: object) -> None:
+        name = self.files.path.name if self.files.path else "Untitled"
+        self.setWindowModified(not self.document.undo_stack.isClean())
+        self.setWindowTitle(f"{name}[*] — Continuo")
+
+    def _show_history(self, on: bool) -> None:
+        self.history_dock.setVisible(on)
+        if on:
+            self.history_dock.raise_()
+
+    def _show_log(self) -> None:
+        folder = log_dir()
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        self.say(f"The log is in {folder}.")
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About Continuo",
+                          f"<b>Continuo {__version__}</b><br>Sketch a phrase; an LSTM continues it in "
+                          "your style and key, and streams it into your DAW.<br><br>"
+                          f"Model: {self.engine.model_name}")
+
+    # -- closing ------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.confirm_discard():
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop everything that runs, write the settings, and mark a clean exit (once)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.transport.stop()
+        self.keys.release_all()
+        QApplication.instance().removeEventFilter(self.keys)
+        self.save_settings()
+        self.engine.shutdown()
+        self.midi.close()
+        self.autosaver.discard()
+

@@ -1,0 +1,100 @@
+"""The continuation workflow in the real window with the real model, driven by its shortcuts:
+Ctrl+Enter continues, Tab / Shift+Tab cycle, Enter accepts (one undo step), Esc discards,
+Ctrl+R rolls again with a new seed; the roll's selection is the seed when there is one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from studio.core.project import Project
+from studio.midi.files import read_midi
+from tests.ui.conftest import DEMO_SEED
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+CONTROLS = {"bars": 2, "variations": 3, "seed": 11, "temperature": 1.0, "key": "auto"}
+
+
+def _load_demo(window) -> None:
+    window.restore(Project(clip=read_midi(DEMO_SEED), continuation=CONTROLS))
+    window.activateWindow()
+    window.roll.setFocus()
+
+
+def _continue(qtbot, window, key=Qt.Key.Key_Return, modifiers=CTRL) -> None:
+    with qtbot.waitSignal(window.engine.finished, timeout=60000):
+        qtbot.keyClick(window.roll.canvas, key, modifiers)
+
+
+def test_continue_cycle_accept_and_undo_by_shortcuts(qtbot, window) -> None:
+    _load_demo(window)
+    before = window.document.clip()
+    _continue(qtbot, window)
+    flow = window.flow
+    assert len(flow.variations) == 3 and all(flow.variations) and flow.selected == 0
+    seed_end = max(n.end for n in before.notes)
+    assert all(n.start >= seed_end - before.time_signature.beat_ticks for v in flow.variations for n in v)
+    assert window.document.clip() == before  # ghosts only, until accepted
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Tab)
+    assert flow.selected == 1
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Tab)
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Tab)
+    assert flow.selected == 0  # wrapped round
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Backtab, SHIFT)
+    assert flow.selected == 2
+    chosen = list(flow.variations[2])
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Return)
+    assert not flow.variations and window.roll.state.ghosts == []
+    after = window.document.clip()
+    assert sorted(after.notes) == sorted(before.notes + chosen)
+    assert window.document.undo_stack.count() == 1  # the accept is one edit
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Z, CTRL)
+    assert window.document.clip() == before
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Z, CTRL | SHIFT)
+    assert window.document.clip() == after
+
+
+def test_escape_discards_and_leaves_the_clip_alone(qtbot, window) -> None:
+    _load_demo(window)
+    before = window.document.clip()
+    _continue(qtbot, window)
+    assert window.flow.variations
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Escape)
+    assert not window.flow.variations and window.flow.selected is None
+    assert window.document.clip() == before and window.document.undo_stack.count() == 0
+    assert not window.actions.accept.isEnabled()
+
+
+def test_again_rolls_new_variations_with_a_new_seed(qtbot, window) -> None:
+    _load_demo(window)
+    _continue(qtbot, window)
+    first, seed = [list(v) for v in window.flow.variations], window.panel.seed.value()
+    _continue(qtbot, window, Qt.Key.Key_R, CTRL)
+    assert window.panel.seed.value() != seed
+    assert [list(v) for v in window.flow.variations] != first
+
+
+def test_the_selection_is_the_seed(qtbot, window) -> None:
+    _load_demo(window)
+    notes = sorted(window.document.notes.items(), key=lambda item: item[1].start)
+    first_half = [note_id for note_id, _ in notes[: len(notes) // 2]]
+    window.roll.select_ids(first_half)
+    selection_end = max(window.document.notes[i].end for i in first_half)
+    _continue(qtbot, window)
+    starts = [n.start for v in window.flow.variations for n in v]
+    beat = window.document.time_signature.beat_ticks
+    assert min(starts) >= selection_end - beat and min(starts) < window.document.end
+
+
+def test_escape_while_running_cancels(qtbot, window) -> None:
+    window.restore(Project(clip=read_midi(DEMO_SEED), continuation={"bars": 32, "variations": 8}))
+    window.activateWindow()
+    with qtbot.waitSignal(window.engine.finished, timeout=60000) as done:
+        window.actions["continue"].trigger()
+        window.actions.discard.trigger()
+    assert done.args[0].cancelled and not window.flow.running
+
+
+def test_nothing_to_continue_says_so(qtbot, window) -> None:
+    window.actions["continue"].trigger()
+    assert not window.flow.running and "nothing to continue" in window.panel.status.text()

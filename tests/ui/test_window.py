@@ -1,0 +1,173 @@
+"""The assembled window: size, menus and shortcuts from the one action collection, status bar,
+transport by Space, settings that persist, the exception dialog naming the log, crash
+recovery of the autosave (a real crashed process), and `continuo --screenshot`, which writes
+a 1600x1000 PNG (tests/test_cli.py opens the window with no arguments)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QImage, QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+from studio.core.notes import Note
+from studio.core.project import Project
+from studio.midi.files import read_midi
+from studio.ui import edits
+from studio.ui.app import exception_hook, offer_recovery, setup_logging
+from tests.ui.conftest import DEMO_SEED, REPO
+
+SHORTCUTS = {
+    "new": "Ctrl+N", "open": "Ctrl+O", "save": "Ctrl+S", "save_as": "Ctrl+Shift+S", "undo": "Ctrl+Z",
+    "redo": "Ctrl+Shift+Z", "select_all": "Ctrl+A", "copy": "Ctrl+C", "cut": "Ctrl+X", "paste": "Ctrl+V",
+    "duplicate": "Ctrl+D", "delete": "Del", "play": "Space", "continue": "Ctrl+Return",
+    "next_variation": "Tab", "previous_variation": "Shift+Tab", "accept": "Return", "discard": "Esc",
+    "again": "Ctrl+R", "export_midi": "Ctrl+E", "undo_history": "Ctrl+H",
+}  # fmt: skip
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CONTINUO_HOME": str(home), **extra}
+
+
+def test_the_window_shows_at_1600_by_1000_with_every_menu(window) -> None:
+    assert (window.width(), window.height()) == (1600, 1000)
+    titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert titles == ["File", "Edit", "Transport", "Continue", "View", "Help"]
+    for name, keys in SHORTCUTS.items():
+        portable = QKeySequence.SequenceFormat.PortableText
+        shown = [k.toString(portable) for k in window.actions[name].shortcuts()]
+        assert keys in shown, (name, shown)
+    every = [k.toString() for a in window.actions.all() for k in a.shortcuts()]
+    assert len(every) == len(set(every)), "a shortcut is bound twice"
+    assert window.engine_label.text() == "Engine: ready" and "continuo.onnx" in window.model_label.text()
+    assert window.midi_label.text().startswith("MIDI out: none")
+    assert window.centralWidget() is window.roll and window.continue_dock.isVisible()
+    assert window.keyboard_dock.isVisible() and not window.history_dock.isVisible()
+    window.actions.undo_history.trigger()
+    assert window.history_dock.isVisible()
+
+
+def test_space_plays_and_stops_with_the_playhead_following(qtbot, window) -> None:
+    window.restore(Project(clip=read_midi(DEMO_SEED)))
+    window.activateWindow()
+    qtbot.keyClick(window.roll.canvas, " ")
+    assert window.transport.playing
+    qtbot.waitUntil(lambda: (window.roll.state.playhead or 0) > 0, timeout=10000)
+    assert window.bar.position.text() != "1.1.1" or window.roll.state.playhead < 120
+    qtbot.keyClick(window.roll.canvas, " ")
+    assert not window.transport.playing and window.roll.state.playhead is None
+
+
+def _quiet_window():
+    """Another window over the same app-data folder, without a MIDI port."""
+    from studio.ui.engine_worker import EngineService
+    from studio.ui.main_window import MainWindow
+    from studio.ui.midi_io import NO_PORT, MidiIO
+    from studio.ui.settings import AppSettings
+
+    midi = MidiIO()
+    midi.choose_output(NO_PORT)
+    return MainWindow(AppSettings(), engine=EngineService(), midi=midi)
+
+
+def test_settings_come_back_in_the_next_window(qtbot, window, app_home) -> None:
+    window.panel.set_values({"bars": 12, "variations": 6, "style": "chorale", "temperature": 1.4})
+    window.actions.metronome.setChecked(True)
+    window.keys.set_octave(2)
+    window.close()
+    again = _quiet_window()
+    try:
+        values = again.panel.values()
+        assert (values["bars"], values["variations"], values["style"]) == (12, 6, "chorale")
+        assert values["temperature"] == 1.4 and again.actions.metronome.isChecked() and again.keys.octave == 2
+    finally:
+        again.shutdown()
+
+
+def test_an_unexpected_exception_is_a_dialog_naming_the_log(window, tmp_path, dialogs) -> None:
+    log_path = setup_logging(tmp_path / "logs")
+    hook = exception_hook(log_path, lambda: window)
+    try:
+        raise RuntimeError("the wheels came off")
+    except RuntimeError as err:
+        hook(type(err), err, err.__traceback__)
+    [text] = dialogs.texts("critical")
+    assert str(log_path) in text and "the wheels came off" in text and text.endswith(".")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert "Traceback" in log_path.read_text() and "the wheels came off" in log_path.read_text()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_exception_in_a_slot_reaches_the_dialog(qtbot, window, tmp_path, dialogs, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "excepthook", exception_hook(setup_logging(tmp_path / "logs"), lambda: window))
+
+    def broken() -> None:
+        raise ValueError("a slot broke")
+
+    QTimer.singleShot(0, broken)
+    qtbot.waitUntil(lambda: bool(dialogs.texts("critical")), timeout=5000)
+    assert "a slot broke" in dialogs.texts("critical")[0]
+
+
+CRASHING_SESSION = textwrap.dedent("""
+    import os, sys
+    from PySide6.QtWidgets import QApplication
+    from studio.core.notes import Note
+    from studio.ui import edits
+    from studio.ui.engine_worker import EngineService
+    from studio.ui.main_window import MainWindow
+    from studio.ui.midi_io import NO_PORT, MidiIO
+    from studio.ui.settings import AppSettings
+    app = QApplication([])
+    midi = MidiIO()
+    midi.choose_output(NO_PORT)
+    window = MainWindow(AppSettings(), engine=EngineService(), midi=midi)
+    notes = [Note(i * 240, 60 + i, 240, 90) for i in range(7)]
+    window.document.push(edits.add_notes(window.document, notes))
+    assert window.autosaver.flush()
+    print("autosaved", flush=True)
+    os._exit(3)  # a crash: no clean exit, no discard
+""")
+
+
+def test_a_crashed_session_is_offered_back_and_restored(qtbot, app_home, dialogs) -> None:
+    crashed = subprocess.run([sys.executable, "-c", CRASHING_SESSION], cwd=REPO, env=_env(app_home),
+                             capture_output=True, text=True, timeout=120)
+    assert crashed.returncode == 3 and "autosaved" in crashed.stdout, crashed.stderr
+    window = _quiet_window()
+    dialogs.answer = QMessageBox.StandardButton.Yes
+    offer_recovery(window)
+    assert len(dialogs.texts("question")) == 1 and "7 notes" in dialogs.texts("question")[0]
+    assert sorted(window.document.notes.values()) == [Note(i * 240, 60 + i, 240, 90) for i in range(7)]
+    window.shutdown()
+    dialogs.shown.clear()
+    later = _quiet_window()
+    offer_recovery(later)  # recovered and then closed cleanly: nothing to offer any more
+    assert not dialogs.texts("question")
+    later.document.push(edits.add_notes(later.document, [Note(0, 50, 100)]))
+    later.document.undo_stack.setClean()
+    later.shutdown()
+
+
+def test_screenshot_writes_a_1600_by_1000_png_with_the_demo(tmp_path) -> None:
+    out = tmp_path / "shot.png"
+    done = subprocess.run([sys.executable, "-m", "studio.cli", "--screenshot", str(out), "--demo"], cwd=REPO,
+                          timeout=180, capture_output=True, text=True, env=_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1600, 1000) and out.stat().st_size > 50_000
+
+
+def test_screenshot_into_a_missing_folder_is_one_line(tmp_path) -> None:
+    command = [sys.executable, "-m", "studio.cli", "--screenshot", str(tmp_path / "no" / "x.png")]
+    done = subprocess.run(command, cwd=REPO, timeout=60, capture_output=True, text=True, env=_env(tmp_path))
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0 and "does not exist" in done.stderr
