@@ -80,6 +80,20 @@ class Rows:
             self._update_free_from(r)
         self.done = np.zeros(count, bool)
         self._pos_grid = np.arange(self.steps)
+        # The limits that never change (pitches allowed, dynamics) folded into the grammar's
+        # mask, once per grammar state this continuation meets.
+        self._static = np.ones(VOCAB_SIZE, bool)
+        self._static[PITCH_LO:PITCH_HI] = limits.pitches
+        if limits.velocity_bins is not None:
+            self._static[VEL_LO:PITCH_LO] = limits.velocity_bins
+        self._base: dict[tuple, np.ndarray] = {}
+
+    def _base_mask(self, grammar: GrammarState) -> np.ndarray:
+        key = grammar.key()
+        base = self._base.get(key)
+        if base is None:
+            base = self._base[key] = _grammar_mask(key) & self._static
+        return base
 
     def _update_free_from(self, r: int) -> None:
         """From which step on an onset can take a pitch. Pitches only ever come free as time
@@ -104,24 +118,22 @@ class Rows:
         position = np.zeros(count, np.int64)
         for r, g in enumerate(self.grammars):
             if not self.done[r]:
-                mask[r] = _grammar_mask(g.key())
+                mask[r] = self._base_mask(g)
                 bars[r], position[r] = g.bar + self.bar_offset, g.position
         eos = mask[:, EOS].copy()
         onset = bars * steps + position
         mask[:, BAR] &= (bars + 1) * steps < limits.end_step
         early = (position >= 0) & (onset < limits.start_step)  # no chord on the seed's last onset
-        mask[early, VEL_LO:PITCH_HI] = False
-        if limits.velocity_bins is not None:
-            mask[:, VEL_LO:PITCH_LO] &= limits.velocity_bins
+        if early.any():
+            mask[early, VEL_LO:PITCH_HI] = False
         grid = bars[:, None] * steps + self._pos_grid
         lowest = np.maximum(self.free_from, limits.start_step)[:, None]
         positions = mask[:, POS_LO:POS_LO + steps]
         positions &= (grid >= lowest) & (grid < limits.end_step)
         busy = self.ends > onset[:, None]
-        allowed = limits.pitches & ~busy
+        mask[:, PITCH_LO:PITCH_HI] &= ~busy
         if limits.max_polyphony:
-            allowed &= (busy.sum(axis=1) < limits.max_polyphony)[:, None]
-        mask[:, PITCH_LO:PITCH_HI] &= allowed
+            mask[busy.sum(axis=1) >= limits.max_polyphony, PITCH_LO:PITCH_HI] = False
         mask[:, DUR_LO:DUR_HI] &= (limits.end_step - onset)[:, None] >= _DUR_STEPS
         # The musician asked for a length, so a row may end only where time has run out:
         # then it ends (EOS) or adds a chord note, as the model prefers - never a forced pile.

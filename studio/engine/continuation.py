@@ -30,7 +30,7 @@ from studio.core.notes import DRUM_CHANNEL, Clip, Note
 from studio.core.scales import Key, detect_key
 from studio.engine.constraints import Limits, Rows
 from studio.engine.model import Model
-from studio.engine.sampling import choose, mix_copies, restrict, softmax
+from studio.engine.sampling import choose, masked_softmax, mix_copies, softmax
 
 MAX_CONTEXT = 1024  # tokens of seed the model sees (the last bars); the copy model sees them too
 AUTO = "auto"
@@ -281,7 +281,7 @@ class Continuation:
             active = np.flatnonzero(~rows.done)
             if not len(active):
                 break
-            p = restrict(softmax(logits[active], temperature), masks[active])
+            p = masked_softmax(logits[active], masks[active], temperature)
             p = mix_copies(p, [copies[r] for r in active], masks[active], weights, s.repeat)
             chosen = choose(p, s.temperature, s.top_p, rng)
             feed = np.zeros(batch, np.int64)

@@ -15,6 +15,14 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def masked_softmax(logits: np.ndarray, mask: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """`restrict(softmax(logits, temperature), mask)` in one pass, for rows that allow at
+    least one token: the best allowed token gets exp(0), so the sum never underflows."""
+    z = np.where(mask, logits / max(temperature, 1e-6), -np.inf)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 def restrict(probs: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Probabilities renormalised over the allowed tokens (uniform if the model gave them none)."""
     p = np.where(mask, probs, 0.0)
@@ -75,13 +83,10 @@ def choose(p: np.ndarray, temperature: float, top_p: float, rng: np.random.Gener
     if temperature <= 0:
         return p.argmax(axis=1)
     u = rng.random(len(p))[:, None]
-    if top_p < 1.0:
-        order = np.argsort(-p, axis=1, kind="stable")
-        sorted_p = np.take_along_axis(p, order, axis=1)
-        before = np.cumsum(sorted_p, axis=1) - sorted_p
-        sorted_p = np.where(before < top_p * sorted_p.sum(axis=1, keepdims=True), sorted_p, 0.0)
-        cum = np.cumsum(sorted_p, axis=1)
-        index = np.minimum((cum < u * cum[:, -1:]).sum(axis=1), p.shape[1] - 1)
-        return order[np.arange(len(p)), index]
+    if top_p < 1.0:  # keep tokens at least as likely as the last one the nucleus needs
+        ranked = -np.sort(-p, axis=1)
+        cum = np.cumsum(ranked, axis=1)
+        needed = (cum - ranked < top_p * cum[:, -1:]).sum(axis=1)
+        p = np.where(p >= ranked[np.arange(len(p)), needed - 1][:, None], p, 0.0)
     cum = np.cumsum(p, axis=1)
     return np.minimum((cum < u * cum[:, -1:]).sum(axis=1), p.shape[1] - 1)
