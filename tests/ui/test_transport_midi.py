@@ -3,6 +3,7 @@ play-through of a pressed key; no MIDI system at all leaves the app working, wit
 
 from __future__ import annotations
 
+import mido
 import pytest
 
 from studio.core.notes import Note, TimeSignature
@@ -38,3 +39,28 @@ def test_playback_and_play_through_reach_a_real_jack_port(qtbot, receiver) -> No
     offs = [m.note for m in messages if m.type == "note_off" or (m.type == "note_on" and not m.velocity)]
     assert ons == [n.pitch for n in notes] + [72] and sorted(offs) == sorted(ons)
     io.close()
+
+
+@pytest.mark.jack
+def test_a_hardware_keyboard_is_heard_through_and_reported(qtbot, receiver) -> None:
+    from studio.midi.ports import open_output
+
+    keyboard = open_output(None, "jack")  # stands in for a MIDI keyboard: a real JACK source
+    io = MidiIO(backend="jack")
+    try:
+        with qtbot.waitSignal(io.status_changed, timeout=10000, check_params_cb=lambda t: "opening" not in t):
+            io.choose_output(receiver.port)
+        with qtbot.waitSignal(io.message, timeout=10000) as listening:
+            io.choose_input(keyboard.name)
+        assert listening.args[0].startswith("Listening")
+        with qtbot.waitSignal(io.note_on, timeout=10000) as pressed:
+            keyboard.send(mido.Message("note_on", note=64, velocity=99))
+        assert pressed.args == [64, 99]
+        with qtbot.waitSignal(io.note_off, timeout=10000) as released:
+            keyboard.send(mido.Message("note_off", note=64))
+        assert released.args == [64]
+        assert receiver.wait_for(2)  # played through to the output
+        assert [(m.type, m.note) for _, m in receiver.messages()] == [("note_on", 64), ("note_off", 64)]
+    finally:
+        io.close()
+        keyboard.close()

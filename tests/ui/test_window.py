@@ -171,3 +171,20 @@ def test_screenshot_into_a_missing_folder_is_one_line(tmp_path) -> None:
     command = [sys.executable, "-m", "studio.cli", "--screenshot", str(tmp_path / "no" / "x.png")]
     done = subprocess.run(command, cwd=REPO, timeout=60, capture_output=True, text=True, env=_env(tmp_path))
     assert done.returncode == 2 and done.stderr.strip().count("\n") == 0 and "does not exist" in done.stderr
+
+
+def test_recording_takes_the_computer_keys_at_the_playhead(qtbot, window) -> None:
+    window.actions.count_in.setChecked(False)
+    window.actions.quantize_recording.setChecked(True)
+    window.activateWindow()
+    window.actions.record.setChecked(True)
+    assert window.transport.playing and window.recorder.recording
+    qtbot.waitUntil(lambda: (window.transport.position() or 0) > 100, timeout=10000)
+    qtbot.keyPress(window.roll.canvas, "a")  # C4 in the Ableton layout
+    qtbot.waitUntil(lambda: (window.transport.position() or 0) > 700, timeout=10000)
+    qtbot.keyRelease(window.roll.canvas, "a")
+    qtbot.keyClick(window.roll.canvas, " ")  # Space stops, and ends the take
+    assert not window.transport.playing and not window.actions.record.isChecked()
+    [note] = window.document.notes.values()
+    assert note.pitch == 60 and note.start % window.roll.snap == 0 and note.duration > 300
+    assert window.document.undo_stack.undoText() == "Record"
