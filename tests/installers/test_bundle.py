@@ -1,13 +1,16 @@
 """The built app, not the source: PyInstaller's bundle runs `--version`, continues a real .mid
 with the shipped model inside it, refuses a bad file in one sentence, renders the window
-offscreen, and carries only what it should (model, resources, licences; no training stack, no
-unused Qt plugins)."""
+offscreen, carries only what it should (model, resources, licences; no training stack, no
+unused Qt plugins, every shipped distribution in the notices), and its Linux tarball installs
+for one user (menu entry, icon, command) and removes cleanly."""
 
 from __future__ import annotations
 
 import re
 import struct
+import subprocess
 import sys
+import tarfile
 from importlib import metadata
 from pathlib import Path
 
@@ -119,3 +122,29 @@ def test_every_shipped_distribution_is_in_the_notices(bundle: Bundle) -> None:
         for dist in dists:
             name = normalised(metadata.distribution(dist).name)
             assert any((bundle.internal / "licenses" / name).rglob("*")), f"no licence text for {name}"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the tarball and install.sh are the Linux download")
+def test_the_linux_tarball_installs_for_one_user_and_removes(bundle: Bundle, tmp_path: Path) -> None:
+    tarballs = sorted(bundle.folder.parent.glob("continuo-*-linux-*.tar.gz"))
+    assert tarballs, f"no tarball beside {bundle.folder}"
+    with tarfile.open(tarballs[-1]) as tar:
+        tar.extractall(tmp_path / "download", filter="tar")
+    (unpacked,) = (tmp_path / "download").iterdir()
+    home = tmp_path / "user"
+    home.mkdir()
+    env = {k: v for k, v in bundle.env(home / "app-data").items() if not k.startswith("XDG_")}
+    env["HOME"] = str(home)
+    subprocess.run(["bash", str(unpacked / "install.sh")], env=env, check=True, capture_output=True,
+                   timeout=120)
+    command = home / ".local" / "bin" / "continuo"
+    done = subprocess.run([str(command), "--version"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == f"continuo {studio.__version__}"
+    entry = (home / ".local" / "share" / "applications" / "continuo.desktop").read_text()
+    exec_line = next(line for line in entry.splitlines() if line.startswith("Exec="))
+    assert Path(exec_line.removeprefix("Exec=").split()[0]).is_file()
+    assert (home / ".local" / "share" / "icons" / "hicolor" / "512x512" / "apps" / "continuo.png").is_file()
+    installed = home / ".local" / "share" / "continuo"
+    subprocess.run(["bash", str(installed / "install.sh"), "--remove"], env=env, check=True,
+                   capture_output=True, timeout=60)
+    assert not command.exists() and not installed.exists()
