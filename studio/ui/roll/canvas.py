@@ -1,0 +1,238 @@
+"""The note grid: rows shaded by key and scale, bar/beat/snap lines, the loop, ghost
+variations, the notes coloured by velocity, the playhead and the rubber band; the mouse
+starts the gestures of studio.ui.roll.gestures.
+
+Only what is visible is painted: rows on screen, and notes found through the time index.
+Mouse: click empty space to draw (drag sets the length), click a note to select it (Shift
+adds, Ctrl toggles), drag it to move (Ctrl at release copies), drag its right edge to resize,
+double-click deletes, Shift+drag on empty space rubber-bands (Ctrl+Shift adds); Alt bypasses
+the snap.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from studio.core.notes import Note
+from studio.core.scales import note_name
+from studio.ui import edits
+from studio.ui.roll import palette
+from studio.ui.roll.gestures import DrawGesture, Gesture, MoveGesture, ResizeGesture, RubberBandGesture
+from studio.ui.roll.grid import paint_time_lines
+from studio.ui.roll.state import RollState
+from studio.ui.roll.viewport import BLACK_KEYS, scroll_or_zoom
+
+EDGE_PX = 6.0  # how close to a note's right end a press resizes instead of moving
+LEFT_MIDDLE = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+
+
+class GridCanvas(QWidget):
+    """The editable note area of the piano roll."""
+
+    def __init__(self, state: RollState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.gesture: Gesture | None = None
+        self._drawn: list[int] = []  # ids of the note the last click drew (a double-click keeps it)
+        self._toggle_off: int | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 120)
+        self._font = QFont(self.font())
+        state.repaint.connect(self.update)
+
+    # Painting.
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        state, view = self.state, self.state.viewport
+        self._paint_rows(painter)
+        paint_time_lines(painter, view, state.document.time_signature, state.snap, self.height())
+        if state.loop:
+            x0, x1 = view.x(state.loop[0]), view.x(state.loop[1])
+            painter.fillRect(QRectF(x0, 0, x1 - x0, self.height()), palette.LOOP_FILL)
+        self._paint_ghosts(painter)
+        self._paint_notes(painter)
+        if state.playhead is not None:
+            x = round(view.x(state.playhead)) + 0.5
+            painter.setPen(QPen(palette.PLAYHEAD, 1.5))
+            painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+        band = getattr(self.gesture, "band", None)
+        if band is not None:
+            painter.setPen(QPen(palette.RUBBER_BAND_EDGE, 1))
+            painter.setBrush(palette.RUBBER_BAND)
+            painter.drawRect(band)
+        painter.end()
+
+    def _row_colour(self, pitch: int) -> QColor:
+        scale = self.state.scale
+        if scale is None:
+            return palette.ROW_BLACK if pitch % 12 in BLACK_KEYS else palette.ROW_WHITE
+        if pitch % 12 == scale.tonic:
+            return palette.ROW_TONIC
+        return palette.ROW_SCALE if scale.contains(pitch) else palette.ROW_OUT_OF_SCALE
+
+    def _paint_rows(self, painter: QPainter) -> None:
+        view, width = self.state.viewport, self.width()
+        painter.fillRect(self.rect(), palette.BACKGROUND)
+        low, high = view.visible_pitches()
+        painter.setPen(QPen(palette.OCTAVE_LINE, 1))
+        for pitch in range(low, high + 1):
+            y = view.y(pitch)
+            painter.fillRect(QRectF(0, y, width, view.row_height), self._row_colour(pitch))
+            if pitch % 12 == 0:  # the line between B and C marks the octave
+                bottom = round(y + view.row_height) - 0.5
+                painter.drawLine(QPointF(0, bottom), QPointF(width, bottom))
+
+    def _note_rect(self, note: Note) -> QRectF:
+        view = self.state.viewport
+        x = view.x(note.start)
+        width = max(2.0, note.duration * view.px_per_tick - 1)
+        return QRectF(x, view.y(note.pitch) + 1, width, view.row_height - 1)
+
+    def _paint_ghosts(self, painter: QPainter) -> None:
+        """Variations translucent in their own hues; the selected one stronger and outlined."""
+        state = self.state
+        if not state.ghosts:
+            return
+        t0, t1 = state.viewport.visible_ticks()
+        chosen = state.ghost_selected
+        fills, edges = [], []
+        for k in range(len(state.ghosts)):
+            colour = palette.ghost(k, k == chosen)
+            colour.setAlphaF(0.6 if k == chosen else 0.16 if chosen is not None else 0.32)
+            fills.append(colour)
+            edges.append(QPen(palette.ghost(k, True), 1))
+        visible = sorted(state.ghost_index.query(t0, t1), key=lambda item: item[0] == chosen)
+        for k, note in visible:
+            painter.setPen(edges[k] if k == chosen else Qt.PenStyle.NoPen)
+            painter.setBrush(fills[k])
+            painter.drawRect(self._note_rect(note).adjusted(0.5, 0.5, -0.5, -0.5))
+
+    def _paint_notes(self, painter: QPainter) -> None:
+        """Batched by colour (one drawRects per velocity), which keeps a dense screen cheap:
+        outlines first, then fills (selected ones on top), then names and selection edges."""
+        state, view = self.state, self.state.viewport
+        t0, t1 = view.visible_ticks()
+        low, high = view.visible_pitches()
+        shown = [(i, n) for i, n in state.notes_between(t0, t1) if low <= n.pitch <= high]
+        shown.extend((None, n) for n in state.drafts)
+        outlines: list[QRectF] = []
+        fills: dict[tuple[bool, int], list[QRectF]] = defaultdict(list)
+        labels: list[tuple[QRectF, int]] = []
+        edges: list[QRectF] = []
+        named = view.row_height >= 11
+        for note_id, note in shown:
+            selected = note_id is None or note_id in state.selected or note_id in state.preview
+            rect = self._note_rect(note)
+            outlines.append(rect)
+            fills[selected, note.velocity].append(rect.adjusted(1, 1, -1, -1))
+            if selected:
+                edges.append(rect.adjusted(0.75, 0.75, -0.75, -0.75))
+            if named and rect.width() >= 30:
+                labels.append((rect.adjusted(4, 0, -2, 0), note.pitch))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(palette.NOTE_OUTLINE)
+        painter.drawRects(outlines)
+        for (selected, velocity), rects in sorted(fills.items()):
+            painter.setBrush(palette.velocity_color(velocity, selected))
+            painter.drawRects(rects)
+        if labels:
+            self._font.setPixelSize(max(8, min(11, int(view.row_height * 0.62))))
+            painter.setFont(self._font)
+            painter.setPen(palette.NOTE_TEXT)
+            for rect, pitch in labels:
+                painter.drawText(rect, LEFT_MIDDLE, note_name(pitch))
+        painter.setPen(QPen(palette.SELECTED_OUTLINE, 1.5))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRects(edges)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.state.viewport.resize(self.width(), self.height())
+        super().resizeEvent(event)
+
+    # Mouse.
+
+    def _hit(self, pos: QPointF) -> tuple[int, Note] | None:
+        view = self.state.viewport
+        return self.state.note_at(view.tick(pos.x()), view.pitch(pos.y()))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self.gesture is not None:
+            return
+        state, pos, mods = self.state, event.position(), event.modifiers()
+        hit = self._hit(pos)
+        if hit is None:
+            if mods & SHIFT:
+                self.gesture = RubberBandGesture(state, pos, add=bool(mods & CTRL))
+            else:
+                state.select(())
+                self.gesture = DrawGesture(state, pos, mods)
+            return
+        note_id, note = hit
+        if mods & CTRL and note_id in state.selected:
+            self._toggle_off = note_id  # deselect on release unless it turns into a drag
+        elif mods & (SHIFT | CTRL):
+            state.select([note_id], add=True)
+        elif note_id not in state.selected:
+            state.select([note_id])
+        if self.state.viewport.x(note.end) - pos.x() <= min(EDGE_PX, self._note_rect(note).width() / 3):
+            self.gesture = ResizeGesture(state, pos, note_id)
+        else:
+            self.gesture = MoveGesture(state, pos, note_id)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.gesture is not None:
+            self.gesture.move(event.position(), event.modifiers())
+            return
+        hit = self._hit(event.position())
+        if hit is None:
+            self.unsetCursor()
+        elif self.state.viewport.x(hit[1].end) - event.position().x() <= EDGE_PX:
+            self.setCursor(Qt.CursorShape.SizeHorCursor)
+        else:
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        gesture, self.gesture = self.gesture, None
+        if gesture is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        gesture.finish(event.modifiers())
+        self._drawn = gesture.created if isinstance(gesture, DrawGesture) else []
+        toggle, self._toggle_off = self._toggle_off, None
+        if toggle is not None and not gesture.dragged:
+            self.state.select(self.state.selected - {toggle})
+        self.state.repaint.emit()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        hit = self._hit(event.position())
+        if hit is None or hit[0] in self._drawn:
+            self.mousePressEvent(event)  # a double-click on empty space draws, like a click
+            return
+        self.state.document.push(edits.remove_notes(self.state.document, [hit[0]]))
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        scroll_or_zoom(self.state.viewport, event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        if self.gesture is not None:
+            self.gesture.cancel()
+            self.gesture = None
+        super().focusOutEvent(event)

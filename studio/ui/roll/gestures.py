@@ -1,0 +1,212 @@
+"""Mouse gestures on the roll, one small class each: draw a note, move or copy the selection,
+resize it by the right edge, rubber-band select, drag velocities in the lane.
+
+A gesture starts on a mouse press, shows its effect as a preview in RollState while the mouse
+moves (nothing touches the document yet), and on release pushes exactly one undoable edit.
+Holding Alt bypasses the snap. Positions are widget pixels; the viewport maps them to music.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtWidgets import QApplication
+
+from studio.core.notes import Note
+from studio.ui import edits
+from studio.ui.roll.state import RollState
+
+Mods = Qt.KeyboardModifier
+
+
+def _bypass(modifiers: Qt.KeyboardModifier) -> bool:
+    return bool(modifiers & Mods.AltModifier)
+
+
+class Gesture:
+    """A press-move-release interaction."""
+
+    def __init__(self, state: RollState, pos: QPointF) -> None:
+        self.state = state
+        self.origin = QPointF(pos)
+        self.dragged = False
+
+    def move(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        if not self.dragged:
+            distance = (pos - self.origin).manhattanLength()
+            self.dragged = distance >= QApplication.startDragDistance() // 2 + 1
+        if self.dragged:
+            self.update(pos, modifiers)
+            self.state.repaint.emit()
+
+    def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        """Follow the mouse once it has really moved."""
+
+    def finish(self, modifiers: Qt.KeyboardModifier) -> None:
+        """Commit on release."""
+
+    def cancel(self) -> None:
+        self.state.preview = {}
+        self.state.drafts = []
+        self.state.repaint.emit()
+
+
+class DrawGesture(Gesture):
+    """Click on empty space: a new note of the last used length; drag to set its length."""
+
+    def __init__(self, state: RollState, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        super().__init__(state, pos)
+        view = state.viewport
+        self.pitch = view.pitch(pos.y())
+        self.start = state.snapped(view.tick(pos.x()), _bypass(modifiers), floor=True)
+        self.velocity = 100
+        self.created: list[int] = []
+        state.drafts = [Note(self.start, self.pitch, state.last_length, self.velocity)]
+        state.audition.emit(self.pitch, self.velocity)
+        state.repaint.emit()
+
+    def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        bypass = _bypass(modifiers)
+        end = self.state.snapped(self.state.viewport.tick(pos.x()), bypass)
+        shortest = 1 if bypass else self.state.grid
+        self.state.drafts = [Note(self.start, self.pitch, max(shortest, end - self.start), self.velocity)]
+
+    def finish(self, modifiers: Qt.KeyboardModifier) -> None:
+        state = self.state
+        drafts, state.drafts = state.drafts, []
+        state.audition_off.emit(self.pitch)
+        state.last_length = drafts[0].duration
+        edit = edits.add_notes(state.document, drafts)
+        state.document.push(edit)
+        self.created = edit.ids if edit else []
+
+
+class MoveGesture(Gesture):
+    """Drag a note: the selection follows, snapped by the grabbed note's start; Ctrl at
+    release drops a copy instead."""
+
+    def __init__(self, state: RollState, pos: QPointF, anchor: int) -> None:
+        super().__init__(state, pos)
+        notes = state.document.notes
+        self.ids = [i for i in state.selected if i in notes]
+        self.originals = {i: notes[i] for i in self.ids}
+        self.anchor = notes[anchor]
+        self.ticks = self.semitones = 0
+        self.sounding = self.anchor.pitch
+        state.audition.emit(self.sounding, self.anchor.velocity)
+
+    def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        view, originals = self.state.viewport, self.originals.values()
+        raw = view.tick(pos.x()) - view.tick(self.origin.x())
+        ticks = self.state.snapped(self.anchor.start + raw, _bypass(modifiers)) - self.anchor.start
+        self.ticks = max(ticks, -min(n.start for n in originals))
+        semitones = view.pitch(pos.y()) - view.pitch(self.origin.y())
+        low, high = min(n.pitch for n in originals), max(n.pitch for n in originals)
+        self.semitones = max(-low, min(127 - high, semitones))
+        self.state.preview = {
+            i: n.moved(start=n.start + self.ticks, pitch=n.pitch + self.semitones)
+            for i, n in self.originals.items()
+        }
+        pitch = self.anchor.pitch + self.semitones
+        if pitch != self.sounding:
+            self.state.audition_off.emit(self.sounding)
+            self.state.audition.emit(pitch, self.anchor.velocity)
+            self.sounding = pitch
+
+    def finish(self, modifiers: Qt.KeyboardModifier) -> None:
+        state = self.state
+        state.audition_off.emit(self.sounding)
+        moved, state.preview = state.preview, {}
+        if not self.dragged:
+            return
+        if modifiers & Mods.ControlModifier:
+            edit = edits.add_notes(state.document, list(moved.values()), "Copy")
+        else:
+            edit = edits.move_notes(state.document, self.ids, self.ticks, self.semitones)
+        if not state.document.push(edit):
+            state.repaint.emit()
+
+
+class ResizeGesture(Gesture):
+    """Drag a note's right edge: the selection's lengths change by the same snapped amount."""
+
+    def __init__(self, state: RollState, pos: QPointF, anchor: int) -> None:
+        super().__init__(state, pos)
+        notes = state.document.notes
+        self.ids = [i for i in state.selected if i in notes]
+        self.anchor = notes[anchor]
+        self.delta = 0
+        self.minimum = 1
+
+    def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        state, view = self.state, self.state.viewport
+        bypass = _bypass(modifiers)
+        raw = view.tick(pos.x()) - view.tick(self.origin.x())
+        self.delta = state.snapped(self.anchor.end + raw, bypass) - self.anchor.end
+        notes = state.document.notes
+        shortest = min(notes[i].duration for i in self.ids)
+        self.minimum = 1 if bypass else min(state.grid, shortest)
+        state.preview = {
+            i: notes[i].moved(duration=max(self.minimum, notes[i].duration + self.delta)) for i in self.ids
+        }
+
+    def finish(self, modifiers: Qt.KeyboardModifier) -> None:
+        state = self.state
+        state.preview = {}
+        if not self.dragged:
+            return
+        state.last_length = max(self.minimum, self.anchor.duration + self.delta)
+        if not state.document.push(edits.resize_notes(state.document, self.ids, self.delta, self.minimum)):
+            state.repaint.emit()
+
+
+class RubberBandGesture(Gesture):
+    """Shift+drag on empty space: select the notes the band touches (Ctrl+Shift adds)."""
+
+    def __init__(self, state: RollState, pos: QPointF, add: bool) -> None:
+        super().__init__(state, pos)
+        self.base = state.selected if add else frozenset()
+        self.band: QRectF | None = None
+        state.select(self.base)
+
+    def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        view = self.state.viewport
+        self.band = QRectF(self.origin, pos).normalized()
+        t0, t1 = view.tick(self.band.left()), view.tick(self.band.right())
+        low, high = view.pitch(self.band.bottom()), view.pitch(self.band.top())
+        hit = (i for i, n in self.state.index.query(t0, t1) if low <= n.pitch <= high)
+        self.state.select(self.base | frozenset(hit))
+
+    def finish(self, modifiers: Qt.KeyboardModifier) -> None:
+        self.band = None
+        self.state.repaint.emit()
+
+
+class VelocityGesture(Gesture):
+    """Drag a stem in the velocity lane: that note, or the whole selection if it is part of
+    it, changes velocity by the same amount."""
+
+    def __init__(
+        self, state: RollState, pos: QPointF, anchor: int, velocity_at: Callable[[float], int]
+    ) -> None:
+        super().__init__(state, pos)
+        notes = state.document.notes
+        self.ids = [i for i in state.selected if i in notes] if anchor in state.selected else [anchor]
+        self.anchor = notes[anchor]
+        self.velocity_at = velocity_at
+        self.velocities: dict[int, int] = {}
+        self.dragged = True  # a click on a stem sets that velocity
+        self.update(pos, Qt.KeyboardModifier.NoModifier)
+
+    def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        notes = self.state.document.notes
+        delta = self.velocity_at(pos.y()) - self.anchor.velocity
+        self.velocities = {i: max(1, min(127, notes[i].velocity + delta)) for i in self.ids}
+        self.state.preview = {i: notes[i].moved(velocity=v) for i, v in self.velocities.items()}
+
+    def finish(self, modifiers: Qt.KeyboardModifier) -> None:
+        state = self.state
+        state.preview = {}
+        if not state.document.push(edits.set_velocities(state.document, self.velocities)):
+            state.repaint.emit()

@@ -1,0 +1,135 @@
+"""The state the piano roll's views share: the document, viewport, snap, scale, selection,
+the preview of a drag in progress, ghost variations, playhead and loop.
+
+The views (grid, keys, ruler, velocity lane) only read it and repaint on `repaint`; gestures
+and the PianoRoll's editing methods change it. Notes are looked up through a NoteIndex that
+is rebuilt lazily after the document changes, so painting touches only visible notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QObject, Signal
+
+from studio.core.notes import TICKS_PER_QUARTER, Note
+from studio.core.quantize import snap as snap_tick
+from studio.core.scales import Key
+from studio.ui.document import ClipDocument
+from studio.ui.roll.index import NoteIndex
+from studio.ui.roll.viewport import Viewport
+
+
+class RollState(QObject):
+    """Everything a roll view needs to paint itself."""
+
+    repaint = Signal()
+    selection_changed = Signal()
+    loop_changed = Signal(object)
+    seek_requested = Signal(int)
+    audition = Signal(int, int)
+    audition_off = Signal(int)
+
+    def __init__(self, document: ClipDocument, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.viewport = Viewport(self)
+        self.snap: int | None = TICKS_PER_QUARTER // 4
+        self.scale: Key | None = document.key
+        self.selected: frozenset[int] = frozenset()
+        self.preview: dict[int, Note] = {}  # id -> where a drag would put the note
+        self.drafts: list[Note] = []  # notes being drawn, not yet in the document
+        self.ghosts: list[list[Note]] = []
+        self.ghost_selected: int | None = None
+        self.ghost_index = NoteIndex([])
+        self.playhead: int | None = None
+        self.loop: tuple[int, int] | None = None
+        self.last_length = TICKS_PER_QUARTER
+        self._index: NoteIndex | None = None
+        document.notes_changed.connect(self._notes_changed)
+        document.context_changed.connect(self._context_changed)
+        document.selection_hint.connect(self.select)
+        self.viewport.changed.connect(self.repaint)
+
+    # Notes.
+
+    @property
+    def index(self) -> NoteIndex:
+        if self._index is None:
+            self._index = NoteIndex(self.document.notes.items())
+        return self._index
+
+    def notes_between(self, t0: float, t1: float) -> list[tuple[int, Note]]:
+        """(id, note) overlapping [t0, t1), as shown: with a drag's preview in place."""
+        if not self.preview:
+            return list(self.index.query(t0, t1))
+        shown = [(i, n) for i, n in self.index.query(t0, t1) if i not in self.preview]
+        shown.extend((i, n) for i, n in self.preview.items() if n.end > t0 and n.start < t1)
+        return shown
+
+    def note_at(self, tick: float, pitch: int) -> tuple[int, Note] | None:
+        """The topmost note under (tick, pitch)."""
+        hits = [(i, n) for i, n in self.index.query(tick, tick + 1) if n.pitch == pitch]
+        return hits[-1] if hits else None
+
+    def _notes_changed(self, touched: frozenset[int]) -> None:
+        self._index = None
+        notes = self.document.notes
+        if any(i not in notes for i in self.selected & touched):
+            self.select(i for i in self.selected if i in notes)
+        self.repaint.emit()
+
+    def _context_changed(self) -> None:
+        self.scale = self.document.key
+        self.repaint.emit()
+
+    # Selection.
+
+    def select(self, ids: Iterable[int], add: bool = False) -> None:
+        new = frozenset(ids) | (self.selected if add else frozenset())
+        if new != self.selected:
+            self.selected = new
+            self.selection_changed.emit()
+            self.repaint.emit()
+
+    # Grid.
+
+    @property
+    def grid(self) -> int:
+        """The step for nudging and quantizing: the snap, or a 1/16 when snap is off."""
+        return self.snap or TICKS_PER_QUARTER // 4
+
+    def snapped(self, tick: float, bypass: bool = False, floor: bool = False) -> int:
+        """tick on the snap grid (nearest line, or the line at or before it with floor)."""
+        if self.snap is None or bypass:
+            return max(0, round(tick))
+        if floor:
+            return max(0, int(tick // self.snap * self.snap))
+        return max(0, snap_tick(round(tick), self.snap))
+
+    # Ghosts, playhead, loop.
+
+    def set_ghosts(self, variations: list[list[Note]], selected: int | None) -> None:
+        self.ghosts = [list(v) for v in variations]
+        self.ghost_selected = selected
+        self.ghost_index = NoteIndex(
+            ((k, note) for k, variation in enumerate(self.ghosts) for note in variation)
+        )
+        self.repaint.emit()
+
+    def set_loop(self, loop: tuple[int, int] | None) -> None:
+        if loop is not None:
+            start, end = sorted(loop)
+            loop = (start, end) if end > start else None
+        if loop != self.loop:
+            self.loop = loop
+            self.loop_changed.emit(loop)
+            self.repaint.emit()
+
+    @property
+    def content_end(self) -> int:
+        """Where the scrollable area ends: past the notes, ghosts, loop and playhead."""
+        ends = [self.document.end, self.playhead or 0, self.loop[1] if self.loop else 0]
+        ends.extend(max((n.end for n in v), default=0) for v in self.ghosts)
+        bar = self.document.time_signature.bar_ticks
+        return max(8 * bar, (max(ends) // bar + 4) * bar)
