@@ -37,6 +37,7 @@ class ContinueFlow(QObject):
         self.variations: list[list[Note]] = []
         self.selected: int | None = None
         self.running = False
+        self._dropping = False  # the running request's result is for a sketch no longer here
         self._seed: Clip | None = None
         self._rng = random.Random()
         actions.bind({
@@ -99,6 +100,13 @@ class ContinueFlow(QObject):
             self._clear()
             self._say("Variations discarded.")
 
+    def reset(self) -> None:
+        """A new sketch: drop the variations, and what a running request would still bring."""
+        if self.running:
+            self._dropping = True
+            self.engine.cancel()
+        self._clear()
+
     def audition(self) -> None:
         if self.selected is not None and self.variations[self.selected]:
             self._audition(self.variations[self.selected])
@@ -108,7 +116,7 @@ class ContinueFlow(QObject):
         if not self.engine.ready and not self.running:
             self._say(self.engine.message)
             return
-        self._seed = seed
+        self._seed, self._dropping = seed, False
         settings = self.panel.settings()
         self.variations = [[] for _ in range(settings.variations)]
         self.selected = 0
@@ -120,6 +128,8 @@ class ContinueFlow(QObject):
                   f"{settings.bars:g} bars…")
 
     def _on_notes(self, generated: list) -> None:
+        if self._dropping:
+            return
         for item in generated:
             if item.variation < len(self.variations):
                 self.variations[item.variation].append(item.note)
@@ -128,6 +138,10 @@ class ContinueFlow(QObject):
     def _on_finished(self, result: ContinueResult) -> None:
         self.running = False
         self.panel.set_progress(None)
+        if self._dropping:
+            self._dropping = False
+            self._clear()
+            return
         if result.error:
             self._clear()
             self._say(result.error)

@@ -103,7 +103,15 @@ class _Worker(QObject):
         except ModelError as err:
             self.load_failed.emit(str(err))
             return
+        self._warm_up()
         self.loaded.emit(Path(path).name)
+
+    def _warm_up(self) -> None:
+        """One small continuation before the first real one: onnxruntime's first runs allocate
+        and plan (the process stalls on that, the GUI thread too), so pay for it while loading."""
+        assert self.engine is not None
+        seed = Clip([Note(i * 240, pitch, 240) for i, pitch in enumerate((60, 62, 64, 65, 67, 65, 64, 62))])
+        self.engine.continuation(seed, Settings(bars=2, variations=8, seed=0)).run()
 
     @Slot(object)
     def run(self, job: _Job) -> None:

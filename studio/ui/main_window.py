@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import __version__
-from studio.core.notes import Note
+from studio.core.notes import Clip, Note
 from studio.core.project import Project
 from studio.ui import edits
 from studio.ui.actions import Actions, build_menus
@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
                                     self.restore)
         self.bar = TransportBar(self.actions, self.document, self.roll, self)
         self.files.default_snap = self.roll.snap
-        self.autosaver = Autosaver(self.project_now, settings.folder, parent=self)
+        self.autosaver = Autosaver(self.project, settings.folder, parent=self)
         self._cursor = 0  # where play starts: the ruler's last click, or where playback stopped
         self._last_position = 0
         self._shut_down = False
@@ -228,19 +228,16 @@ class MainWindow(QMainWindow):
         s.recent_files = list(self.files.recent)
         s.sync()
 
-    def project(self, clip=None) -> Project:
-        """The sketch as a project: the clip, the Continue panel's controls, loop and snap."""
+    def project(self, clip: Clip | None = None) -> Project:
+        """The sketch (or another clip in its place) as a project: the clip, the Continue
+        panel's controls, loop and snap."""
         return Project(clip=clip or self.document.clip(), continuation=self.panel.values(),
                        loop=self.roll.loop, snap=self.roll.snap)
-
-    def project_now(self) -> Project:
-        return self.project()
 
     def restore(self, project: Project) -> None:
         """Put a project in the window (Open, New, crash recovery); the undo history starts anew."""
         self.transport.stop()
-        self.flow.escape() if not self.flow.running else self.engine.cancel()
-        self.roll.clear_ghosts()
+        self.flow.reset()
         self.document.load(project.clip)
         self.panel.set_values(project.continuation)
         self.roll.set_loop(*(project.loop or (None, None)))
@@ -270,13 +267,14 @@ class MainWindow(QMainWindow):
             notes += self.flow.variations[self.flow.selected]
         return notes
 
-    def play(self, from_tick: int | None = None, notes: list[Note] | None = None) -> None:
+    def play(self, from_tick: int | None = None) -> None:
+        """Play the sketch (the shown variation in place) from the cursor, or from from_tick."""
         if from_tick is not None:
             self._cursor = from_tick
         a = self.actions
         loop = self._loop_region() if a.loop.isChecked() else None
         recording = a.record.isChecked()
-        self.transport.play(self.notes_to_play() if notes is None else notes, self.document.tempo,
+        self.transport.play(self.notes_to_play(), self.document.tempo,
                             self.document.time_signature, self._cursor, loop=loop,
                             clicks=a.metronome.isChecked(), count_in=recording and a.count_in.isChecked(),
                             open_end=recording and loop is None)

@@ -98,3 +98,12 @@ def test_escape_while_running_cancels(qtbot, window) -> None:
 def test_nothing_to_continue_says_so(qtbot, window) -> None:
     window.actions["continue"].trigger()
     assert not window.flow.running and "nothing to continue" in window.panel.status.text()
+
+
+def test_a_new_sketch_while_continuing_gets_no_stale_ghosts(qtbot, window) -> None:
+    window.restore(Project(clip=read_midi(DEMO_SEED), continuation={"bars": 32, "variations": 8}))
+    with qtbot.waitSignal(window.engine.finished, timeout=60000):
+        window.actions["continue"].trigger()
+        window.files.new()
+    qtbot.wait(50)
+    assert not window.flow.variations and window.roll.state.ghosts == [] and not window.document.notes
