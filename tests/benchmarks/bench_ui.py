@@ -6,16 +6,12 @@ output, so new measurements are added beside the others without touching them.
 
 `repaint_ms_10k`: the piano roll (1600x1000, the screenshot size) over a 10,000-note clip,
 scrolled a tenth of a page between frames; one frame = ruler, keys, grid and velocity lane
-rendered into an image. References from the same run: `repaint_ms_10k_naive` (the same
-painter handed every note instead of the indexed visible ones) and `repaint_ms_10k_all_visible`
-(zoomed out until the whole clip, all 10,000 notes, is on screen: the worst case).
-
-`first_window_s`: median of cold starts of `python -m studio.cli` (offscreen, a fresh app-data
-folder) until the window is exposed, with `rss_mb` then; reference: a bare 1600x1000 Qt window
-started the same way. `max_stall_ms`: the longest gap of a 1 ms heartbeat timer on the GUI
-thread of the real main window while the engine generates 8 variations x 32 bars (ghosts drawn
-as they arrive) and the transport loops the seed to a MemoryOutput; reference: the same
-heartbeat, playback and drawing without the engine, in the same run.
+rendered into an image (`_p95`: the 95th percentile, the frames that rebuild the cached note
+layer, about one in six).
+References from the same run: `repaint_ms_10k_editing` (every frame repainted from scratch, as
+while dragging notes: the index, no cache), `repaint_ms_10k_naive` (the same, but the painter
+handed every note instead of the indexed visible ones) and `repaint_ms_10k_all_visible`
+(zoomed out until all 10,000 notes are on screen, repainted from scratch: the worst case).
 """
 
 from __future__ import annotations
@@ -25,9 +21,7 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -72,14 +66,17 @@ def dense_clip(count: int = 10_000) -> Clip:
     return Clip(notes[:count], 120.0, TimeSignature(4, 4))
 
 
-def _frames(roll: PianoRoll, frames: int) -> list[float]:
-    """Milliseconds per rendered frame while scrolling right a tenth of a page per frame."""
+def _frames(roll: PianoRoll, frames: int, redraw: bool = False) -> list[float]:
+    """Milliseconds per rendered frame while scrolling right a tenth of a page per frame;
+    redraw=True marks the content changed before each frame, so no cached layer is reused."""
     image = QImage(roll.size(), QImage.Format.Format_ARGB32_Premultiplied)
     roll.render(image)  # warm caches (index, fonts)
     step = max(1, roll.hbar.pageStep() // 10)
     times = []
     for k in range(frames):
         roll.hbar.setValue((k * step) % max(1, roll.hbar.maximum()))
+        if redraw:
+            roll.state.repaint.emit()
         start = time.perf_counter()
         roll.render(image)
         times.append((time.perf_counter() - start) * 1000)
@@ -94,180 +91,26 @@ def repaint_ms_10k(args: argparse.Namespace) -> dict[str, float]:
     roll.show()
     QApplication.processEvents()
     roll.hbar.setValue(roll.hbar.maximum() // 3)
-    indexed = statistics.median(_frames(roll, args.frames))
+    scrolling = _frames(roll, args.frames)
+    editing = statistics.median(_frames(roll, args.frames // 2, redraw=True))
     query = NoteIndex.query
     NoteIndex.query = lambda self, t0, t1: iter(self._items)  # the reference: draw everything
     try:
-        naive = statistics.median(_frames(roll, max(5, args.frames // 10)))
+        naive = statistics.median(_frames(roll, max(5, args.frames // 10), redraw=True))
     finally:
         NoteIndex.query = query
     view = roll.state.viewport
     roll.zoom_time(view.width / doc.end / view.px_per_tick)  # the whole clip on screen
-    everything = statistics.median(_frames(roll, max(5, args.frames // 10)))
+    everything = statistics.median(_frames(roll, max(5, args.frames // 10), redraw=True))
     roll.close()
     return {
-        "repaint_ms_10k": round(indexed, 2),
+        "repaint_ms_10k": round(statistics.median(scrolling), 2),
+        "repaint_ms_10k_p95": round(statistics.quantiles(scrolling, n=20)[-1], 2),
+        "repaint_ms_10k_editing": round(editing, 2),
         "repaint_ms_10k_naive": round(naive, 2),
-        "repaint_speedup_vs_naive": round(naive / indexed, 1),
+        "repaint_index_speedup": round(naive / editing, 1),
         "repaint_ms_10k_all_visible": round(everything, 2),
         "repaint_notes": len(doc.notes),
-    }
-
-
-# --- the whole window: start-up, memory, event-loop stalls -----------------------------------
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _start_once(code: list[str], home: Path) -> dict:
-    """One cold start of a fresh interpreter; its JSON line plus the seconds to 'shown'."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CONTINUO_EXIT_WHEN_SHOWN": "1",
-           "CONTINUO_HOME": str(home)}
-    started = time.time()
-    done = subprocess.run([sys.executable, *code], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120, check=True)
-    line = json.loads([out for out in done.stdout.splitlines() if out.startswith("{")][-1])
-    return {"s": line["shown"] - started, "rss_mb": line["rss_mb"]}
-
-
-# A bare Qt window started the same way: the floor Continuo's start-up is compared with.
-_BARE_WINDOW = """
-import json, resource, time
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow
-app = QApplication([])
-window = QMainWindow()
-window.resize(1600, 1000)
-window.show()
-def shown():
-    print(json.dumps({"shown": time.time(),
-                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
-    app.quit()
-QTimer.singleShot(0, shown)
-app.exec()
-"""
-
-
-@measurement
-def first_window_s(args: argparse.Namespace) -> dict[str, float]:
-    """`first_window_s`: median of cold starts of `python -m studio.cli` to the window exposed;
-    `rss_mb` right then; the same for a bare Qt window as the in-run reference."""
-    runs = args.repeats
-    with tempfile.TemporaryDirectory() as home:
-        app = [_start_once(["-m", "studio.cli"], Path(home)) for _ in range(runs)]
-        bare = [_start_once(["-c", _BARE_WINDOW], Path(home)) for _ in range(runs)]
-    first = statistics.median(r["s"] for r in app)
-    floor = statistics.median(r["s"] for r in bare)
-    return {
-        "first_window_s": round(first, 3),
-        "rss_mb": round(statistics.median(r["rss_mb"] for r in app), 1),
-        "start_runs_s": [round(r["s"], 3) for r in app],
-        "reference_bare_qt_window_s": round(floor, 3),
-        "reference_bare_qt_rss_mb": round(statistics.median(r["rss_mb"] for r in bare), 1),
-        "first_window_ratio": round(first / floor, 2),
-    }
-
-
-class _Heartbeat:
-    """A 1 ms QTimer on the GUI thread's event loop: the gaps between its beats are the loop's
-    stalls. `run` spins a real QEventLoop until `until()` holds or `seconds` pass."""
-
-    def __init__(self) -> None:
-        from PySide6.QtCore import QEventLoop, Qt, QTimer
-
-        self.gaps: list[float] = []
-        self._loop = QEventLoop()
-        self._last = self._end = 0.0
-        self._until = None
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(1)
-        self.timer.timeout.connect(self._beat)
-
-    def _beat(self) -> None:
-        now = time.perf_counter()
-        self.gaps.append((now - self._last) * 1000)
-        self._last = now
-        if now > self._end or (self._until is not None and self._until()):
-            self._loop.quit()
-
-    def run(self, seconds: float = 120.0, until=None) -> list[float]:
-        self.gaps, self._until = [], until
-        self._last = time.perf_counter()
-        self._end = self._last + seconds
-        self.timer.start()
-        self._loop.exec()
-        self.timer.stop()
-        return self.gaps
-
-
-def _gap_summary(gaps: list[float]) -> dict:
-    ordered = sorted(gaps) or [0.0]
-    return {"max": round(ordered[-1], 2), "p99": round(ordered[int(0.99 * (len(ordered) - 1))], 2),
-            "median": round(statistics.median(ordered), 2), "beats": len(gaps)}
-
-
-@measurement
-def max_stall_ms(args: argparse.Namespace) -> dict[str, float]:
-    """`max_stall_ms`: the longest gap of the GUI's 1 ms heartbeat in the real main window while
-    the engine generates 8 variations x 32 bars (ghosts drawn as they arrive) and the transport
-    plays the seed in a loop to a MemoryOutput (playhead following); median over the repeats after
-    a first, warm-up continuation (reported on its own).
-    Reference: the same heartbeat, playback and drawing for as long without the engine, in the
-    same run (what the machine's load alone costs)."""
-    from studio.core.project import Project
-    from studio.midi.files import read_midi
-    from studio.midi.player import MemoryOutput
-    from studio.ui.main_window import MainWindow
-    from studio.ui.midi_io import NO_PORT, MidiIO
-    from studio.ui.settings import AppSettings
-    from studio.ui.transport import Transport
-
-    repeats = max(3, args.repeats)
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["CONTINUO_HOME"] = home
-        midi = MidiIO()
-        midi.choose_output(NO_PORT)
-        window = MainWindow(AppSettings(), midi=midi)
-        window.resize(1600, 1000)
-        window.show()
-        heartbeat = _Heartbeat()
-        heartbeat.run(until=lambda: window.engine.ready)
-        seed = read_midi(ROOT / "resources" / "demo_seed.mid")
-        window.restore(Project(clip=seed, continuation={"bars": 32, "variations": 8, "seed": 3}))
-        output = MemoryOutput()
-        transport = Transport(lambda: output)
-        transport.position_changed.connect(lambda tick: window.roll.set_playhead(tick if tick >= 0 else None))
-        def generate() -> tuple[dict, float]:
-            started = time.perf_counter()
-            window.flow.escape()
-            window.flow.continue_()
-            gaps = _gap_summary(heartbeat.run(until=lambda: not window.flow.running))
-            return gaps, time.perf_counter() - started
-
-        transport.play(seed.notes, seed.tempo, seed.time_signature, loop=(0, seed.end))
-        first, _ = generate()  # the session's first continuation pays one-time costs (caches)
-        busy, idle, seconds = [], [], []
-        for _ in range(repeats):
-            # the reference: playing and drawing (the last variations as ghosts), no engine
-            idle.append(_gap_summary(heartbeat.run(seconds=seconds[-1] if seconds else 1.0)))
-            gaps, took = generate()
-            busy.append(gaps)
-            seconds.append(took)
-        transport.stop()
-        sent = len(output.messages)
-        window.shutdown()
-        window.document.undo_stack.setClean()
-        window.close()
-    return {
-        "max_stall_ms": statistics.median(b["max"] for b in busy),
-        "stall_p99_ms": statistics.median(b["p99"] for b in busy),
-        "stall_runs": busy,
-        "first_run_max_stall_ms": first["max"],
-        "generate_8x32_s": round(statistics.median(seconds), 3),
-        "midi_messages_sent": sent,
-        "reference_no_engine_max_stall_ms": statistics.median(i["max"] for i in idle),
-        "reference_no_engine_p99_ms": statistics.median(i["p99"] for i in idle),
     }
 
 

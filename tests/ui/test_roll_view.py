@@ -138,3 +138,23 @@ def test_ten_thousand_notes_load_and_paint_only_what_is_visible(qtbot, monkeypat
     roll.transpose_selection(1)
     assert sorted(doc.notes.values())[0].pitch == notes[0].pitch + 1
     assert not roll.grab().isNull()
+
+
+def test_the_cached_layer_shows_what_a_fresh_paint_shows(roll: PianoRoll) -> None:
+    from studio.ui import edits
+
+    roll.set_ghosts([[Note(1920, 70, 480)]], selected=0)
+    roll.canvas.grab()
+    roll.canvas.grab()  # a second frame of a still picture builds the wider cached layer
+    assert roll.canvas._layer is not None
+    roll.hbar.setValue(480)  # 48 px at the default zoom: a whole-pixel scroll inside the layer
+    cached = canvas_image(roll)
+    assert roll.canvas._layer is not None
+    roll.state.repaint.emit()  # as after an edit: painted from scratch
+    fresh = canvas_image(roll)
+    assert roll.canvas._layer is None
+    assert cached == fresh
+    doc = roll.document
+    canvas_image(roll)
+    doc.push(edits.add_notes(doc, [Note(1440, 66, 480, 127)]))
+    assert distance(pixel(canvas_image(roll), roll, 1800, 66), palette.velocity_color(127, True)) < 30

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFocusEvent,
@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QPixmap,
     QResizeEvent,
     QWheelEvent,
 )
@@ -50,6 +51,11 @@ class GridCanvas(QWidget):
         self.gesture: Gesture | None = None
         self._drawn: list[int] = []  # ids of the note the last click drew (a double-click keeps it)
         self._toggle_off: int | None = None
+        self._layer: QPixmap | None = None  # see paintEvent
+        self._spare: QPixmap | None = None  # the last layer's pixmap, reused to paint the next
+        self._layer_left = 0.0
+        self._layer_key_now: tuple = ()
+        self._painted_version = -1
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -57,19 +63,26 @@ class GridCanvas(QWidget):
         self.setMinimumSize(200, 120)
         self._font = QFont(self.font())
         state.repaint.connect(self.update)
+        state.scrolled.connect(self.update)
+        state.playhead_moved.connect(self.update)
 
     # Painting.
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        """Notes and grid come from a cached layer twice the view's width while nothing but
+        the scroll position or the playhead changes (scrolling, playback); after an edit the
+        first frame is painted directly, so dragging never pays for the wider layer."""
         painter = QPainter(self)
         state, view = self.state, self.state.viewport
-        self._paint_rows(painter)
-        paint_time_lines(painter, view, state.document.time_signature, state.snap, self.height())
-        if state.loop:
-            x0, x1 = view.x(state.loop[0]), view.x(state.loop[1])
-            painter.fillRect(QRectF(x0, 0, x1 - x0, self.height()), palette.LOOP_FILL)
-        self._paint_ghosts(painter)
-        self._paint_notes(painter)
+        if not self._layer_fits():
+            self._layer = None
+            if self._painted_version == state.version:
+                self._build_layer()
+        if self._layer is not None:
+            painter.drawPixmap(QPointF(round(view.x(self._layer_left)), 0), self._layer)
+        else:
+            self._paint_content(painter)
+        self._painted_version = state.version
         if state.playhead is not None:
             x = round(view.x(state.playhead)) + 0.5
             painter.setPen(QPen(palette.PLAYHEAD, 1.5))
@@ -81,6 +94,45 @@ class GridCanvas(QWidget):
             painter.drawRect(band)
         painter.end()
 
+    def _layer_key(self) -> tuple:
+        view = self.state.viewport
+        return (self.state.version, view.px_per_tick, view.row_height, view.top, view.width, view.height,
+                self.devicePixelRatioF())
+
+    def _layer_fits(self) -> bool:
+        if self._layer is None or self._layer_key_now != self._layer_key():
+            return False
+        view = self.state.viewport
+        left, right = view.visible_ticks()
+        return self._layer_left <= left and right <= self._layer_left + self._layer.width() / (
+            self._layer.devicePixelRatio() * view.px_per_tick)
+
+    def _build_layer(self) -> None:
+        view = self.state.viewport
+        width = 2 * view.width
+        self._layer_left = max(0.0, view.left - view.width / 2 / view.px_per_tick)
+        ratio = self.devicePixelRatioF()
+        size = QSize(round(width * ratio), round(view.height * ratio))
+        layer = self._spare if self._spare is not None and self._spare.size() == size else QPixmap(size)
+        layer.setDevicePixelRatio(ratio)
+        painter = QPainter(layer)
+        with view.spanning(self._layer_left, width):
+            self._paint_content(painter)
+        painter.end()
+        self._layer = self._spare = layer
+        self._layer_key_now = self._layer_key()
+
+    def _paint_content(self, painter: QPainter) -> None:
+        """Rows, grid lines, loop, ghosts and notes across the viewport's width."""
+        state, view = self.state, self.state.viewport
+        self._paint_rows(painter)
+        paint_time_lines(painter, view, state.document.time_signature, state.snap, view.height)
+        if state.loop:
+            x0, x1 = view.x(state.loop[0]), view.x(state.loop[1])
+            painter.fillRect(QRectF(x0, 0, x1 - x0, view.height), palette.LOOP_FILL)
+        self._paint_ghosts(painter)
+        self._paint_notes(painter)
+
     def _row_colour(self, pitch: int) -> QColor:
         scale = self.state.scale
         if scale is None:
@@ -90,8 +142,9 @@ class GridCanvas(QWidget):
         return palette.ROW_SCALE if scale.contains(pitch) else palette.ROW_OUT_OF_SCALE
 
     def _paint_rows(self, painter: QPainter) -> None:
-        view, width = self.state.viewport, self.width()
-        painter.fillRect(self.rect(), palette.BACKGROUND)
+        view = self.state.viewport
+        width = view.width
+        painter.fillRect(QRectF(0, 0, width, view.height), palette.BACKGROUND)
         low, high = view.visible_pitches()
         painter.setPen(QPen(palette.OCTAVE_LINE, 1))
         for pitch in range(low, high + 1):

@@ -29,8 +29,8 @@ class KeyColumn(QWidget):
         self.setFixedWidth(KEYS_WIDTH)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._font = QFont(self.font())
-        state.viewport.changed.connect(self.update)
         state.repaint.connect(self.update)
+        state.scrolled.connect(self.update)
 
     def sizeHint(self) -> QSize:
         return QSize(KEYS_WIDTH, 400)

@@ -33,6 +33,7 @@ class VelocityLane(QWidget):
         self.setFixedHeight(LANE_HEIGHT)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         state.repaint.connect(self.update)
+        state.scrolled.connect(self.update)
 
     def sizeHint(self) -> QSize:
         return QSize(600, LANE_HEIGHT)

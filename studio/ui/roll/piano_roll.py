@@ -172,7 +172,7 @@ class PianoRoll(QWidget):
             left, right = view.visible_ticks()
             if not left <= tick < right - (right - left) * 0.05:
                 view.scroll_to(left=tick - (right - left) * 0.1)
-        state.repaint.emit()
+        state.playhead_moved.emit()
 
     def set_loop(self, start: int | None, end: int | None = None) -> None:
         """Loop [start, end) in ticks; set_loop(None) clears it."""

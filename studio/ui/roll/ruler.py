@@ -33,6 +33,8 @@ class Ruler(QWidget):
         self._font = QFont(self.font())
         self._font.setPixelSize(11)
         state.repaint.connect(self.update)
+        state.scrolled.connect(self.update)
+        state.playhead_moved.connect(self.update)
 
     def sizeHint(self) -> QSize:
         return QSize(600, RULER_HEIGHT)

@@ -1,9 +1,11 @@
 """The state the piano roll's views share: the document, viewport, snap, scale, selection,
 the preview of a drag in progress, ghost variations, playhead and loop.
 
-The views (grid, keys, ruler, velocity lane) only read it and repaint on `repaint`; gestures
-and the PianoRoll's editing methods change it. Notes are looked up through a NoteIndex that
-is rebuilt lazily after the document changes, so painting touches only visible notes.
+The views (grid, keys, ruler, velocity lane) only read it and repaint on `repaint` (what is
+drawn changed: `version` counts these), `scrolled` (the viewport moved or zoomed) and
+`playhead_moved`; gestures and the PianoRoll's editing methods change it. Notes are looked up
+through a NoteIndex that is rebuilt lazily after the document changes, so painting touches
+only visible notes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class RollState(QObject):
     """Everything a roll view needs to paint itself."""
 
     repaint = Signal()
+    scrolled = Signal()
+    playhead_moved = Signal()
     selection_changed = Signal()
     loop_changed = Signal(object)
     seek_requested = Signal(int)
@@ -46,10 +50,15 @@ class RollState(QObject):
         self.loop: tuple[int, int] | None = None
         self.last_length = TICKS_PER_QUARTER
         self._index: NoteIndex | None = None
+        self.version = 0
+        self.repaint.connect(self._bump)  # first, so views see the new version
         document.notes_changed.connect(self._notes_changed)
         document.context_changed.connect(self._context_changed)
         document.selection_hint.connect(self.select)
-        self.viewport.changed.connect(self.repaint)
+        self.viewport.changed.connect(self.scrolled)
+
+    def _bump(self) -> None:
+        self.version += 1
 
     # Notes.
 

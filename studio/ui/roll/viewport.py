@@ -8,6 +8,8 @@ positions); vertically by a pixel offset from the top of the highest key (row 12
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QWheelEvent
@@ -90,6 +92,16 @@ class Viewport(QObject):
         self.row_height = max(MIN_ROW, min(MAX_ROW, self.row_height * factor))
         self.top = max(0.0, min(rows * self.row_height - anchor_y, self.content_height - self.height))
         self.changed.emit()
+
+    @contextmanager
+    def spanning(self, left: float, width: int) -> Iterator[None]:
+        """Temporarily map a wider strip (for painting an off-screen layer), silently."""
+        saved = self.left, self.width
+        self.left, self.width = left, width
+        try:
+            yield
+        finally:
+            self.left, self.width = saved
 
     def center_on_pitch(self, pitch: float) -> None:
         self.scroll_to(top=(PITCHES - 1 - pitch + 0.5) * self.row_height - self.height / 2)
