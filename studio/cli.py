@@ -1,4 +1,4 @@
-"""Continuo's command line: `continuo continue`, `continuo info`, `continuo --version`.
+"""Continuo's command line: `continuo continue`, `info`, `jam`, `play`, `ports`, `--version`.
 
 This module never imports Qt or studio.ui at module level, so the headless commands run on
 machines without a display or Qt's system libraries. Errors a user can cause print one line
@@ -27,11 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="with --screenshot: the demo seed and its variations from the model")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from studio.commands import continue_cmd, info, jam
+    from studio.commands import continue_cmd, info, jam, play, ports
 
     continue_cmd.add_parser(sub)
     info.add_parser(sub)
     jam.add_parser(sub)
+    play.add_parser(sub)
+    ports.add_parser(sub)
     return parser
 
 

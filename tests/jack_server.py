@@ -41,11 +41,15 @@ def fluid_missing() -> str | None:
 
 
 class JackServer:
-    """jackd with the dummy driver. `period` frames at `rate` Hz; realtime asks for -R."""
+    """jackd with the dummy driver, `period` frames at `rate` Hz. realtime asks for -R (jackd
+    goes on without it where the system refuses); synchronous (-S) makes the server wait for
+    every client each cycle, so a client starved of CPU on a busy machine is late rather than
+    losing that cycle's MIDI: the tests count every message."""
 
-    def __init__(self, period: int = 256, rate: int = 48000, realtime: bool = False) -> None:
+    def __init__(self, period: int = 256, rate: int = 48000, realtime: bool = True,
+                 synchronous: bool = True) -> None:
         self.name = f"continuo-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        self.period, self.rate, self.realtime = period, rate, realtime
+        self.period, self.rate, self.realtime, self.synchronous = period, rate, realtime, synchronous
         self._proc: subprocess.Popen | None = None
         self._old_env: str | None = None
 
@@ -59,9 +63,9 @@ class JackServer:
         return {**os.environ, "JACK_DEFAULT_SERVER": self.name, "JACK_NO_AUDIO_RESERVATION": "1"}
 
     def start(self) -> JackServer:
-        mode = "-R" if self.realtime else "--no-realtime"
+        mode = ["-R" if self.realtime else "--no-realtime", *(["-S"] if self.synchronous else [])]
         self._proc = subprocess.Popen(
-            ["jackd", "-n", self.name, mode, "-d", "dummy", "-r", str(self.rate), "-p", str(self.period)],
+            ["jackd", "-n", self.name, *mode, "-d", "dummy", "-r", str(self.rate), "-p", str(self.period)],
             env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True)
         waited = subprocess.run(["jack_wait", "-s", self.name, "-w", "-t", "10"], env=self.env,

@@ -30,11 +30,13 @@ class PortPlayback:
         self._args: tuple[Sequence[Note], float, tuple[int, int] | None] | None = None
         self._lost_at: float | None = None
         self._stopping = False
+        self._waiting = False
         self.watcher = PortWatcher(port, self._lost, self._back)
 
     @property
     def waiting_for_port(self) -> bool:
-        return self._lost_at is not None
+        """True once the port went away and the player has stopped, until it is back."""
+        return self._waiting
 
     @property
     def error(self) -> str | None:
@@ -79,6 +81,7 @@ class PortPlayback:
                 return
             self._lost_at = self.player.song_position()
         self.player.stop()
+        self._waiting = True
         self.on_message(sentence)
         if not self.resume:
             self._ended.set()
@@ -89,6 +92,7 @@ class PortPlayback:
                 return
             notes, tempo, loop = self._args
             tick, self._lost_at = int(song_tick(self._lost_at, loop)), None
+            self._waiting = False
         self.on_message(f"The MIDI output '{self.port.name}' is back; playing on.")
         if self.resume:
             self.player.start(notes, tempo, tick, loop=loop)

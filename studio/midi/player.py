@@ -87,6 +87,11 @@ class Player:
             t0, tick0 = self._anchor
             return tick0 + (time.perf_counter() - t0) * self._bpm * TICKS_PER_QUARTER / 60.0
 
+    def time_of(self, tick: float) -> float:
+        """The perf_counter time at which tick plays, at the tempo in force now."""
+        with self._lock:
+            return self._seconds(tick)
+
     def song_position(self) -> float:
         """The tick playing now in the notes' own time: inside the loop region while looping."""
         return song_tick(self.position(), self.loop)

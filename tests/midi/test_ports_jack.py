@@ -12,6 +12,7 @@ import pytest
 from studio.core.notes import Note
 from studio.midi.playback import PortPlayback
 from studio.midi.player import ALL_NOTES_OFF, Player
+from studio.midi.player_process import ProcessPlayer
 from studio.midi.ports import InputPort, PortError, list_ports, open_input, open_output
 from tests.jack_server import Receiver, wait_until
 
@@ -153,3 +154,49 @@ def test_connecting_to_a_missing_port_is_one_sentence(jack_server) -> None:
         open_output("no such synth")
     assert str(err.value).startswith("There is no MIDI output called 'no such synth'")
     assert "\n" not in str(err.value)
+
+
+def test_the_player_in_its_own_process_delivers_in_full(receiver: Receiver) -> None:
+    notes = scale(40)
+    player = ProcessPlayer(receiver.port)
+    try:
+        assert player.port_name == receiver.port
+        player.start(iter(notes), FAST, lead_in_s=0.05)  # a generator: notes stream to the child
+        assert player.wait(10) and player.error is None
+        assert len(player.sent_late_s) == 2 * len(notes)
+        assert receiver.wait_for(2 * len(notes) + 2)
+    finally:
+        player.close()
+    got = receiver.messages()
+    assert note_ons(got) == [(n.channel, n.pitch) for n in notes]
+    assert not hanging(got) and all_notes_off(got[-2:]) == [0, 1]
+    # Deadlines are the parent's: both processes read one clock.
+    first_on = next(t for t, m in got if m.type == "note_on")
+    assert player.time_of(0) <= first_on
+
+
+def test_the_player_process_stops_and_fails_cleanly(receiver: Receiver) -> None:
+    def failing():
+        yield from scale(30)
+        raise RuntimeError("the engine failed")
+
+    finished: list[str | None] = []
+    player = ProcessPlayer(receiver.port, on_finish=finished.append)
+    try:
+        player.start(scale(400), FAST)  # 5 s: stopped long before its end
+        assert receiver.wait_for(10)
+        player.stop()
+        assert not player.playing and finished == [None]
+        player.start(failing(), FAST)
+        assert player.wait(10)
+        assert "could not be produced (the engine failed)" in player.error and finished[-1] == player.error
+        assert wait_until(lambda: all_notes_off(receiver.messages()).count(0) == 2, 5)
+    finally:
+        player.close()
+    assert not hanging(receiver.messages())
+
+
+def test_the_player_process_refuses_a_missing_port_in_one_sentence(jack_server) -> None:
+    with pytest.raises(PortError) as err:
+        ProcessPlayer("no such synth")
+    assert str(err.value).startswith("There is no MIDI output called 'no such synth'")

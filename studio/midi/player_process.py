@@ -1,0 +1,244 @@
+"""The real-time player in a process of its own, for processes that also run a GUI or the engine.
+
+Python threads take turns under one lock (the GIL). A GUI thread painting, or the engine's
+sampling, holds it for milliseconds at a time, and a player thread in the same process waits
+for it at every deadline: measured with bench_live, that made a player thread's sends p99 5-20 ms
+late while the window repainted and the engine generated. A child process has an interpreter of
+its own, so there the player thread meets only its feeder. `ProcessPlayer` has the Player's
+controls (start, stop, wait, set_tempo, align, position); notes go to the child as they come (an
+engine's incremental continuation streams through), and the child opens the MIDI port itself.
+
+Both processes share CLOCK_MONOTONIC (time.perf_counter), so a start time or a tempo anchor
+means the same instant on both sides. Messages are pickled tuples over the child's stdin and
+stdout; the child's stderr is ours.
+"""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from studio.core.notes import TICKS_PER_QUARTER, Note
+from studio.midi.ports import PortError
+
+_READY_S = 20.0  # the child imports mido and rtmidi and opens the port
+
+
+class ProcessPlayer:
+    """A Player running in a child process on the output `port` (None: the virtual port)."""
+
+    def __init__(self, port: str | None = None, backend: str | None = None, *, realtime: bool = True,
+                 on_finish: Callable[[str | None], None] | None = None) -> None:
+        self.on_finish = on_finish
+        self._proc = subprocess.Popen([sys.executable, "-m", "studio.midi.player_process"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._send_lock = threading.Lock()
+        self._send(("open", port, backend, realtime))
+        reply = self._receive_with_timeout(_READY_S)
+        if reply[0] != "ready":
+            self.close()
+            raise PortError(reply[1])
+        self.port_name: str = reply[1]
+        self.error: str | None = None
+        self.sent_late_s: list[float] = []
+        self.realtime_granted = False
+        self._run = 0
+        self._finished = threading.Event()
+        self._finished.set()
+        self._stop_feed = threading.Event()
+        self._lock = threading.Lock()
+        self._bpm, self._anchor = 120.0, (0.0, 0.0)
+        threading.Thread(target=self._listen, daemon=True, name="continuo-player-process").start()
+
+    # -- the pipe -------------------------------------------------------------------------
+    def _send(self, message: tuple) -> None:
+        with self._send_lock:
+            try:
+                pickle.dump(message, self._proc.stdin)
+                self._proc.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                pass  # the child is gone: _listen reports it
+
+    def _receive_with_timeout(self, timeout: float) -> tuple:
+        got: list[tuple] = []
+        reader = threading.Thread(target=lambda: got.append(self._receive()), daemon=True)
+        reader.start()
+        reader.join(timeout)
+        return got[0] if got else ("error", "The player process did not start.")
+
+    def _receive(self) -> tuple:
+        try:
+            return pickle.load(self._proc.stdout)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            return ("gone",)
+
+    def _listen(self) -> None:
+        while True:
+            message = self._receive()
+            if message[0] == "gone":
+                self._end(self._run, "The player process ended unexpectedly; playback stopped.", [], False)
+                return
+            if message[0] == "finished":
+                self._end(*message[1:])
+
+    def _end(self, run: int, error: str | None, late: list[float], granted: bool) -> None:
+        if run != self._run or self._finished.is_set():
+            return
+        self.error, self.sent_late_s, self.realtime_granted = error, late, granted
+        self._stop_feed.set()
+        if self.on_finish is not None:  # before wait() returns, as with Player
+            self.on_finish(error)
+        self._finished.set()
+
+    # -- time -----------------------------------------------------------------------------
+    def position(self) -> float:
+        """The tick playing now."""
+        with self._lock:
+            t0, tick0 = self._anchor
+            return tick0 + (time.perf_counter() - t0) * self._bpm * TICKS_PER_QUARTER / 60.0
+
+    def time_of(self, tick: float) -> float:
+        """The perf_counter time at which tick plays, at the tempo in force now."""
+        with self._lock:
+            t0, tick0 = self._anchor
+            return t0 + (tick - tick0) * 60.0 / (self._bpm * TICKS_PER_QUARTER)
+
+    def align(self, bpm: float, seconds: float, tick: float) -> None:
+        """Follow an outside timeline: tick falls at perf_counter time seconds, at bpm."""
+        with self._lock:
+            self._bpm, self._anchor = bpm, (seconds, tick)
+        self._send(("align", bpm, seconds, tick))
+
+    def set_tempo(self, bpm: float) -> None:
+        """Change tempo at the current position."""
+        now = time.perf_counter()
+        self.align(bpm, now, self.position())
+
+    # -- control --------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return not self._finished.is_set()
+
+    def start(self, notes: Iterable[Note], tempo: float, start_tick: int = 0, *,
+              lead_in_s: float = 0.005, loop: tuple[int, int] | None = None) -> None:
+        """As Player.start; the notes are streamed to the child by a thread of ours."""
+        if self.playing:
+            raise RuntimeError("the player is already playing")
+        self._run += 1
+        self._finished.clear()
+        self._stop_feed = threading.Event()
+        self.error = None
+        anchor = time.perf_counter() + lead_in_s
+        with self._lock:
+            self._bpm, self._anchor = tempo, (anchor, start_tick)
+        self._send(("start", self._run, tempo, start_tick, anchor, loop))
+        threading.Thread(target=self._feed, args=(notes, self._stop_feed), daemon=True,
+                         name="continuo-process-feeder").start()
+
+    def _feed(self, notes: Iterable[Note], stop: threading.Event) -> None:
+        try:
+            for note in notes:
+                if stop.is_set():
+                    return
+                self._send(("note", note.start, note.pitch, note.duration, note.velocity, note.channel))
+        except Exception as err:  # the producer failed: the child's player ends and says why
+            self._send(("fail", str(err)))
+            return
+        self._send(("end",))
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop now; returns once the child has turned every sounding note off."""
+        self._stop_feed.set()
+        self._send(("stop",))
+        self._finished.wait(timeout)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._finished.wait(timeout)
+
+    def close(self) -> None:
+        """Stop, close the port and end the child."""
+        if self._proc.poll() is None:
+            self._send(("quit",))
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+
+def _serve(read: Any, write: Any) -> None:
+    """The child: one port, one Player, commands from the parent until quit or end of input."""
+    import queue
+
+    from studio.midi.player import Player
+    from studio.midi.ports import open_output
+
+    write_lock = threading.Lock()
+
+    def reply(message: tuple) -> None:
+        with write_lock:
+            pickle.dump(message, write)
+            write.flush()
+
+    _, name, backend, realtime = pickle.load(read)
+    try:
+        port = open_output(name, backend)
+    except PortError as err:
+        reply(("error", str(err)))
+        return
+    reply(("ready", port.name))
+    end = object()
+    notes: queue.Queue = queue.Queue()
+    player: Player | None = None
+
+    def streamed(source: queue.Queue) -> Iterable[Note]:
+        while (item := source.get()) is not end:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+
+    def finished(run: int, playing: Player) -> Callable[[str | None], None]:
+        return lambda error: reply(("finished", run, error, playing.sent_late_s, playing.realtime_granted))
+
+    try:
+        while True:
+            try:
+                command = pickle.load(read)
+            except EOFError:
+                break
+            kind = command[0]
+            if kind == "start":
+                _, run, tempo, start_tick, anchor, loop = command
+                notes.put(end)  # a previous run's feeder, if still waiting, ends
+                notes = queue.Queue()
+                player = Player(port, realtime=realtime)
+                player.on_finish = finished(run, player)
+                # The parent's start time, on the clock both processes share.
+                player.start(streamed(notes), tempo, start_tick, lead_in_s=anchor - time.perf_counter(),
+                             loop=loop)
+            elif kind == "note":
+                notes.put(Note(*command[1:]))
+            elif kind == "end":
+                notes.put(end)
+            elif kind == "fail":
+                notes.put(RuntimeError(command[1]))
+            elif kind == "align" and player is not None:
+                player.align(*command[1:])
+            elif kind == "stop" and player is not None:
+                notes.put(end)
+                player.stop()
+            elif kind == "quit":
+                break
+    finally:
+        if player is not None:
+            player.stop()
+        port.close()
+
+
+if __name__ == "__main__":
+    _serve(sys.stdin.buffer, sys.stdout.buffer)
