@@ -12,6 +12,13 @@ References from the same run: `repaint_ms_10k_editing` (every frame repainted fr
 while dragging notes: the index, no cache), `repaint_ms_10k_naive` (the same, but the painter
 handed every note instead of the indexed visible ones) and `repaint_ms_10k_all_visible`
 (zoomed out until all 10,000 notes are on screen, repainted from scratch: the worst case).
+
+`first_window_s`: median of cold starts of `python -m studio.cli` (offscreen, a fresh app-data
+folder) until the window is exposed, with `rss_mb` then; reference: a bare 1600x1000 Qt window
+started the same way. `max_stall_ms`: the longest gap of a 1 ms heartbeat timer on the GUI
+thread of the real main window while the engine generates 8 variations x 32 bars (ghosts drawn
+as they arrive) and the transport loops the seed to a MemoryOutput; reference: the same
+heartbeat, playback and drawing without the engine, in the same run.
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -111,6 +120,163 @@ def repaint_ms_10k(args: argparse.Namespace) -> dict[str, float]:
         "repaint_index_speedup": round(naive / editing, 1),
         "repaint_ms_10k_all_visible": round(everything, 2),
         "repaint_notes": len(doc.notes),
+    }
+
+
+# --- the whole window: start-up, memory, event-loop stalls -----------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start_once(code: list[str], home: Path) -> dict:
+    """One cold start of a fresh interpreter; its JSON line plus the seconds to 'shown'."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CONTINUO_EXIT_WHEN_SHOWN": "1",
+           "CONTINUO_HOME": str(home)}
+    started = time.time()
+    done = subprocess.run([sys.executable, *code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120, check=True)
+    line = json.loads([out for out in done.stdout.splitlines() if out.startswith("{")][-1])
+    return {"s": line["shown"] - started, "rss_mb": line["rss_mb"]}
+
+
+# A bare Qt window started the same way: the floor Continuo's start-up is compared with.
+_BARE_WINDOW = """
+import json, resource, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.resize(1600, 1000)
+window.show()
+def shown():
+    print(json.dumps({"shown": time.time(),
+                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+    app.quit()
+QTimer.singleShot(0, shown)
+app.exec()
+"""
+
+
+@measurement
+def first_window_s(args: argparse.Namespace) -> dict[str, float]:
+    """`first_window_s`: median of cold starts of `python -m studio.cli` to the window exposed;
+    `rss_mb` right then; the same for a bare Qt window as the in-run reference."""
+    runs = args.repeats
+    with tempfile.TemporaryDirectory() as home:
+        app = [_start_once(["-m", "studio.cli"], Path(home)) for _ in range(runs)]
+        bare = [_start_once(["-c", _BARE_WINDOW], Path(home)) for _ in range(runs)]
+    first = statistics.median(r["s"] for r in app)
+    floor = statistics.median(r["s"] for r in bare)
+    return {
+        "first_window_s": round(first, 3),
+        "rss_mb": round(statistics.median(r["rss_mb"] for r in app), 1),
+        "start_runs_s": [round(r["s"], 3) for r in app],
+        "reference_bare_qt_window_s": round(floor, 3),
+        "reference_bare_qt_rss_mb": round(statistics.median(r["rss_mb"] for r in bare), 1),
+        "first_window_ratio": round(first / floor, 2),
+    }
+
+
+class _Heartbeat:
+    """A 1 ms QTimer on the GUI thread's event loop: the gaps between its beats are the loop's
+    stalls. `run` spins a real QEventLoop until `until()` holds or `seconds` pass."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QEventLoop, Qt, QTimer
+
+        self.gaps: list[float] = []
+        self._loop = QEventLoop()
+        self._last = self._end = 0.0
+        self._until = None
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(1)
+        self.timer.timeout.connect(self._beat)
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((now - self._last) * 1000)
+        self._last = now
+        if now > self._end or (self._until is not None and self._until()):
+            self._loop.quit()
+
+    def run(self, seconds: float = 120.0, until=None) -> list[float]:
+        self.gaps, self._until = [], until
+        self._last = time.perf_counter()
+        self._end = self._last + seconds
+        self.timer.start()
+        self._loop.exec()
+        self.timer.stop()
+        return self.gaps
+
+
+def _gap_summary(gaps: list[float]) -> dict:
+    ordered = sorted(gaps) or [0.0]
+    return {"max": round(ordered[-1], 2), "p99": round(ordered[int(0.99 * (len(ordered) - 1))], 2),
+            "median": round(statistics.median(ordered), 2), "beats": len(gaps)}
+
+
+@measurement
+def max_stall_ms(args: argparse.Namespace) -> dict[str, float]:
+    """`max_stall_ms`: the longest gap of the GUI's 1 ms heartbeat in the real main window while
+    the engine generates 8 variations x 32 bars (ghosts drawn as they arrive) and the transport
+    plays the seed in a loop to a MemoryOutput (playhead following); median over the repeats after
+    a first, warm-up continuation (reported on its own).
+    Reference: the same heartbeat, playback and drawing for as long without the engine, in the
+    same run (what the machine's load alone costs)."""
+    from studio.core.project import Project
+    from studio.midi.files import read_midi
+    from studio.midi.player import MemoryOutput
+    from studio.ui.main_window import MainWindow
+    from studio.ui.midi_io import NO_PORT, MidiIO
+    from studio.ui.settings import AppSettings
+    from studio.ui.transport import Transport
+
+    repeats = max(3, args.repeats)
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["CONTINUO_HOME"] = home
+        midi = MidiIO()
+        midi.choose_output(NO_PORT)
+        window = MainWindow(AppSettings(), midi=midi)
+        window.resize(1600, 1000)
+        window.show()
+        heartbeat = _Heartbeat()
+        heartbeat.run(until=lambda: window.engine.ready)
+        seed = read_midi(ROOT / "resources" / "demo_seed.mid")
+        window.restore(Project(clip=seed, continuation={"bars": 32, "variations": 8, "seed": 3}))
+        output = MemoryOutput()
+        transport = Transport(lambda: output)
+        transport.position_changed.connect(lambda tick: window.roll.set_playhead(tick if tick >= 0 else None))
+        def generate() -> tuple[dict, float]:
+            started = time.perf_counter()
+            window.flow.escape()
+            window.flow.continue_()
+            gaps = _gap_summary(heartbeat.run(until=lambda: not window.flow.running))
+            return gaps, time.perf_counter() - started
+
+        transport.play(seed.notes, seed.tempo, seed.time_signature, loop=(0, seed.end))
+        first, _ = generate()  # the session's first continuation pays one-time costs (caches)
+        busy, idle, seconds = [], [], []
+        for _ in range(repeats):
+            # the reference: playing and drawing (the last variations as ghosts), no engine
+            idle.append(_gap_summary(heartbeat.run(seconds=seconds[-1] if seconds else 1.0)))
+            gaps, took = generate()
+            busy.append(gaps)
+            seconds.append(took)
+        transport.stop()
+        sent = len(output.messages)
+        window.shutdown()
+        window.document.undo_stack.setClean()
+        window.close()
+    return {
+        "max_stall_ms": statistics.median(b["max"] for b in busy),
+        "stall_p99_ms": statistics.median(b["p99"] for b in busy),
+        "stall_runs": busy,
+        "first_run_max_stall_ms": first["max"],
+        "generate_8x32_s": round(statistics.median(seconds), 3),
+        "midi_messages_sent": sent,
+        "reference_no_engine_max_stall_ms": statistics.median(i["max"] for i in idle),
+        "reference_no_engine_p99_ms": statistics.median(i["p99"] for i in idle),
     }
 
 
