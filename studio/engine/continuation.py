@@ -114,14 +114,18 @@ class Engine:
         self._lock = threading.Lock()
 
     def _checkpoint(self, key: tuple[int, ...]) -> tuple[int, dict[int, _Primed]]:
-        """The longest cached state on the way to `key`, and the checkpoints before it."""
+        """The longest cached state on the way to `key`, and the checkpoints before it. Only
+        states at chunk boundaries (or of exactly this seed) are reused, so a seed is always
+        run in the same chunks: cached or cold, its state is bit for bit the same (the int8
+        model quantises each call's activations as a whole, so chunking matters to it)."""
         best: tuple[int, dict[int, _Primed]] = (0, {})
         with self._lock:
             for cached, states in self._cache.items():
                 n, limit = 0, min(len(cached), len(key))
                 while n < limit and cached[n] == key[n]:
                     n += 1
-                done = max((k for k in states if k <= n), default=0)
+                done = max((k for k in states if k <= n and (k % PRIME_CHUNK == 0 or k == len(key))),
+                           default=0)
                 if done > best[0]:
                     best = (done, {k: v for k, v in states.items() if k <= done})
         return best

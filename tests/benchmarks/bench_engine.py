@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from studio.core.encoding import encode  # noqa: E402
 from studio.core.notes import Clip, Note, TimeSignature  # noqa: E402
 from studio.engine.continuation import Engine, Settings  # noqa: E402
-from studio.engine.model import Model, default_model_path  # noqa: E402
+from studio.engine.model import Model, default_model_path, float_model_path  # noqa: E402
 
 TUNE = [67, 69, 71, 67, 69, 71, 72, 74, 76, 74, 72, 71, 69, 67, 66, 67]
 
@@ -131,7 +131,7 @@ def torch_note_ms(model: Model, tokens_per_note: float, repeats: int) -> float |
     torch.set_num_threads(1)
     net = ContinuoLSTM(ModelConfig(**json.loads(model.metadata["continuo.model_args"]))).eval()
     # an int8 file has no PyTorch weights: torch steps the float model it was made from
-    init_weights(net, str(default_model_path() if "continuo.quantized" in model.metadata else model.path))
+    init_weights(net, str(float_model_path() if "continuo.quantized" in model.metadata else model.path))
     h, c = net.zero_state(1)
     token = torch.tensor([60])
 
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                  "seed_tokens": seed_tokens, "threads": model.threads,
                  "load_average": [round(os.getloadavg()[0], 2)]}
     out["floor_ms_b1"] = round(floor_ms(model.weight_bytes, args.repeats), 4)
-    float_path = default_model_path()
+    float_path = float_model_path()
     out["floor_float_ms_b1"] = out["floor_ms_b1"] if args.model.resolve() == float_path else (
         round(floor_ms(Model(float_path).weight_bytes, args.repeats), 4) if float_path.exists() else None)
     out["step_ms_b1"] = round(step_ms(model, 1, args.repeats), 4)

@@ -180,17 +180,33 @@ def test_threads_share_one_engine_and_get_the_same_notes(engine, model):
     assert shared == expected
 
 
-def test_prime_cache_matches_a_cold_prime(engine, model):
+def test_prime_cache_reuses_checkpoints_and_matches_a_cold_prime_exactly(engine, model):
     import numpy as np
 
     from studio.core.encoding import encode
-    from studio.engine.continuation import Engine
+    from studio.engine.continuation import PRIME_CHUNK, Engine
 
-    tokens = encode(SEED, "folk", end=False)
-    engine.prime(tokens[:40])  # a shorter seed first: the longer one reuses its states
-    warm = engine.prime(tokens)
-    cold = Engine(model).prime(tokens)
-    assert np.allclose(warm.h, cold.h, atol=1e-6) and np.allclose(warm.logits, cold.logits, atol=1e-5)
+    tokens = encode(SEED, "folk", end=False) * 2  # a seed edited after its first chunks
+    assert len(tokens) > 2 * PRIME_CHUNK + 10
+    at = 2 * PRIME_CHUNK + 5
+    edited = tokens[:at] + [tokens[at] + 1] + tokens[at + 1:]
+    engine.prime(tokens)
+    ran = []
+    real_run = model.run
+
+    def counting_run(chunk, h, c):
+        ran.append(len(chunk))
+        return real_run(chunk, h, c)
+
+    model.run = counting_run
+    try:
+        warm = engine.prime(edited)
+    finally:
+        del model.run
+    assert sum(ran) == len(edited) - 2 * PRIME_CHUNK  # only the chunks after the shared ones ran
+    cold = Engine(model).prime(edited)
+    for a, b in ((warm.h, cold.h), (warm.c, cold.c), (warm.logits, cold.logits)):
+        assert np.array_equal(a, b)
 
 
 def test_a_cancelled_prime_does_not_poison_the_cache(engine, model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studio.engine.model import Model, ModelError, default_model_path
+from studio.engine.model import Model, ModelError, default_model_path, float_model_path
 
 onnx = pytest.importorskip("onnx")
 
@@ -62,7 +62,7 @@ def _single_step_file(tmp_path) -> str:
     """The shipped graph behind a token [B] input, as files from earlier exports are."""
     from onnx import TensorProto, helper
 
-    proto = onnx.load(str(default_model_path()))
+    proto = onnx.load(str(float_model_path()))
     graph = proto.graph
     old = next(i for i in graph.input if i.name == "token")
     graph.input.remove(old)
@@ -76,7 +76,8 @@ def _single_step_file(tmp_path) -> str:
     return str(path)
 
 
-def test_a_seed_primes_in_one_call_exactly_as_step_by_step(model):
+def test_a_seed_primes_in_one_call_exactly_as_step_by_step():
+    model = Model(float_model_path())  # (the int8 model quantises each call's input as a whole)
     tokens = np.random.default_rng(3).integers(3, 300, size=(90, 2))
     h, c = model.zero_state(2)
     for row in tokens:
@@ -88,8 +89,8 @@ def test_a_seed_primes_in_one_call_exactly_as_step_by_step(model):
         assert got.shape == want.shape and np.abs(got - want).max() < 1e-4
 
 
-def test_single_step_graphs_from_earlier_exports_still_run(tmp_path, model):
-    old = Model(_single_step_file(tmp_path))
+def test_single_step_graphs_from_earlier_exports_still_run(tmp_path):
+    old, model = Model(_single_step_file(tmp_path)), Model(float_model_path())
     assert not old.sequence
     tokens = np.random.default_rng(4).integers(3, 300, size=(20, 1))
     a = old.run(tokens, *old.zero_state(1))
@@ -99,11 +100,19 @@ def test_single_step_graphs_from_earlier_exports_still_run(tmp_path, model):
         old.run(np.zeros((0, 1), np.int64), *old.zero_state(1))
 
 
-def test_weight_bytes_count_what_a_step_reads(tmp_path, model):
-    # every weight once, the embedding one row: less than the file, more than its LSTM alone
-    lstm = 4 * model.hidden * (model.hidden + model.hidden) * 4
-    assert lstm < model.weight_bytes < model.path.stat().st_size
-    proto = onnx.load(str(default_model_path()))
+def test_the_app_runs_the_int8_model_and_its_steps_read_a_quarter_of_the_bytes(model):
+    assert model.path == default_model_path() and model.path.name == "continuo-int8.onnx"
+    assert model.metadata["continuo.quantized"].startswith("int8")
+    float_model = Model(float_model_path())
+    assert 3.5 < float_model.weight_bytes / model.weight_bytes < 4.2
+
+
+def test_weight_bytes_count_what_a_step_reads(tmp_path):
+    model = Model(float_model_path())
+    # every float weight once, the embedding one row: less than the file, more than the recurrent weights
+    recurrent = 4 * model.hidden * model.hidden * 4 * model.layers
+    assert recurrent < model.weight_bytes < model.path.stat().st_size
+    proto = onnx.load(str(float_model_path()))
     del proto.metadata_props[[p.key for p in proto.metadata_props].index("continuo.step_bytes")]
     path = tmp_path / "no-step-bytes.onnx"
     onnx.save(proto, str(path))

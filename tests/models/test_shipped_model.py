@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 onnx = pytest.importorskip("onnx")
@@ -19,6 +20,7 @@ from studio.engine.continuation import Engine  # noqa: E402
 from studio.engine.model import Model  # noqa: E402
 
 MODEL = Path(__file__).resolve().parents[2] / "models" / "continuo.onnx"
+INT8 = MODEL.with_name("continuo-int8.onnx")
 
 # "The Girl I Left Behind Me" opening, a folk tune in 2/4 (not from the training corpora).
 TUNE = [67, 69, 71, 71, 71, 72, 74, 74, 72, 71, 69, 67, 69, 71, 69, 67, 64, 62, 67, 69, 71, 71, 71, 72,
@@ -66,3 +68,36 @@ def test_recorded_evaluation_meets_the_floor(meta):
 def test_style_head_recognises_a_folk_tune_and_reports_its_accuracy(meta):
     assert Engine(Model(MODEL)).detect_style(tune_clip()) == "folk"
     assert json.loads(meta["continuo.evaluation"])["style_head"]["accuracy"] > 0.5
+
+
+def _bits_apart(a: np.ndarray, b: np.ndarray) -> float:
+    """KL(a || b) in bits between the distributions of two logit rows."""
+    p, q = (np.exp(x - x.max()) / np.exp(x - x.max()).sum() for x in (a, b))
+    return float((p * np.log2(p / q)).sum())
+
+
+def test_int8_model_keeps_the_float_models_metadata_and_predictions(meta):
+    int8, full = Model(INT8), Model(MODEL)
+    assert int8.metadata["continuo.quantized"].startswith("int8")
+    for key in ("continuo.encoding_version", "continuo.vocabulary", "continuo.styles", "continuo.model_args",
+                "continuo.copy_weights"):
+        assert int8.metadata[key] == meta[key], key
+    assert int8.path.stat().st_size < MODEL.stat().st_size / 3
+    tokens = np.array(encode(tune_clip(), "folk"))
+    h, c = int8.zero_state(1)
+    fh, fc = full.zero_state(1)
+    apart = []
+    for tok in tokens:
+        logits, _, h, c = int8.step(np.array([tok]), h, c)
+        ref, _, fh, fc = full.step(np.array([tok]), fh, fc)
+        apart.append(_bits_apart(ref[0], logits[0]))
+    assert np.mean(apart) < 1e-3  # per token, next to ~2-3 bits of uncertainty per note
+    once = int8.run(tokens[:, None], *int8.zero_state(1))  # a whole seed in one call
+    assert _bits_apart(full.run(tokens[:, None], *full.zero_state(1))[0][0], once[0][0]) < 1e-3
+
+
+def test_int8_recorded_evaluation_is_within_one_percent_of_the_float_model(meta):
+    full = json.loads(meta["continuo.evaluation"])["model"]
+    int8 = json.loads(Model(INT8).metadata["continuo.evaluation"])["model"]
+    for metric in ("joint_bits", "pitch_bits", "timing_bits", "pitch_acc"):
+        assert abs(int8[metric] - full[metric]) <= 0.01 * full[metric], metric
