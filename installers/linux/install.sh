@@ -24,6 +24,6 @@ fi
 mkdir -p "$bin" "$data/applications" "$data/icons/hicolor/512x512/apps"
 ln -sf "$target/continuo" "$bin/continuo"
 cp "$target/continuo.png" "$data/icons/hicolor/512x512/apps/continuo.png"
-sed "s|^Exec=continuo|Exec=$target/continuo|" "$target/continuo.desktop" >"$data/applications/continuo.desktop"
+sed "s|^Exec=continuo|Exec=\"$target/continuo\"|" "$target/continuo.desktop" >"$data/applications/continuo.desktop"
 command -v update-desktop-database >/dev/null && update-desktop-database -q "$data/applications" || true
 echo "Continuo installed: find it in your applications menu, or run $bin/continuo"

@@ -157,5 +157,5 @@ def test_a_whole_session_with_a_crash(bundle: Bundle, desktop: Desktop, jack_ser
     finally:
         again.quit()
 
-    logs = home / "logs" / "continuo.log"
-    assert logs.is_file() and logs.stat().st_size > 0, "no log in the app-data folder"
+    log = (home / "logs" / "continuo.log").read_text(encoding="utf-8")
+    assert log.count("starting") == 2, "the log in the app-data folder should hold both sessions"

@@ -7,6 +7,7 @@ for one user (menu entry, icon, command) and removes cleanly."""
 from __future__ import annotations
 
 import re
+import shlex
 import struct
 import subprocess
 import sys
@@ -142,7 +143,7 @@ def test_the_linux_tarball_installs_for_one_user_and_removes(bundle: Bundle, tmp
     assert done.stdout.strip() == f"continuo {studio.__version__}"
     entry = (home / ".local" / "share" / "applications" / "continuo.desktop").read_text()
     exec_line = next(line for line in entry.splitlines() if line.startswith("Exec="))
-    assert Path(exec_line.removeprefix("Exec=").split()[0]).is_file()
+    assert Path(shlex.split(exec_line.removeprefix("Exec="))[0]).is_file()
     assert (home / ".local" / "share" / "icons" / "hicolor" / "512x512" / "apps" / "continuo.png").is_file()
     installed = home / ".local" / "share" / "continuo"
     subprocess.run(["bash", str(installed / "install.sh"), "--remove"], env=env, check=True,
