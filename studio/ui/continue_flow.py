@@ -28,6 +28,7 @@ class ContinueFlow(QObject):
 
     message = Signal(str)  # one sentence for the status bar
     accepted = Signal(int)  # the variation's index
+    chosen = Signal(int)  # another variation is shown (Tab, Shift+Tab, a number)
 
     def __init__(self, engine: EngineService, document: ClipDocument, roll, panel: ContinuePanel,
                  actions: Actions, audition: Callable[[list[Note]], None]) -> None:
@@ -80,6 +81,7 @@ class ContinueFlow(QObject):
         if 0 <= index < len(self.variations):
             self.selected = index
             self._show()
+            self.chosen.emit(index)
 
     def accept(self) -> None:
         """Add the shown variation to the clip: one undoable edit."""

@@ -11,8 +11,10 @@ autosaved while it changes.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl
-from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -26,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from studio import __version__
 from studio.core.notes import Clip, Note
-from studio.core.project import Project
+from studio.core.project import EXTENSION, Project
 from studio.ui import edits
 from studio.ui.actions import Actions, build_menus
 from studio.ui.autosave import Autosaver
@@ -34,7 +36,7 @@ from studio.ui.continue_flow import ContinueFlow
 from studio.ui.continue_panel import ContinuePanel
 from studio.ui.document import ClipDocument
 from studio.ui.engine_worker import EngineService, EngineState
-from studio.ui.files import ClipDragButton, FileController
+from studio.ui.files import ClipDragButton, FileController, is_midi
 from studio.ui.icons import icon
 from studio.ui.keyboard import VirtualKeyboard
 from studio.ui.keyboard_keys import ComputerKeys
@@ -60,6 +62,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.setWindowTitle("Continuo")
         self.setWindowIcon(icon("continuo"))
+        self.setAcceptDrops(True)
         self.document = ClipDocument(parent=self)
         self.actions = Actions(self, icon_for=icon)
         self.addActions(self.actions.all())
@@ -197,6 +200,8 @@ class MainWindow(QMainWindow):
         roll.seek_requested.connect(self._seek)
         roll.loop_changed.connect(lambda loop: self._replay() if self.actions.loop.isChecked() else None)
         self.document.changed.connect(self.autosaver.mark_changed)
+        self.document.context_changed.connect(self._context_changed)
+        self.flow.chosen.connect(lambda _: self._replay())  # hear the newly shown variation
         self.flow.accepted.connect(lambda _: self.roll.setFocus())
         self.files.opened.connect(lambda _: QTimer.singleShot(0, self.fit_view))
 
@@ -306,6 +311,10 @@ class MainWindow(QMainWindow):
         if self.transport.playing and not self.actions.record.isChecked():
             self.play(from_tick=self.transport.position())
 
+    def _context_changed(self) -> None:
+        if self.transport.playing:
+            self.transport.set_tempo(self.document.tempo)
+
     def _loop_region(self) -> tuple[int, int]:
         if self.roll.loop is None:  # loop the clip's bars
             bar = self.document.time_signature.bar_ticks
@@ -392,6 +401,29 @@ class MainWindow(QMainWindow):
                           f"<b>Continuo {__version__}</b><br>Sketch a phrase; an LSTM continues it in "
                           "your style and key, and streams it into your DAW.<br><br>"
                           f"Model: {self.engine.model_name}")
+
+    # -- dropping files in ------------------------------------------------------------------
+    @staticmethod
+    def _dropped(event: QDropEvent | QDragEnterEvent) -> Path | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        paths = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
+        usable = [p for p in paths if is_midi(p) or p.suffix.lower() == EXTENSION]
+        return usable[0] if len(usable) == 1 else None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """A .mid or .continuo file dropped on the window opens; with Shift a .mid is imported."""
+        path = self._dropped(event)
+        if path is None:
+            return
+        event.acceptProposedAction()
+        if is_midi(path) and event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.files.import_midi(path)
+        else:
+            self.files.open(path)
 
     # -- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -8,7 +8,9 @@ import errno
 import os
 from pathlib import Path
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from studio.core.notes import Note, TimeSignature
 from studio.core.project import Project
@@ -112,3 +114,14 @@ def test_dragging_out_carries_a_midi_file_of_the_clip(window) -> None:
     [url] = mime.urls()
     dropped = Path(url.toLocalFile())
     assert dropped.suffix == ".mid" and read_midi(dropped) == read_midi(DEMO_SEED)
+
+
+def test_a_midi_file_dropped_on_the_window_opens(qtbot, window) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(DEMO_SEED))])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter, drop = QDragEnterEvent(QPoint(400, 300), *args), QDropEvent(QPointF(400, 300), *args)
+    QApplication.sendEvent(window, enter)  # a drop is delivered only after its drag came in
+    with qtbot.waitSignal(window.files.opened, timeout=30000):
+        QApplication.sendEvent(window, drop)
+    assert enter.isAccepted() and drop.isAccepted() and window.document.clip() == read_midi(DEMO_SEED)
