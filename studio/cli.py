@@ -1,5 +1,8 @@
 """Continuo's command line: `continuo continue`, `info`, `jam`, `play`, `ports`, `--version`.
 
+With no command it opens the window (`continuo FILE.mid` or `FILE.continuo` opens it with that
+file; `continuo --screenshot OUT.png [--demo]` renders it offscreen instead).
+
 This module never imports Qt or studio.ui at module level, so the headless commands run on
 machines without a display or Qt's system libraries. Errors a user can cause print one line
 on stderr and exit with status 2; nothing is written.
@@ -37,8 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+WINDOW_FILES = (".mid", ".midi", ".continuo")  # `continuo FILE` opens the window with it
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) == 1 and not argv[0].startswith("-") and Path(argv[0]).suffix.lower() in WINDOW_FILES:
+        from studio.ui.app import main as studio  # a file handed over by the desktop ("Open With")
+
+        return studio(open_path=argv[0])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

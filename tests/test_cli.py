@@ -50,3 +50,12 @@ def test_importing_the_cli_loads_no_qt() -> None:
         [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", ["tune.mid", "Sketch.continuo", "take.MIDI"])
+def test_a_file_alone_opens_the_window_with_it(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from studio.ui import app
+
+    opened: list[object] = []
+    monkeypatch.setattr(app, "main", lambda argv=None, open_path=None: opened.append(open_path) or 0)
+    assert cli.main([name]) == 0 and opened == [name]

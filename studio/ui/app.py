@@ -97,8 +97,8 @@ def offer_recovery(window) -> None:
     window.autosaver.discard_recovery()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Open the studio window; returns the exit code."""
+def main(argv: Sequence[str] | None = None, open_path: str | Path | None = None) -> int:
+    """Open the studio window (with a file in it, if given); returns the exit code."""
     from studio.ui.main_window import MainWindow
     from studio.ui.paths import log_dir
     from studio.ui.settings import AppSettings
@@ -121,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     if not exit_when_shown:
         QTimer.singleShot(0, lambda: offer_recovery(window))
+    if open_path is not None:
+        QTimer.singleShot(0, lambda: window.files.open(Path(open_path)))
     code = app.exec()
     log.info("Continuo exits (%s)", code)
     return code
