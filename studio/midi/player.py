@@ -58,26 +58,16 @@ def _check_tempo(bpm: float) -> None:
         raise ValueError("tempo goes from 1 to 10,000 BPM")
 
 
-class Player:
-    """Plays notes on an Output in its own thread. `start` begins, `stop` ends (and waits),
-    `on_finish(error)` is called from the player thread with None or one sentence."""
+class Timeline:
+    """Where the music is in time: a tempo and an anchor ((perf_counter seconds, tick) of the
+    tempo's start), read and moved from any thread. Player and ProcessPlayer both keep one."""
 
-    def __init__(self, output: Output, *, lookahead_ticks: int = TICKS_PER_QUARTER,
-                 on_finish: Callable[[str | None], None] | None = None, realtime: bool = False) -> None:
-        self.output, self.lookahead_ticks, self.on_finish = output, lookahead_ticks, on_finish
-        self.realtime = realtime  # ask for SCHED_FIFO; `realtime_granted` says if it was given
-        self.realtime_granted = False
-        self.loop: tuple[int, int] | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._bpm = 120.0
-        self._anchor = (0.0, 0)  # (perf_counter seconds, tick) of the tempo's start
-        self.sent_late_s: list[float] = []  # how late each message left, for benchmarks
-        self.error: str | None = None
+        self._anchor: tuple[float, float] = (0.0, 0)
 
-    # -- time ---------------------------------------------------------------------------
-    def _seconds(self, tick: int) -> float:
+    def _seconds(self, tick: float) -> float:
         t0, tick0 = self._anchor
         return t0 + (tick - tick0) * 60.0 / (self._bpm * TICKS_PER_QUARTER)
 
@@ -92,18 +82,10 @@ class Player:
         with self._lock:
             return self._seconds(tick)
 
-    def song_position(self) -> float:
-        """The tick playing now in the notes' own time: inside the loop region while looping."""
-        return song_tick(self.position(), self.loop)
-
     def set_tempo(self, bpm: float) -> None:
         """Change tempo at the current position; later notes follow the new tempo."""
         _check_tempo(bpm)
-        now = time.perf_counter()
-        with self._lock:
-            t0, tick0 = self._anchor
-            tick = tick0 + (now - t0) * self._bpm * TICKS_PER_QUARTER / 60.0
-            self._anchor, self._bpm = (now, tick), bpm
+        self.align(bpm, time.perf_counter(), self.position())
 
     def align(self, bpm: float, seconds: float, tick: float) -> None:
         """Follow an outside timeline (a DAW's clock, Ableton Link): `tick` falls at perf_counter
@@ -111,6 +93,27 @@ class Player:
         _check_tempo(bpm)
         with self._lock:
             self._anchor, self._bpm = (seconds, tick), bpm
+
+
+class Player(Timeline):
+    """Plays notes on an Output in its own thread. `start` begins, `stop` ends (and waits),
+    `on_finish(error)` is called from the player thread with None or one sentence."""
+
+    def __init__(self, output: Output, *, lookahead_ticks: int = TICKS_PER_QUARTER,
+                 on_finish: Callable[[str | None], None] | None = None, realtime: bool = False) -> None:
+        super().__init__()
+        self.output, self.lookahead_ticks, self.on_finish = output, lookahead_ticks, on_finish
+        self.realtime = realtime  # ask for SCHED_FIFO; `realtime_granted` says if it was given
+        self.realtime_granted = False
+        self.loop: tuple[int, int] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.sent_late_s: list[float] = []  # how late each message left, for benchmarks
+        self.error: str | None = None
+
+    def song_position(self) -> float:
+        """The tick playing now in the notes' own time: inside the loop region while looping."""
+        return song_tick(self.position(), self.loop)
 
     # -- control --------------------------------------------------------------------------
     @property

@@ -23,17 +23,19 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from studio.core.notes import TICKS_PER_QUARTER, Note
+from studio.core.notes import Note
+from studio.midi.player import Timeline
 from studio.midi.ports import PortError
 
 _READY_S = 20.0  # the child imports mido and rtmidi and opens the port
 
 
-class ProcessPlayer:
+class ProcessPlayer(Timeline):
     """A Player running in a child process on the output `port` (None: the virtual port)."""
 
     def __init__(self, port: str | None = None, backend: str | None = None, *, realtime: bool = True,
                  on_finish: Callable[[str | None], None] | None = None) -> None:
+        super().__init__()
         self.on_finish = on_finish
         self._proc = subprocess.Popen([sys.executable, "-m", "studio.midi.player_process"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -51,8 +53,6 @@ class ProcessPlayer:
         self._finished = threading.Event()
         self._finished.set()
         self._stop_feed = threading.Event()
-        self._lock = threading.Lock()
-        self._bpm, self._anchor = 120.0, (0.0, 0.0)
         threading.Thread(target=self._listen, daemon=True, name="continuo-player-process").start()
 
     # -- the pipe -------------------------------------------------------------------------
@@ -96,28 +96,10 @@ class ProcessPlayer:
         self._finished.set()
 
     # -- time -----------------------------------------------------------------------------
-    def position(self) -> float:
-        """The tick playing now."""
-        with self._lock:
-            t0, tick0 = self._anchor
-            return tick0 + (time.perf_counter() - t0) * self._bpm * TICKS_PER_QUARTER / 60.0
-
-    def time_of(self, tick: float) -> float:
-        """The perf_counter time at which tick plays, at the tempo in force now."""
-        with self._lock:
-            t0, tick0 = self._anchor
-            return t0 + (tick - tick0) * 60.0 / (self._bpm * TICKS_PER_QUARTER)
-
     def align(self, bpm: float, seconds: float, tick: float) -> None:
-        """Follow an outside timeline: tick falls at perf_counter time seconds, at bpm."""
-        with self._lock:
-            self._bpm, self._anchor = bpm, (seconds, tick)
+        """Follow an outside timeline (see Timeline.align); the child follows it too."""
+        super().align(bpm, seconds, tick)
         self._send(("align", bpm, seconds, tick))
-
-    def set_tempo(self, bpm: float) -> None:
-        """Change tempo at the current position."""
-        now = time.perf_counter()
-        self.align(bpm, now, self.position())
 
     # -- control --------------------------------------------------------------------------
     @property

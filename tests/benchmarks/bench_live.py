@@ -41,6 +41,7 @@ from studio.midi.player import Player  # noqa: E402
 from studio.midi.player_process import ProcessPlayer  # noqa: E402
 from studio.midi.ports import OutputPort, open_output  # noqa: E402
 from tests.jack_server import JackServer, Receiver  # noqa: E402
+from tests.streams import hanging  # noqa: E402
 
 SIXTEENTH = TICKS_PER_QUARTER // 4
 BPM = 120.0
@@ -112,16 +113,6 @@ def stats(values_s: list[float]) -> dict:
     return {"p50": round(statistics.median(ms), 3), "p99": round(p99, 3), "max": round(ms[-1], 3)}
 
 
-def hanging(messages: list[mido.Message]) -> int:
-    sounding: dict[tuple[int, int], int] = {}
-    for m in messages:
-        if m.type == "note_on" and m.velocity:
-            sounding[(m.channel, m.note)] = sounding.get((m.channel, m.note), 0) + 1
-        elif m.type == "note_off" and sounding.get((m.channel, m.note)):
-            sounding[(m.channel, m.note)] -= 1
-    return sum(sounding.values())
-
-
 def arrivals(receiver: Receiver, timeline: list[tuple[int, mido.Message]], deadlines: list[float],
              since: int) -> tuple[list[float], int, int]:
     """(arrival minus deadline per event received, lost, hanging) for messages after `since`."""
@@ -135,7 +126,7 @@ def arrivals(receiver: Receiver, timeline: list[tuple[int, mido.Message]], deadl
             break
         matched += 1
         late.append(t - deadline)
-    return late, len(timeline) - matched, hanging([m for _, m in got])
+    return late, len(timeline) - matched, sum(hanging(got).values())
 
 
 def figures(receiver: Receiver, since: int, timeline: list[tuple[int, mido.Message]], sent: list[float],

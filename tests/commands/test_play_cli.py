@@ -16,21 +16,11 @@ from studio import cli
 from studio.core.notes import Clip, Note, TimeSignature
 from studio.midi.files import write_midi
 from tests.jack_server import JackServer, Receiver, wait_until
+from tests.streams import hanging
 
 pytestmark = pytest.mark.jack
 ROOT = Path(__file__).resolve().parents[2]
 TUNE = [Note(i * 240, 60 + (i * 5) % 17, 200, 70 + i % 40, channel=i % 2) for i in range(32)]
-
-
-def hanging(messages) -> dict:
-    open_notes: dict = {}
-    for _, msg in messages:
-        key = (getattr(msg, "channel", None), getattr(msg, "note", None))
-        if msg.type == "note_on" and msg.velocity > 0:
-            open_notes[key] = open_notes.get(key, 0) + 1
-        elif msg.type == "note_off" and open_notes.get(key):
-            open_notes[key] -= 1
-    return {k: v for k, v in open_notes.items() if v}
 
 
 @pytest.fixture
@@ -65,15 +55,16 @@ def test_play_sends_the_whole_file_in_order(jack_server: JackServer, receiver: R
     assert not hanging(got)
 
 
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_stops_a_loop_with_no_hanging_note(jack_server: JackServer, receiver: Receiver,
-                                                   tune: Path) -> None:
+                                                   tune: Path, stop: signal.Signals) -> None:
     proc = continuo(jack_server, "play", str(tune), "--loop", "--tempo", "1200")
     first = proc.stdout.readline()
     name = re.search(r"the virtual port '([^']+)'", first)
     assert name, first
     jack_server.connect(name.group(1), receiver.port)
     assert receiver.wait_for(80, 20)  # past the first pass: it loops
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(stop)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0 and err.strip() == "Stopped."
     assert wait_until(lambda: [m.type for _, m in receiver.messages()[-3:]] == ["control_change"] * 3, 5)

@@ -11,20 +11,9 @@ from hypothesis import strategies as st
 
 from studio.core.notes import Note
 from studio.midi.player import ALL_NOTES_OFF, MemoryOutput, Player, looped, song_tick
+from tests.streams import hanging
 
 FAST = 6000.0  # BPM: a quarter note lasts 10 ms, so the tests run in real time but quickly
-
-
-def hanging(messages) -> dict:
-    """(channel, pitch) -> note-ons without their note-off, in the received stream."""
-    open_notes: dict = {}
-    for _, msg in messages:
-        key = (getattr(msg, "channel", None), getattr(msg, "note", None))
-        if msg.type == "note_on" and msg.velocity > 0:
-            open_notes[key] = open_notes.get(key, 0) + 1
-        elif msg.type == "note_off" and open_notes.get(key):
-            open_notes[key] -= 1
-    return {k: v for k, v in open_notes.items() if v}
 
 
 def test_plays_everything_in_order():

@@ -11,39 +11,20 @@ import pytest
 
 from studio.core.notes import Note
 from studio.midi.playback import PortPlayback
-from studio.midi.player import ALL_NOTES_OFF, Player
+from studio.midi.player import Player
 from studio.midi.player_process import ProcessPlayer
+from studio.midi.port_watch import PortWatcher
 from studio.midi.ports import InputPort, PortError, list_ports, open_input, open_output
 from tests.jack_server import Receiver, wait_until
+from tests.streams import all_notes_off, hanging, note_ons
 
 pytestmark = pytest.mark.jack
 
 FAST = 1200.0  # BPM: a 16th lasts 12.5 ms
 
 
-def hanging(messages) -> dict:
-    """(channel, pitch) -> note-ons without their note-off, in the received stream."""
-    open_notes: dict = {}
-    for _, msg in messages:
-        key = (getattr(msg, "channel", None), getattr(msg, "note", None))
-        if msg.type == "note_on" and msg.velocity > 0:
-            open_notes[key] = open_notes.get(key, 0) + 1
-        elif msg.type == "note_off" and open_notes.get(key):
-            open_notes[key] -= 1
-    return {k: v for k, v in open_notes.items() if v}
-
-
-def all_notes_off(messages) -> list[int]:
-    """The channels that got all-notes-off, in order."""
-    return [m.channel for _, m in messages if m.type == "control_change" and m.control == ALL_NOTES_OFF]
-
-
 def scale(count: int, step: int = 120) -> list[Note]:
     return [Note(i * step, 48 + i % 36, step // 2, 60 + i % 60, channel=i % 2) for i in range(count)]
-
-
-def note_ons(messages) -> list[tuple[int, int]]:
-    return [(m.channel, m.note) for _, m in messages if m.type == "note_on"]
 
 
 def test_list_ports_sees_the_receiver_and_our_virtual_port(receiver: Receiver) -> None:
@@ -200,3 +181,23 @@ def test_the_player_process_refuses_a_missing_port_in_one_sentence(jack_server) 
     with pytest.raises(PortError) as err:
         ProcessPlayer("no such synth")
     assert str(err.value).startswith("There is no MIDI output called 'no such synth'")
+
+
+def test_the_watcher_sees_an_input_source_go_and_come_back(jack_server) -> None:
+    events: list[str] = []
+    source = open_output()  # a keyboard, as far as the input can tell
+    name = source.name
+    port = open_input(name, lambda _message: None)
+    watcher = PortWatcher(port, events.append, lambda: events.append("back")).start()
+    try:
+        source.close()  # unplugged
+        assert wait_until(lambda: len(events) == 1, 5)
+        assert events == [f"The MIDI input '{name}' went away; Continuo stopped and will reconnect when it "
+                          "is back."]
+        source = open_output()  # plugged in again, under the same name
+        assert source.name == name
+        assert wait_until(lambda: events[-1:] == ["back"], 5) and port.target == name
+    finally:
+        watcher.stop()
+        port.close()
+        source.close()
