@@ -9,7 +9,8 @@ import argparse
 from pathlib import Path
 
 from studio.commands import CommandError
-from studio.commands.live_io import add_port_arguments, output_port, say, wait_until
+from studio.commands.common import open_output_port
+from studio.commands.live_io import add_port_arguments, say, wait_until
 from studio.core.encoding import STYLES
 from studio.core.notes import Clip
 from studio.engine.continuation import AUTO, Continuation, Engine, SeedError, Settings
@@ -67,7 +68,7 @@ def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Setting
     """Stream the first variation live; the continuation once played, None if stopped (Ctrl+C)."""
     bpm = args.tempo or seed.tempo
     transport = FixedTempo(bpm)
-    with output_port(args) as port:
+    with open_output_port(args) as port:
         live = LiveContinuation(engine, seed, settings, port, transport, grid=args.grid)
         live.start()
         say(f"Playing on {port.name} at {bpm:g} BPM from the next {args.grid} (Ctrl+C stops).")

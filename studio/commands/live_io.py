@@ -1,6 +1,6 @@
-"""What the live commands (`continue --play`, `jam`) share: their port options, opening ports
-with one-sentence errors, and waiting for playback in a way Ctrl+C ends cleanly (every
-sounding note turned off before the process leaves)."""
+"""What the live commands (`continue --play`, `jam`) share: the output and launch-grid options,
+opening an input with a one-sentence error, and waiting for playback in a way Ctrl+C ends
+cleanly (every sounding note turned off before the process leaves)."""
 
 from __future__ import annotations
 
@@ -12,24 +12,17 @@ from collections.abc import Callable
 import mido
 
 from studio.commands import CommandError
+from studio.commands.common import add_output_arguments
 from studio.live.transport import GRIDS
-from studio.midi.ports import BACKENDS, InputPort, OutputPort, PortError, open_input, open_output
+from studio.midi.ports import InputPort, PortError, open_input
 
 POLL_S = 0.1
 
 
 def add_port_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--port", help="MIDI output to play into (default: a new virtual port named Continuo)")
-    p.add_argument("--backend", choices=sorted(BACKENDS), help="MIDI system (default: the platform's)")
+    add_output_arguments(p)
     p.add_argument("--grid", choices=GRIDS, default="beat",
                    help="launch on the next 16th, beat or bar (default: beat)")
-
-
-def output_port(args: argparse.Namespace) -> OutputPort:
-    try:
-        return open_output(args.port, args.backend)
-    except PortError as err:
-        raise CommandError(str(err)) from None
 
 
 def input_port(name: str, callback: Callable[[mido.Message], None], backend: str | None) -> InputPort:

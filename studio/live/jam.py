@@ -4,9 +4,11 @@ they play again the answer stops (generation cancelled, every note silenced).
 
 `receive` is the input callback (hardware keyboard, computer keyboard, any thread): it records
 note-ons and note-offs in transport ticks. A watcher thread launches the answer a little
-before it is due (`prepare_s`), so the model has its first notes ready when the grid line
-comes; the answer lands on the first grid line at least `pause_beats` after the last note
-ended, shifted by whole grid steps so it keeps its place in the bar.
+before it is due (`prepare_s`, at most half the pause), so the model has its first notes ready
+when the grid line comes; the answer lands on the first grid line at least `pause_beats` after
+the last note ended, shifted by whole grid steps so it keeps its place in the bar. A musician
+who plays on before the answer's first grid line was only breathing: the prepared answer is
+withdrawn unheard and the phrase goes on.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ class Answer:
 
     phrase: list[Note]
     live: LiveContinuation
-    interrupted: bool = False
+    interrupted: bool = False  # the musician played over it
+    announced: bool = False  # on_answer has been told (once it began to sound)
 
 
 @dataclass
@@ -45,8 +48,8 @@ class _Phrase:
 
 
 class Jam:
-    """Listens, answers, and gives way. `on_answer(answer)` when an answer is launched and
-    `on_error(sentence)` when one cannot be, both from the watcher thread."""
+    """Listens, answers, and gives way. `on_answer(answer)` when an answer begins to sound and
+    `on_error(sentence)` when one cannot be made, both from the watcher thread."""
 
     def __init__(self, engine: Engine, output: Output, transport: Transport, settings: Settings | None = None,
                  *, pause_beats: float = 1.0, grid: str = "beat", metre: TimeSignature | None = None,
@@ -83,7 +86,7 @@ class Jam:
         with self._lock:
             phrase = self._phrase
             if message.type == "note_on" and message.velocity > 0:
-                self._interrupt()
+                self._interrupt(seconds)
                 phrase.held[key] = (tick, message.velocity)
                 phrase.last_tick = tick
             elif key in phrase.held:
@@ -93,12 +96,17 @@ class Jam:
                                          velocity, message.channel))
                 phrase.last_tick = max(phrase.last_tick or tick, tick)
 
-    def _interrupt(self) -> None:
+    def _interrupt(self, seconds: float) -> None:
         """The musician plays: stop the answer at once (called with the lock held)."""
-        if self._answer is not None:
-            self._answer.interrupted = self._answer.live.playing
-            self._answer.live.stop(wait=False)
-            self._answer = None
+        answer, self._answer = self._answer, None
+        if answer is None:
+            return
+        answer.live.stop(wait=False)
+        if answer.live.start_time is None or seconds < answer.live.start_time:
+            self.answers.remove(answer)  # the pause was not over: withdrawn unheard
+            self._phrase.notes[:0] = answer.phrase
+        else:
+            answer.interrupted = answer.live.playing
 
     # -- the watcher ------------------------------------------------------------------------
     def start(self) -> None:
@@ -117,16 +125,29 @@ class Jam:
             answer.live.stop()
 
     @property
+    def error(self) -> str | None:
+        """Why the latest answer stopped early (the output went away), or None."""
+        with self._lock:
+            return self.answers[-1].live.error if self.answers else None
+
+    @property
     def answering(self) -> bool:
         with self._lock:
             return self._answer is not None and self._answer.live.playing
 
     def _watch(self) -> None:
         while not self._stop.wait(WATCH_S):
+            announce = None
             with self._lock:
-                if self._answer is not None and not self._answer.live.playing:
+                answer = self._answer
+                if answer is not None and not answer.live.playing:
                     self._answer = None  # it played to its end
+                elif answer is not None and not answer.announced and answer.live.start_time is not None \
+                        and answer.live.start_time <= time.perf_counter():
+                    answer.announced, announce = True, answer
                 launch = self._due()
+            if announce is not None and self.on_answer is not None:
+                self.on_answer(announce)
             if launch is not None:
                 self._launch(*launch)
 
@@ -139,7 +160,8 @@ class Jam:
         if line is None or not line.playing:
             return None
         due = phrase.last_tick + self.pause_ticks
-        if line.time_of(due) - self.prepare_s > time.perf_counter():
+        prepare = min(self.prepare_s, (line.time_of(due) - line.time_of(phrase.last_tick)) / 2)
+        if line.time_of(due) - prepare > time.perf_counter():
             return None
         notes, self._phrase = phrase.notes, _Phrase()
         return notes, due, line.bpm
@@ -157,7 +179,8 @@ class Jam:
                                     grid=self.grid_name, origin=origin, not_before=due)
             answer = Answer(notes, live)
             with self._lock:
-                if self._phrase.held or self._phrase.notes:  # they played again meanwhile
+                if self._phrase.held or self._phrase.notes:  # they played on meanwhile
+                    self._phrase.notes[:0] = notes
                     return
                 self._answer = answer
                 self.answers.append(answer)
@@ -165,6 +188,3 @@ class Jam:
         except (SeedError, LiveError) as err:
             if self.on_error is not None:
                 self.on_error(str(err))
-            return
-        if self.on_answer is not None:
-            self.on_answer(answer)

@@ -4,13 +4,15 @@ Song Position Pointer) or send one as master.
 `ClockFollower` is pure logic fed with (message, perf_counter time) pairs, so it is tested with
 synthetic timestamps; whatever receives the port's messages calls `receive`. Its tempo is the
 slope of a least-squares line through the last pulses' arrival times, which averages out
-the jitter of a single pulse (a JACK period, a busy DAW) instead of trusting two neighbours.
+the jitter of a single pulse (a JACK period, a busy DAW) instead of trusting two neighbours,
+refitted without pulses that came far later than the line says (a held-up burst).
 Both classes hand out a `Timeline` (tempo plus one point tying a tick to a perf_counter time),
 which is what the player follows to land on the DAW's beat.
 """
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from collections import deque
@@ -48,6 +50,32 @@ class Timeline:
         return self.seconds + (tick - self.tick) * 60.0 / (self.bpm * TICKS_PER_QUARTER)
 
 
+def _line(points: list[tuple[int, float]]) -> tuple[float, float] | None:
+    """Least squares: (a, b) with time = a + b * count, or None for a flat or falling line."""
+    n = len(points)
+    mean_k = sum(k for k, _ in points) / n
+    mean_t = sum(t for _, t in points) / n
+    var = sum((k - mean_k) ** 2 for k, _ in points)
+    slope = sum((k - mean_k) * (t - mean_t) for k, t in points) / var
+    return (mean_t - slope * mean_k, slope) if slope > 0 else None
+
+
+def _robust_line(points: list[tuple[int, float]]) -> tuple[float, float] | None:
+    """The least-squares line, fitted again without the pulses that arrived far later than it
+    predicts. Delays only ever make a pulse late (a busy DAW, a callback waiting for the
+    interpreter), and a burst of held-up pulses would otherwise bend the tempo."""
+    fit = _line(points)
+    if fit is None:
+        return None
+    residuals = [t - (fit[0] + fit[1] * k) for k, t in points]
+    middle = statistics.median(residuals)
+    spread = statistics.median(abs(r - middle) for r in residuals)
+    keep = [p for p, r in zip(points, residuals, strict=True) if r <= middle + 3 * spread + 1e-4]
+    if len(keep) == len(points) or len(keep) < len(points) // 2:
+        return fit
+    return _line(keep) or fit
+
+
 class ClockFollower:
     """Tempo, transport and position of an external MIDI clock.
 
@@ -66,6 +94,7 @@ class ClockFollower:
         self._running = False
         self._position = 0  # song pulse of the next clock while running
         self._last: tuple[float, int] | None = None  # (time, song pulse) of the last running pulse
+        self._fitted: tuple[float, float] | None = None
         self._lock = threading.Lock()
 
     # -- input ------------------------------------------------------------------------------
@@ -94,6 +123,7 @@ class ClockFollower:
         if self._pulses and seconds - self._pulses[-1][1] > self.timeout_s:
             self._pulses.clear()  # the clock paused: old pulses say nothing about the new tempo
         self._pulses.append((self._count, seconds))
+        self._fitted = None
         self._count += 1
         if self._running:  # the first clock after Start is song position 0
             self._last = (seconds, self._position)
@@ -101,18 +131,11 @@ class ClockFollower:
 
     # -- output -----------------------------------------------------------------------------
     def _fit(self) -> tuple[float, float] | None:
-        """(intercept, seconds per pulse) of the least-squares line time = a + b * count."""
-        n = len(self._pulses)
-        if n < 3:
-            return None
-        mean_k = sum(k for k, _ in self._pulses) / n
-        mean_t = sum(t for _, t in self._pulses) / n
-        var = sum((k - mean_k) ** 2 for k, _ in self._pulses)
-        cov = sum((k - mean_k) * (t - mean_t) for k, t in self._pulses)
-        slope = cov / var
-        if slope <= 0:
-            return None
-        return mean_t - slope * mean_k, slope
+        """(intercept, seconds per pulse) of the line time = a + b * count through the window,
+        cached until the next pulse."""
+        if self._fitted is None and len(self._pulses) >= 3:
+            self._fitted = _robust_line(list(self._pulses))
+        return self._fitted
 
     @property
     def bpm(self) -> float | None:

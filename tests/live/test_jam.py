@@ -14,6 +14,8 @@ from studio.engine.continuation import Settings
 from studio.live.jam import Jam
 from studio.live.transport import FixedTempo, LiveError
 from studio.midi.player import MemoryOutput
+from tests.jack_server import wait_until
+from tests.live_helpers import open_notes
 
 BPM = 240.0  # a beat is 250 ms
 PHRASE = [60, 64, 67, 72, 67, 64, 60, 62]
@@ -31,23 +33,6 @@ def play_phrase(jam: Jam, pitches: list[int], at: float, step_s: float) -> float
     return at + (len(pitches) - 0.1) * step_s
 
 
-def wait_for(condition, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
-
-
-def sounding(messages) -> set:
-    on: set = set()
-    for _, m in messages:
-        if m.type == "note_on" and m.velocity > 0:
-            on.add((m.channel, m.note))
-        elif m.type == "note_off":
-            on.discard((m.channel, m.note))
-    return on
 
 
 @pytest.fixture
@@ -64,7 +49,7 @@ def test_a_pause_is_answered_on_the_beat_and_playing_again_stops_it(jam_parts):
     jam, out, transport = jam_parts
     now = time.perf_counter()
     ended = play_phrase(jam, PHRASE, now - 8 * beat_s() / 2, beat_s() / 2)  # played just now
-    assert wait_for(lambda: jam.answers and jam.answers[0].live.played)
+    assert wait_until(lambda: jam.answers and jam.answers[0].live.played)
     answer = jam.answers[0]
     line = transport.timeline()
     assert [n.pitch for n in answer.phrase] == PHRASE
@@ -72,21 +57,21 @@ def test_a_pause_is_answered_on_the_beat_and_playing_again_stops_it(jam_parts):
     pause_end = line.tick_at(ended) + TICKS_PER_QUARTER
     assert answer.live.start_tick % TICKS_PER_QUARTER == 0
     assert pause_end <= answer.live.start_tick < pause_end + TICKS_PER_QUARTER
-    assert wait_for(lambda: any(m.type == "note_on" for _, m in out.messages))
+    assert wait_until(lambda: any(m.type == "note_on" for _, m in out.messages))
     first_on = next(t for t, m in out.messages if m.type == "note_on")
     assert first_on >= ended + beat_s()  # not before the pause was over
     # the musician plays again: the answer stops at once, silenced
     jam.receive(mido.Message("note_on", note=65, velocity=80))
     assert answer.interrupted and not jam.answering
-    assert wait_for(lambda: not answer.live.playing, 2.0)
-    assert not sounding(out.messages)
+    assert wait_until(lambda: not answer.live.playing, 2.0)
+    assert not open_notes(out.messages)
     assert answer.live.continuation.cancelled
     heard = len(out.messages)
     time.sleep(beat_s())
     assert all(m.type != "note_on" for _, m in out.messages[heard:])  # nothing more from that answer
     # ...and the new phrase is answered after its own pause
     jam.receive(mido.Message("note_off", note=65))
-    assert wait_for(lambda: len(jam.answers) == 2)
+    assert wait_until(lambda: len(jam.answers) == 2)
     assert [n.pitch for n in jam.answers[1].phrase] == [65]
 
 
@@ -100,8 +85,8 @@ def test_an_answer_played_out_leaves_no_note_and_waits_for_the_next_phrase(live_
     try:
         now = time.perf_counter()
         play_phrase(jam, PHRASE, now - 8 * 0.075, 0.075)
-        assert wait_for(lambda: answers and not answers[0].live.playing)
-        assert answers[0].live.played and not answers[0].interrupted and not sounding(out.messages)
+        assert wait_until(lambda: answers and not answers[0].live.playing)
+        assert answers[0].live.played and not answers[0].interrupted and not open_notes(out.messages)
         time.sleep(0.3)
         assert len(jam.answers) == 1  # silence alone asks nothing more
     finally:
@@ -117,7 +102,7 @@ def test_held_keys_are_not_a_pause(jam_parts):
     time.sleep(2 * beat_s())
     assert not jam.answers  # 60 is still held down
     jam.receive(mido.Message("note_off", note=60))
-    assert wait_for(lambda: jam.answers)
+    assert wait_until(lambda: jam.answers)
     assert sorted(n.pitch for n in jam.answers[0].phrase) == [60, 64]
 
 
@@ -129,9 +114,30 @@ def test_a_drum_phrase_cannot_be_answered_and_says_so(live_engine):
         now = time.perf_counter()
         jam.receive(mido.Message("note_on", channel=9, note=36, velocity=100), now - 0.5)
         jam.receive(mido.Message("note_off", channel=9, note=36), now - 0.4)
-        assert wait_for(lambda: errors)
+        assert wait_until(lambda: errors)
         assert "no notes" in errors[0] and not jam.answers
     finally:
         jam.stop()
     with pytest.raises(LiveError):
         Jam(live_engine, MemoryOutput(), FixedTempo(BPM), pause_beats=0)
+
+
+def test_playing_on_before_the_answer_sounds_withdraws_it_and_the_phrase_goes_on(live_engine):
+    out = MemoryOutput()
+    heard = []
+    jam = Jam(live_engine, out, FixedTempo(120.0, origin=time.perf_counter() - 10), Settings(bars=1, seed=1),
+              pause_beats=1.0, prepare_s=0.25, on_answer=heard.append)
+    jam.start()
+    try:
+        jam.receive(mido.Message("note_on", note=60, velocity=90))
+        jam.receive(mido.Message("note_off", note=60))
+        assert wait_until(lambda: jam.answers)  # prepared a quarter second before the beat is up
+        assert not heard
+        jam.receive(mido.Message("note_on", note=62, velocity=90))  # ...but the musician plays on
+        assert not jam.answers and not any(m.type == "note_on" for _, m in out.messages)
+        jam.receive(mido.Message("note_off", note=62))
+        assert wait_until(lambda: heard)
+        assert [n.pitch for n in heard[0].phrase] == [60, 62]
+    finally:
+        jam.stop()
+    assert not open_notes(out.messages)

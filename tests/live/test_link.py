@@ -17,17 +17,10 @@ from studio.live.link import MISSING, LinkTransport
 from studio.live.stream import LiveContinuation
 from studio.live.transport import LiveError
 from studio.midi.player import MemoryOutput
+from tests.jack_server import wait_until
 
 BAR = 4 * 480
 
-
-def wait_for(condition, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 @pytest.fixture
@@ -50,24 +43,24 @@ def bar_phase(transport: LinkTransport, at: float) -> float:
 
 def test_peers_share_tempo_phase_and_start_stop(peers, live_engine):
     ours, theirs = peers
-    assert wait_for(lambda: ours.peers >= 1 and theirs.peers >= 1)
+    assert wait_until(lambda: ours.peers >= 1 and theirs.peers >= 1)
     theirs.set_tempo(133.0)
-    assert wait_for(lambda: abs(ours.timeline().bpm - 133.0) < 0.01)
+    assert wait_until(lambda: abs(ours.timeline().bpm - 133.0) < 0.01)
     now = time.perf_counter()
     gap = abs(bar_phase(ours, now) - bar_phase(theirs, now))
     assert min(gap, BAR - gap) < 20  # the same place in the bar, to a few milliseconds
     assert not ours.timeline().playing
     theirs.set_playing(True)
-    assert wait_for(lambda: ours.timeline().playing)
+    assert wait_until(lambda: ours.timeline().playing)
     out = MemoryOutput()
     seed = Clip([Note(i * 240, 60 + i % 5, 240) for i in range(16)], 133.0)  # ends on a bar line
     live = LiveContinuation(live_engine, seed, Settings(bars=8, seed=2), out, ours, grid="bar")
     live.start()
-    assert wait_for(lambda: live.start_tick is not None)
+    assert wait_until(lambda: live.start_tick is not None)
     assert live.start_tick % BAR == 0  # launched on a bar of the session
     gap = bar_phase(theirs, live.start_time)
     assert min(gap, BAR - gap) < 20  # ...which is the other peer's bar too
-    assert wait_for(lambda: any(m.type == "note_on" for _, m in out.messages))
+    assert wait_until(lambda: any(m.type == "note_on" for _, m in out.messages))
     theirs.set_playing(False)  # the other peer stops the session: so do we
     assert live.wait(5)
     sounding = set()

@@ -13,6 +13,7 @@ from studio.engine.continuation import SeedError, Settings
 from studio.live.stream import LiveContinuation
 from studio.live.transport import FixedTempo, LiveError, grid_ticks, launch_shift
 from studio.midi.player import MemoryOutput
+from tests.live_helpers import open_notes
 
 MELODY = [60, 62, 64, 65, 67, 65, 64, 62]
 
@@ -23,16 +24,6 @@ def seed_clip(bpm: float = 240.0) -> Clip:
 
 def note_ons(out: MemoryOutput) -> list[tuple[float, int]]:
     return [(t, m.note) for t, m in out.messages if m.type == "note_on" and m.velocity > 0]
-
-
-def open_notes(out: MemoryOutput) -> set:
-    sounding: set = set()
-    for _, m in out.messages:
-        if m.type == "note_on" and m.velocity > 0:
-            sounding.add((m.channel, m.note))
-        elif m.type == "note_off":
-            sounding.discard((m.channel, m.note))
-    return sounding
 
 
 def test_launch_shift_moves_by_whole_grid_steps():
@@ -63,7 +54,7 @@ def test_first_note_is_on_the_first_grid_line_it_can_make(live_engine, grid):
     played = live.played
     assert played and min(n.start for n in played) >= live.start_tick
     assert [p for _, p in note_ons(out)] == [n.pitch for n in sorted(played, key=lambda n: n.start)]
-    assert not open_notes(out)
+    assert not open_notes(out.messages)
 
 
 def test_plays_exactly_the_chosen_variation(live_engine):
@@ -89,7 +80,7 @@ def test_not_before_and_origin_place_the_launch(live_engine):
     # 3840 + 3360 = 7200, too early, so one bar later, still on beat 4
     assert live.continuation.start_tick == 1920 + 1440
     assert live.start_tick == 1920 * 4 + 1440
-    assert not open_notes(out)
+    assert not open_notes(out.messages)
 
 
 def test_stop_midway_cancels_generation_and_silences(live_engine):
@@ -102,7 +93,7 @@ def test_stop_midway_cancels_generation_and_silences(live_engine):
         time.sleep(0.01)
     live.stop()
     assert not live.playing and live.continuation.cancelled
-    assert note_ons(out) and not open_notes(out)
+    assert note_ons(out) and not open_notes(out.messages)
     assert any(m.type == "control_change" and m.control == 123 for _, m in out.messages)
 
 

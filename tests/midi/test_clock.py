@@ -46,6 +46,22 @@ def test_tempo_from_jittery_pulses_is_far_better_than_one_interval():
     assert max(naive_errors) > 10 * max(errors)
 
 
+def test_a_held_up_burst_of_pulses_does_not_bend_the_tempo():
+    follower = ClockFollower(window=48)
+    follower.receive(START, 0.0)
+    period = 60.0 / (120 * PPQN)
+    rng = random.Random(3)
+    for k in range(48):
+        t = k * period + rng.uniform(0, 0.002)
+        if 30 <= k < 36:  # held up for a moment, then handed over all at once
+            t = 36 * period + 0.0001 * (k - 30)
+        follower.receive(CLOCK, t)
+    assert follower.bpm == pytest.approx(120, abs=0.5)
+    line = follower.timeline(48 * period)
+    assert line.tick == 47 * TICKS_PER_PULSE
+    assert abs(line.seconds - 47 * period) < 0.002  # the anchor is where pulse 47 was due
+
+
 def test_follows_a_tempo_change_within_its_window():
     follower = ClockFollower(window=48)
     follower.receive(START, 0.0)

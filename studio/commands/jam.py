@@ -1,0 +1,94 @@
+"""`continuo jam --in NAME`: jam mode headless. Listen to a keyboard on a MIDI input; when the
+musician pauses for `--pause-beats`, answer with the continuation of what they just played, live
+on `--port`, on the beat of a fixed `--tempo`, of a DAW's MIDI clock (`--clock-in`) or of an
+Ableton Link session (`--link`); playing again stops the answer at once. Ctrl+C (or SIGTERM)
+ends it cleanly, with no note left sounding."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from contextlib import ExitStack
+
+import mido
+
+from studio.commands import CommandError
+from studio.commands.common import open_output_port
+from studio.commands.continue_cmd import add_settings_arguments, settings_from
+from studio.commands.live_io import add_port_arguments, input_port, say, wait_until
+from studio.engine.continuation import Engine, SeedError
+from studio.engine.model import Model, ModelError
+from studio.live.jam import Jam
+from studio.live.transport import FixedTempo, LiveError, Transport
+from studio.midi.clock import ClockFollower
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("jam", help="call and response: answer what is played on a MIDI input, live")
+    p.add_argument("--in", dest="input", required=True, help="the MIDI input to listen to (a keyboard)")
+    add_port_arguments(p)
+    p.add_argument("--pause-beats", type=float, default=1.0, help="beats of silence before an answer")
+    sync = p.add_mutually_exclusive_group()
+    sync.add_argument("--tempo", type=float, default=120.0, help="tempo of Continuo's own clock (BPM)")
+    sync.add_argument("--clock-in", help="follow the MIDI clock on this input (a DAW's clock output)")
+    sync.add_argument("--link", action="store_true", help="follow an Ableton Link session (needs aalink)")
+    add_settings_arguments(p)
+    p.set_defaults(run=run, bars=2.0)
+
+
+def _raise_interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _transport(args: argparse.Namespace, stack: ExitStack) -> tuple[Transport, ClockFollower | None]:
+    if args.link:
+        from studio.live.link import LinkTransport
+
+        link = LinkTransport(bpm=args.tempo)
+        stack.callback(link.close)
+        return link, None
+    if args.clock_in:
+        follower = ClockFollower(on_transport=lambda playing: say("The clock started." if playing
+                                                                  else "The clock stopped."))
+        return follower, follower
+    return FixedTempo(args.tempo), None
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        settings.check()
+        engine = Engine(Model(args.model))
+    except (ModelError, SeedError) as err:
+        raise CommandError(str(err)) from None
+    with ExitStack() as stack:
+        try:
+            transport, follower = _transport(args, stack)
+            out = stack.enter_context(open_output_port(args))
+            jam = Jam(engine, out, transport, settings, pause_beats=args.pause_beats, grid=args.grid,
+                      on_answer=lambda answer: say(f"Answering a phrase of {len(answer.phrase)} notes."),
+                      on_error=lambda sentence: print(f"continuo: {sentence}", file=sys.stderr, flush=True))
+        except LiveError as err:
+            raise CommandError(str(err)) from None
+
+        def keys(message: mido.Message) -> None:
+            now = time.perf_counter()
+            if follower is not None and args.clock_in == args.input:
+                follower.receive(message, now)
+            jam.receive(message, now)
+
+        stack.enter_context(input_port(args.input, keys, args.backend))
+        if follower is not None and args.clock_in != args.input:
+            stack.enter_context(input_port(args.clock_in,
+                                           lambda m: follower.receive(m, time.perf_counter()), args.backend))
+        jam.start()
+        stack.callback(jam.stop)
+        say(f"Listening on {args.input}, answering on {out.name} after {args.pause_beats:g} beats of pause "
+            f"(Ctrl+C stops).")
+        wait_until(lambda: jam.error is not None, jam.stop)
+    if jam.error is not None:  # the output went away
+        raise CommandError(jam.error)
+    return 0

@@ -1,0 +1,76 @@
+"""`continuo continue … --play` end to end through a real JACK server: the continuation streams
+into an independent receiver as it is generated, `--out` writes what was played, Ctrl+C stops
+cleanly with no hanging note, and bad ports are one sentence."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from studio import cli
+from studio.core.notes import Clip, Note
+from studio.midi.files import read_midi, write_midi
+from tests.jack_server import wait_until
+from tests.live_helpers import open_notes
+
+
+@pytest.fixture
+def seed_file(tmp_path):
+    path = tmp_path / "seed.mid"
+    write_midi(path, Clip([Note(i * 240, [62, 64, 66, 69][i % 4], 240, 90) for i in range(16)], 150.0))
+    return path
+
+
+
+@pytest.mark.jack
+def test_play_streams_into_the_port_and_writes_what_it_played(jack_server, receiver, seed_file, tmp_path,
+                                                              capsys):
+    out = tmp_path / "played.mid"
+    args = ["continue", str(seed_file), "--play", "--port", receiver.port, "--backend", "jack", "--bars", "2",
+            "--tempo", "300", "--seed", "4", "--out", str(out), "--only-continuation"]
+    assert cli.main(args) == 0
+    written = sorted(read_midi(out).notes, key=lambda n: n.start)
+    assert written
+    assert wait_until(lambda: sum(m.type == "note_on" for _, m in receiver.messages()) >= len(written))
+    assert wait_until(lambda: not open_notes(receiver.messages()))
+    pitches = [m.note for _, m in receiver.messages() if m.type == "note_on"]
+    assert sorted(pitches) == sorted(n.pitch for n in written)
+    printed = capsys.readouterr().out
+    assert f"Played {len(written)} notes" in printed and "ahead of playback" in printed
+
+
+@pytest.mark.jack
+def test_ctrl_c_stops_cleanly_with_no_hanging_note(jack_server, receiver, seed_file, tmp_path):
+    out = tmp_path / "never.mid"
+    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", "continue", str(seed_file), "--play",
+                             "--port", receiver.port, "--backend", "jack", "--bars", "16", "--tempo", "60",
+                             "--out", str(out)],
+                            env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_until(lambda: any(m.type == "note_on" for _, m in receiver.messages()), 60)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "Stopped." in stderr and "Traceback" not in stderr
+    assert wait_until(lambda: not open_notes(receiver.messages()))
+    assert any(m.type == "control_change" and m.control == 123 for _, m in receiver.messages())
+    assert not out.exists()  # stopped early: nothing half-written
+
+
+@pytest.mark.jack
+def test_a_missing_port_is_one_sentence(jack_server, seed_file, capsys):
+    args = ["continue", str(seed_file), "--play", "--port", "nowhere-at-all", "--backend", "jack"]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("continuo: ") and "nowhere-at-all" in err and "\n" not in err
+
+
+def test_without_out_or_play_says_what_to_do(seed_file, capsys):
+    assert cli.main(["continue", str(seed_file)]) == 2
+    assert "--out" in capsys.readouterr().err

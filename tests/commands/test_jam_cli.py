@@ -1,0 +1,103 @@
+"""`continuo jam` headless, end to end through a real JACK server: this test is the musician, a
+JACK client of its own playing into the jam process's input; an independent receiver hears both
+the musician and the answers. A pause is answered, playing again stops the answer at once with
+no hanging note, and Ctrl+C ends the process cleanly mid-answer."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import pytest
+import rtmidi
+
+from tests.jack_server import wait_until
+from tests.live_helpers import open_notes
+
+BPM = 240.0
+HUMAN = 2  # the musician plays on channel 3, the answers come on channel 1
+
+
+class Lines:
+    def __init__(self, stream) -> None:
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            self.lines.append(line.strip())
+
+    def count(self, text: str) -> int:
+        return sum(text in line for line in list(self.lines))
+
+
+@pytest.fixture
+def keyboard(jack_server):
+    name = f"keys-{uuid.uuid4().hex[:6]}"
+    out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name=name)
+    out.open_virtual_port("out")
+    yield out, f"{name}:out"
+    out.close_port()
+    out.delete()
+
+
+def play(keys: rtmidi.MidiOut, pitches: list[int], step_s: float) -> None:
+    for pitch in pitches:
+        keys.send_message([0x90 | HUMAN, pitch, 90])
+        time.sleep(step_s * 0.8)
+        keys.send_message([0x80 | HUMAN, pitch, 0])
+        time.sleep(step_s * 0.2)
+
+
+def answer_ons(receiver) -> list[tuple[float, int]]:
+    return [(t, m.note) for t, m in receiver.messages() if m.type == "note_on" and m.channel == 0]
+
+
+@pytest.mark.jack
+def test_jam_answers_a_pause_gives_way_and_stops_on_ctrl_c(jack_server, receiver, keyboard):
+    keys, keys_port = keyboard
+    jack_server.connect(keys_port, receiver.port)  # the receiver hears the musician too
+    command = ["jam", "--in", keys_port, "--port", receiver.port, "--backend", "jack", "--tempo", str(BPM),
+               "--pause-beats", "1", "--bars", "4", "--seed", "2"]
+    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", *command],
+                            env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = Lines(proc.stdout), Lines(proc.stderr)
+    try:
+        assert wait_until(lambda: out.count("Listening on"), 60), err.lines
+        play(keys, [60, 62, 64, 65, 67, 65, 64, 62], 60 / BPM / 2)
+        assert wait_until(lambda: len(answer_ons(receiver)) >= 2, 30), (out.lines, err.lines)
+        assert out.count("Answering a phrase of 8 notes") == 1, out.lines
+        keys.send_message([0x90 | HUMAN, 71, 90])  # the musician plays again: the answer gives way
+        assert wait_until(lambda: any(m.type == "note_on" and m.channel == HUMAN and m.note == 71
+                                      for _, m in receiver.messages()))
+        interrupted_at = next(t for t, m in receiver.messages() if m.type == "note_on" and m.channel == HUMAN
+                              and m.note == 71)
+        time.sleep(3 * 60 / BPM)  # a four-bar answer would still be playing now
+        slack = 2 * jack_server.period_ms / 1000 + 0.03  # a note already on its way, a busy machine
+        late = [t for t, _ in answer_ons(receiver) if t > interrupted_at + slack]
+        assert not late  # nothing more from the answer once the musician played
+        assert not {k for k in open_notes(receiver.messages()) if k[0] == 0}
+        keys.send_message([0x80 | HUMAN, 71, 0])  # ...and the new phrase is answered in turn
+        assert wait_until(lambda: out.count("Answering a phrase of 1 notes"), 30)
+        before = len(answer_ons(receiver))
+        assert wait_until(lambda: len(answer_ons(receiver)) > before, 30)
+        proc.send_signal(signal.SIGINT)  # Ctrl+C in the middle of an answer
+        proc.wait(20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err.lines
+    assert not any("Traceback" in line for line in err.lines)
+    assert wait_until(lambda: not open_notes(receiver.messages()))
+
+
+def test_jam_needs_an_input_and_says_so_for_a_missing_one(capsys):
+    from studio import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["jam"])
+    assert "--in" in capsys.readouterr().err
