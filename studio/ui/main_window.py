@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.continue_dock = self._dock("Continue", "continue_dock", scroll, right)
         self.keyboard_dock = self._dock("Keyboard", "keyboard_dock", self.keyboard,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.keyboard_dock.setTitleBarWidget(QWidget())  # a keyboard needs no title (View shows it)
         self.history_dock = self._dock("Undo History", "history_dock", self.undo_view,
                                        right)
         self.tabifyDockWidget(self.continue_dock, self.history_dock)
@@ -304,6 +305,7 @@ class MainWindow(QMainWindow):
     def panic(self) -> None:
         self.transport.panic()
         self.keys.release_all()
+        self.keyboard.clear_shown()
         self.say("All notes off on every channel.")
 
     def _replay(self) -> None:
