@@ -93,6 +93,7 @@ def offer_recovery(window) -> None:
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
     if answer == QMessageBox.StandardButton.Yes:
         window.restore(project)
+        window.document.undo_stack.resetClean()  # unsaved: closing asks, as it would have then
         window.say("The autosaved sketch is back; save it to keep it.")
     window.autosaver.discard_recovery()
 

@@ -148,6 +148,7 @@ def test_a_crashed_session_is_offered_back_and_restored(qtbot, app_home, dialogs
     offer_recovery(window)
     assert len(dialogs.texts("question")) == 1 and "7 notes" in dialogs.texts("question")[0]
     assert sorted(window.document.notes.values()) == [Note(i * 240, 60 + i, 240, 90) for i in range(7)]
+    assert not window.document.undo_stack.isClean() and window.isWindowModified()  # not saved yet
     window.shutdown()
     dialogs.shown.clear()
     later = _quiet_window()
