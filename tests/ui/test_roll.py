@@ -273,6 +273,24 @@ def test_dragging_a_selected_stem_moves_the_selection_together(roll, doc) -> Non
     assert doc.undo_stack.count() == 1
 
 
+def test_a_line_across_empty_lane_space_ramps_the_velocities(roll, doc) -> None:
+    view, lane = roll.state.viewport, roll.lane
+    drag(lane, QPointF(view.x(200), lane.y_of(20)), QPointF(view.x(1100), lane.y_of(120)))
+    assert doc.undo_stack.count() == 1
+    v = [n.velocity for n in notes(doc)]
+    assert v[0] == 80  # before the line
+    assert abs(v[1] - (20 + 100 * 280 / 900)) <= 3 and abs(v[2] - (20 + 100 * 760 / 900)) <= 3
+    roll.select_ids([id_of(doc, 480, 64)])
+    drag(lane, QPointF(view.x(200), lane.y_of(127)), QPointF(view.x(1100), lane.y_of(127)))
+    assert [n.velocity for n in notes(doc)] == [80, 127, v[2]]  # only the selection
+
+
+def test_new_notes_take_the_velocity_of_the_last_note_clicked(roll, doc) -> None:
+    click(roll.canvas, at(roll, 100, 60))
+    click(roll.canvas, at(roll, 2880, 72))
+    assert Note(2880, 72, 480, 80) in notes(doc)
+
+
 # Keys, ruler, snap, zoom.
 
 

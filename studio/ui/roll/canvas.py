@@ -240,6 +240,7 @@ class GridCanvas(QWidget):
                 self.gesture = DrawGesture(state, pos, mods)
             return
         note_id, note = hit
+        state.last_velocity = note.velocity
         if mods & CTRL and note_id in state.selected:
             self._toggle_off = note_id  # deselect on release unless it turns into a drag
         elif mods & (SHIFT | CTRL):

@@ -8,7 +8,7 @@ Holding Alt bypasses the snap. Positions are widget pixels; the viewport maps th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtWidgets import QApplication
@@ -60,7 +60,7 @@ class DrawGesture(Gesture):
         view = state.viewport
         self.pitch = view.pitch(pos.y())
         self.start = state.snapped(view.tick(pos.x()), _bypass(modifiers), floor=True)
-        self.velocity = 100
+        self.velocity = state.last_velocity
         self.created: list[int] = []
         state.drafts = [Note(self.start, self.pitch, state.last_length, self.velocity)]
         state.audition.emit(self.pitch, self.velocity)
@@ -82,16 +82,24 @@ class DrawGesture(Gesture):
         self.created = edit.ids if edit else []
 
 
-class MoveGesture(Gesture):
+class _SelectionGesture(Gesture):
+    """A gesture on a snapshot of the notes it works on, taken at the press (so a document
+    change mid-drag cannot pull notes from under it)."""
+
+    def __init__(self, state: RollState, pos: QPointF, anchor: int, ids: Iterable[int]) -> None:
+        super().__init__(state, pos)
+        notes = state.document.notes
+        self.originals = {i: notes[i] for i in ids if i in notes}
+        self.ids = list(self.originals)
+        self.anchor = notes[anchor]
+
+
+class MoveGesture(_SelectionGesture):
     """Drag a note: the selection follows, snapped by the grabbed note's start; Ctrl at
     release drops a copy instead."""
 
     def __init__(self, state: RollState, pos: QPointF, anchor: int) -> None:
-        super().__init__(state, pos)
-        notes = state.document.notes
-        self.ids = [i for i in state.selected if i in notes]
-        self.originals = {i: notes[i] for i in self.ids}
-        self.anchor = notes[anchor]
+        super().__init__(state, pos, anchor, state.selected)
         self.ticks = self.semitones = 0
         self.sounding = self.anchor.pitch
         state.audition.emit(self.sounding, self.anchor.velocity)
@@ -128,14 +136,11 @@ class MoveGesture(Gesture):
             state.repaint.emit()
 
 
-class ResizeGesture(Gesture):
+class ResizeGesture(_SelectionGesture):
     """Drag a note's right edge: the selection's lengths change by the same snapped amount."""
 
     def __init__(self, state: RollState, pos: QPointF, anchor: int) -> None:
-        super().__init__(state, pos)
-        notes = state.document.notes
-        self.ids = [i for i in state.selected if i in notes]
-        self.anchor = notes[anchor]
+        super().__init__(state, pos, anchor, state.selected)
         self.delta = 0
         self.minimum = 1
 
@@ -144,11 +149,10 @@ class ResizeGesture(Gesture):
         bypass = _bypass(modifiers)
         raw = view.tick(pos.x()) - view.tick(self.origin.x())
         self.delta = state.snapped(self.anchor.end + raw, bypass) - self.anchor.end
-        notes = state.document.notes
-        shortest = min(notes[i].duration for i in self.ids)
+        shortest = min(n.duration for n in self.originals.values())
         self.minimum = 1 if bypass else min(state.grid, shortest)
         state.preview = {
-            i: notes[i].moved(duration=max(self.minimum, notes[i].duration + self.delta)) for i in self.ids
+            i: n.moved(duration=max(self.minimum, n.duration + self.delta)) for i, n in self.originals.items()
         }
 
     def finish(self, modifiers: Qt.KeyboardModifier) -> None:
@@ -183,26 +187,21 @@ class RubberBandGesture(Gesture):
         self.state.repaint.emit()
 
 
-class VelocityGesture(Gesture):
-    """Drag a stem in the velocity lane: that note, or the whole selection if it is part of
-    it, changes velocity by the same amount."""
+VelocityAt = Callable[[float], int]
 
-    def __init__(
-        self, state: RollState, pos: QPointF, anchor: int, velocity_at: Callable[[float], int]
-    ) -> None:
+
+class _VelocityGesture(Gesture):
+    """Velocity edits in the lane: a preview while dragging, one edit on release."""
+
+    def __init__(self, state: RollState, pos: QPointF, velocity_at: VelocityAt) -> None:
         super().__init__(state, pos)
-        notes = state.document.notes
-        self.ids = [i for i in state.selected if i in notes] if anchor in state.selected else [anchor]
-        self.anchor = notes[anchor]
         self.velocity_at = velocity_at
         self.velocities: dict[int, int] = {}
-        self.dragged = True  # a click on a stem sets that velocity
-        self.update(pos, Qt.KeyboardModifier.NoModifier)
+        self.dragged = True  # a click counts too
 
-    def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+    def _show(self, velocities: dict[int, int]) -> None:
         notes = self.state.document.notes
-        delta = self.velocity_at(pos.y()) - self.anchor.velocity
-        self.velocities = {i: max(1, min(127, notes[i].velocity + delta)) for i in self.ids}
+        self.velocities = {i: max(1, min(127, v)) for i, v in velocities.items() if i in notes}
         self.state.preview = {i: notes[i].moved(velocity=v) for i, v in self.velocities.items()}
 
     def finish(self, modifiers: Qt.KeyboardModifier) -> None:
@@ -210,3 +209,37 @@ class VelocityGesture(Gesture):
         state.preview = {}
         if not state.document.push(edits.set_velocities(state.document, self.velocities)):
             state.repaint.emit()
+
+
+class VelocityGesture(_VelocityGesture):
+    """Drag a stem: that note, or the whole selection if it is part of it, changes velocity by
+    the same amount."""
+
+    def __init__(self, state: RollState, pos: QPointF, anchor: int, velocity_at: VelocityAt) -> None:
+        super().__init__(state, pos, velocity_at)
+        notes = state.document.notes
+        ids = state.selected if anchor in state.selected else (anchor,)
+        self.originals = {i: notes[i].velocity for i in ids if i in notes}
+        self.anchor = notes[anchor].velocity
+        self.update(pos, Qt.KeyboardModifier.NoModifier)
+
+    def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        delta = self.velocity_at(pos.y()) - self.anchor
+        self._show({i: v + delta for i, v in self.originals.items()})
+
+
+class VelocityRampGesture(_VelocityGesture):
+    """Drag across empty lane space: a straight line from the press to the mouse sets the
+    velocities of the notes it spans (the selected ones, if any are): crescendos, fades."""
+
+    def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        view, state = self.state.viewport, self.state
+        (x0, y0), (x1, y1) = sorted(((self.origin.x(), self.origin.y()), (pos.x(), pos.y())))
+        t0, t1 = view.tick(x0), view.tick(x1)
+        ramp = {}
+        for note_id, note in state.index.query(t0, t1 + 1):
+            if t0 <= note.start <= t1 and (not state.selected or note_id in state.selected):
+                x = view.x(note.start)
+                share = (x - x0) / (x1 - x0) if x1 > x0 else 0.0
+                ramp[note_id] = self.velocity_at(y0 + (y1 - y0) * share)
+        self._show(ramp)

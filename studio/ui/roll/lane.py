@@ -1,6 +1,8 @@
 """The velocity lane under the roll: one stem per visible note, as tall as its velocity and
 coloured like the note. Drag a stem up or down to change that note's velocity; if the note is
-selected, the whole selection moves by the same amount (one undoable step).
+selected, the whole selection moves by the same amount. Drag across empty lane space to draw
+a line: the notes it spans (the selected ones, if any) take their velocities from it, for a
+crescendo or a fade. Each is one undoable step.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from studio.ui.roll import palette
-from studio.ui.roll.gestures import VelocityGesture
+from studio.ui.roll.gestures import VelocityGesture, VelocityRampGesture
 from studio.ui.roll.grid import paint_time_lines
 from studio.ui.roll.state import RollState
 
@@ -28,7 +30,7 @@ class VelocityLane(QWidget):
     def __init__(self, state: RollState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.gesture: VelocityGesture | None = None
+        self.gesture: VelocityGesture | VelocityRampGesture | None = None
         self._heads: dict[tuple[int, bool], QPixmap] = {}
         self.setFixedHeight(LANE_HEIGHT)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -97,10 +99,13 @@ class VelocityLane(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return
-        note_id = self._hit(event.position().x())
-        if note_id is not None:
-            self.gesture = VelocityGesture(self.state, event.position(), note_id, self.velocity_at)
-            self.state.repaint.emit()
+        pos = event.position()
+        note_id = self._hit(pos.x())
+        if note_id is None:
+            self.gesture = VelocityRampGesture(self.state, pos, self.velocity_at)
+        else:
+            self.gesture = VelocityGesture(self.state, pos, note_id, self.velocity_at)
+        self.state.repaint.emit()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self.gesture is not None:

@@ -48,7 +48,8 @@ class RollState(QObject):
         self.ghost_index = NoteIndex([])
         self.playhead: int | None = None
         self.loop: tuple[int, int] | None = None
-        self.last_length = TICKS_PER_QUARTER
+        self.last_length = TICKS_PER_QUARTER  # new notes take the last drawn or resized length
+        self.last_velocity = 100  # and the velocity of the last note clicked
         self._index: NoteIndex | None = None
         self.version = 0
         self.repaint.connect(self._bump)  # first, so views see the new version
