@@ -180,27 +180,34 @@ class GridCanvas(QWidget):
             painter.drawRect(self._note_rect(note).adjusted(0.5, 0.5, -0.5, -0.5))
 
     def _paint_notes(self, painter: QPainter) -> None:
-        """Batched by colour (one drawRects per velocity), which keeps a dense screen cheap:
-        outlines first, then fills (selected ones on top), then names and selection edges."""
+        """Notes on whole pixels, one rectangle per pixel cell (zoomed far out, thousands of
+        notes collapse into the cells they share), batched by colour: outlines first, then
+        fills (selected ones on top), then names and selection edges."""
         state, view = self.state, self.state.viewport
         t0, t1 = view.visible_ticks()
         low, high = view.visible_pitches()
-        shown = [(i, n) for i, n in state.notes_between(t0, t1) if low <= n.pitch <= high]
+        ppt, left = view.px_per_tick, view.left
+        cells: dict[tuple[int, int, int], tuple[bool, int]] = {}
+        shown = state.notes_between(t0, t1)
         shown.extend((None, n) for n in state.drafts)
+        for note_id, note in shown:
+            if low <= note.pitch <= high:
+                selected = note_id is None or note_id in state.selected or note_id in state.preview
+                key = (round((note.start - left) * ppt), note.pitch, max(2, round(note.duration * ppt)))
+                cells[key] = max(cells.get(key, (False, 0)), (selected, note.velocity))
         outlines: list[QRectF] = []
         fills: dict[tuple[bool, int], list[QRectF]] = defaultdict(list)
         labels: list[tuple[QRectF, int]] = []
         edges: list[QRectF] = []
         named = view.row_height >= 11
-        for note_id, note in shown:
-            selected = note_id is None or note_id in state.selected or note_id in state.preview
-            rect = self._note_rect(note)
+        for (x, pitch, width), (selected, velocity) in cells.items():
+            rect = QRectF(x, view.y(pitch) + 1, width - 1, view.row_height - 1)
             outlines.append(rect)
-            fills[selected, note.velocity].append(rect.adjusted(1, 1, -1, -1))
+            fills[selected, velocity].append(rect.adjusted(1, 1, -1, -1))
             if selected:
                 edges.append(rect.adjusted(0.75, 0.75, -0.75, -0.75))
-            if named and rect.width() >= 30:
-                labels.append((rect.adjusted(4, 0, -2, 0), note.pitch))
+            if named and width >= 30:
+                labels.append((rect.adjusted(4, 0, -2, 0), pitch))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(palette.NOTE_OUTLINE)
         painter.drawRects(outlines)

@@ -55,19 +55,29 @@ class VelocityLane(QWidget):
         painter.setPen(QPen(palette.PANEL_EDGE, 1))
         painter.drawLine(QPointF(0, 0.5), QPointF(self.width(), 0.5))
         t0, t1 = view.visible_ticks()
-        stems: dict[tuple[bool, int], list[QRectF]] = defaultdict(list)
-        heads: list[tuple[QPointF, QPixmap]] = []
+        cells: dict[tuple[int, int], bool] = {}  # (x pixel, velocity) -> selected
         for note_id, note in state.notes_between(t0, t1):
             selected = note_id in state.selected or note_id in state.preview
-            x, top = round(view.x(note.start)), self.y_of(note.velocity)
-            stems[selected, note.velocity].append(QRectF(x - 1, top, 2, bottom - top))
-            heads.append((QPointF(x - HEAD / 2, top - HEAD / 2), self._head(note.velocity, selected)))
+            key = (round(view.x(note.start)), note.velocity)
+            cells[key] = cells.get(key, False) or selected
+        dense = len({x for x, _ in cells}) * HEAD > self.width()
+        if dense:  # stems closer than their heads: the tallest stem of each pixel column only
+            tallest: dict[int, tuple[int, bool]] = {}
+            for (x, velocity), selected in cells.items():
+                tallest[x] = max(tallest.get(x, (0, False)), (velocity, selected))
+            cells = {(x, velocity): selected for x, (velocity, selected) in tallest.items()}
+        stems: dict[tuple[bool, int], list[QRectF]] = defaultdict(list)
+        for (x, velocity), selected in cells.items():
+            top = self.y_of(velocity)
+            stems[selected, velocity].append(QRectF(x - 1, top, 2, bottom - top))
         painter.setPen(Qt.PenStyle.NoPen)
         for (selected, velocity), rects in sorted(stems.items()):
             painter.setBrush(palette.velocity_color(velocity, selected))
             painter.drawRects(rects)
-        for point, head in heads:
-            painter.drawPixmap(point, head)
+        if not dense:
+            for (x, velocity), selected in cells.items():
+                painter.drawPixmap(QPointF(x - HEAD / 2, self.y_of(velocity) - HEAD / 2),
+                                   self._head(velocity, selected))
         painter.end()
 
     def _head(self, velocity: int, selected: bool) -> QPixmap:
