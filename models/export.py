@@ -107,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.copy_weights:
         extra["continuo.copy_weights"] = args.copy_weights.read_text()
     export(model, args.out, extra)
+    stale = args.out.with_name(args.out.stem + "-int8.onnx")
+    if stale.exists():  # the engine prefers the int8 twin: never let it run old weights
+        stale.unlink()
+        print(f"removed {stale} (made from the previous weights): run python -m models.quantize",
+              file=sys.stderr)
     rng = np.random.default_rng(0)
     sample = rng.integers(0, encoding.VOCAB_SIZE, size=(3, 64)).tolist()
     diff = parity(model, args.out, sample)

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 mkdir -p runs/eval
 python -m models.export --checkpoint runs/continuo/best.pt --out models/continuo.onnx
 python -m models.evaluate --model models/continuo.onnx --fit-copy --write-metadata --json > runs/eval/heldout.json
+python -m models.quantize --model models/continuo.onnx --out models/continuo-int8.onnx
+python -m models.evaluate --model models/continuo-int8.onnx --write-metadata --json > runs/eval/heldout-int8.json
 folders=()
 for d in data/heldout-midi/*/; do
     name=$(basename "$d")

@@ -6,8 +6,10 @@ the runtime reorder the gates), then dynamic quantisation stores the LSTM and he
 int8 with a scale per output channel; activations are quantised on the fly. A step then reads
 about a quarter of the bytes. The file keeps the float model's metadata (encoding, styles,
 copy weights), so the engine loads it like any model; it cannot be fine-tuned from (the
-weights are no longer PyTorch's). Whether it is good enough is for `models.evaluate` to say:
-compare it with the float model on the same notes before shipping it.
+weights are no longer PyTorch's). Make it last, after the copy weights are fitted into the
+float file (models/finish.sh); `models.export` deletes a twin made from older weights. Whether
+it is good enough is for `models.evaluate` to say: compare it with the float model on the same
+notes before shipping it.
 """
 
 from __future__ import annotations

@@ -148,6 +148,8 @@ class Engine:
             state = _Primed(logits, style, h, c)
             states[end] = state
             done = end
+        if not done:
+            return state
         with self._lock:  # a cancelled prime caches only what it ran
             self._cache[key[:done]] = states
             self._cache.move_to_end(key[:done])
@@ -261,7 +263,7 @@ class Continuation:
             return
         grammar = GrammarState()
         for tok in tokens:
-            grammar.advance(tok)
+            grammar.advance(tok, check=False)  # our own encoding of the seed: valid by construction
         copy = CopyModel(tokens)
         start_step = self.start_tick // TICKS_PER_STEP
         sounding = {}
