@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from studio.core.notes import Note
 from studio.core.project import Project
+from studio.engine.model import default_model_path
 from studio.midi.files import read_midi
 from studio.ui import edits
 from studio.ui.app import exception_hook, offer_recovery, setup_logging
@@ -47,7 +48,8 @@ def test_the_window_shows_at_1600_by_1000_with_every_menu(window) -> None:
         assert keys in shown, (name, shown)
     every = [k.toString() for a in window.actions.all() for k in a.shortcuts()]
     assert len(every) == len(set(every)), "a shortcut is bound twice"
-    assert window.engine_label.text() == "Engine: ready" and "continuo.onnx" in window.model_label.text()
+    assert window.engine_label.text() == "Engine: ready"
+    assert window.model_label.text() == f"Model: {default_model_path().name}"
     assert window.midi_label.text().startswith("MIDI out: none")
     assert window.centralWidget() is window.roll and window.continue_dock.isVisible()
     assert window.keyboard_dock.isVisible() and not window.history_dock.isVisible()
