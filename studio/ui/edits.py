@@ -54,10 +54,11 @@ class DocumentEdit(QUndoCommand):
         return [i for i, note in self.after.items() if note is not None]
 
     def redo(self) -> None:
-        self.document.apply(self.after, self.context and self.context[1], select=self.ids)
+        select = self.ids if self.after else None  # a tempo or key change keeps the selection
+        self.document.apply(self.after, self.context and self.context[1], select=select)
 
     def undo(self) -> None:
-        kept = [i for i, note in self.before.items() if note is not None]
+        kept = [i for i, note in self.before.items() if note is not None] if self.before else None
         self.document.apply(self.before, self.context and self.context[0], select=kept)
 
     def id(self) -> int:

@@ -20,9 +20,11 @@ SEED = Clip(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def app() -> QCoreApplication:
-    return QCoreApplication.instance() or QCoreApplication([])
+@pytest.fixture(autouse=True)
+def app(qapp: QCoreApplication) -> QCoreApplication:
+    """pytest-qt's one QApplication for the session (a bare QCoreApplication would stop the
+    widget tests that run after these)."""
+    return qapp
 
 
 @pytest.fixture
@@ -185,8 +187,10 @@ def test_signals_and_selection_hints(doc: ClipDocument) -> None:
     assert touched[-1] == hints[-1] == frozenset(edit.ids)
     doc.undo_stack.undo()
     assert hints[-1] == frozenset()  # the added note is gone, nothing to select
+    count = len(hints)
     doc.push(edits.set_key(doc, "A-minor"))
     assert context and doc.key is not None and str(doc.key) == "A-minor"
+    assert len(hints) == count  # a key change leaves the selection alone
 
 
 def test_load_replaces_everything_and_forgets_history(doc: ClipDocument) -> None:
