@@ -3,9 +3,10 @@
 Prints one JSON object (milliseconds, medians over repeats). References measured in the same
 run: `floor_ms_b1` (the bytes of weights one step of this model reads, timed with a numpy
 matrix-vector product over a buffer of that size, the fastest of many; `floor_float_ms_b1`
-the same for the float model shipped beside it), `windowed_note_ms` (the seed paper's
-approach: re-running a 25-note window for every token) and `torch_note_ms` (PyTorch eager
-stepping, null without torch).
+the same for the float model shipped beside it; `floor_one_core_ms_b1` with numpy on one
+thread, as the engine steps), `windowed_note_ms` (the seed paper's approach: re-running a
+25-note window for every token) and `torch_note_ms` (PyTorch eager stepping, null without
+torch).
 
 `first_note_ms` and `eight_bars_four_variations_ms` are cold: a fresh engine, so they include
 encoding and priming the 64-note seed; the `_primed` figures start from a seed the engine
@@ -19,6 +20,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -67,6 +69,15 @@ def floor_ms(weight_bytes: int, repeats: int) -> float:
         w @ x
         times.append((time.perf_counter() - t) * 1000)
     return min(times)
+
+
+def floor_one_core_ms(weight_bytes: int, repeats: int) -> float:
+    """`floor_ms` with numpy on one thread (the engine steps on one), in a child process:
+    BLAS fixes its thread count when it loads."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    command = [sys.executable, __file__, "--floor-bytes", str(weight_bytes), "--repeats", str(repeats)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return float(done.stdout)
 
 
 def step_ms(model: Model, batch: int, repeats: int) -> float:
@@ -147,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=default_model_path())
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--floor-bytes", type=int, help=argparse.SUPPRESS)  # floor_one_core_ms's child
     args = parser.parse_args(argv)
+    if args.floor_bytes:
+        print(floor_ms(args.floor_bytes, args.repeats))
+        return 0
     model = Model(args.model)
     engine = Engine(model)
     seed = seed_clip()
@@ -161,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                  "seed_tokens": seed_tokens, "threads": model.threads,
                  "load_average": [round(os.getloadavg()[0], 2)]}
     out["floor_ms_b1"] = round(floor_ms(model.weight_bytes, args.repeats), 4)
+    out["floor_one_core_ms_b1"] = round(floor_one_core_ms(model.weight_bytes, args.repeats), 4)
     float_path = float_model_path()
     out["floor_float_ms_b1"] = out["floor_ms_b1"] if args.model.resolve() == float_path else (
         round(floor_ms(Model(float_path).weight_bytes, args.repeats), 4) if float_path.exists() else None)
@@ -202,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     out["torch_note_ms"] = None if torch_ms is None else round(torch_ms, 4)
     out["ratios"] = {
         "step_b1_over_floor": round(out["step_ms_b1"] / out["floor_ms_b1"], 3),
+        "step_b1_over_one_core_floor": round(out["step_ms_b1"] / out["floor_one_core_ms_b1"], 3),
         "step_b1_over_float_floor": None if out["floor_float_ms_b1"] is None else round(
             out["step_ms_b1"] / out["floor_float_ms_b1"], 3),
         "prime_stepped_over_prime": round(out["prime_stepped_ms"] / out["prime_ms"], 2),
