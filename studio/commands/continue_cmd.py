@@ -18,6 +18,7 @@ from studio.engine.model import Model, ModelError, default_model_path
 from studio.live.stream import LiveContinuation
 from studio.live.transport import FixedTempo, LiveError
 from studio.midi.files import MidiFileError, read_midi_song, write_midi
+from studio.midi.player import Player
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -69,7 +70,8 @@ def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Setting
     bpm = args.tempo or seed.tempo
     transport = FixedTempo(bpm)
     with open_output_port(args) as port:
-        live = LiveContinuation(engine, seed, settings, port, transport, grid=args.grid)
+        player = Player(port, realtime=True)  # SCHED_FIFO where the system allows it
+        live = LiveContinuation(engine, seed, settings, player, transport, grid=args.grid)
         live.start()
         say(f"Playing on {port.name} at {bpm:g} BPM from the next {args.grid} (Ctrl+C stops).")
         finished = wait_until(lambda: not live.playing, live.stop)

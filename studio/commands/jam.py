@@ -23,6 +23,7 @@ from studio.engine.model import Model, ModelError
 from studio.live.jam import Jam
 from studio.live.transport import FixedTempo, LiveError, Transport
 from studio.midi.clock import ClockFollower
+from studio.midi.player import Player
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -68,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             transport, follower = _transport(args, stack)
             out = stack.enter_context(open_output_port(args))
-            jam = Jam(engine, out, transport, settings, pause_beats=args.pause_beats, grid=args.grid,
+            player = Player(out, realtime=True)  # SCHED_FIFO where the system allows it
+            jam = Jam(engine, player, transport, settings, pause_beats=args.pause_beats, grid=args.grid,
                       on_answer=lambda answer: say(f"Answering a phrase of {len(answer.phrase)} notes."),
                       on_error=lambda sentence: print(f"continuo: {sentence}", file=sys.stderr, flush=True))
         except LiveError as err:

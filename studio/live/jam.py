@@ -23,8 +23,7 @@ import mido
 from studio.core.notes import Clip, Note, TimeSignature
 from studio.engine.continuation import Engine, SeedError, Settings
 from studio.live.stream import LiveContinuation
-from studio.live.transport import LiveError, Transport, grid_ticks
-from studio.midi.player import Output
+from studio.live.transport import LiveError, RealTimePlayer, Transport, grid_ticks
 
 WATCH_S = 0.005  # how often the watcher looks at the pause
 MAX_PHRASE_BARS = 8  # the answer continues at most the last bars of a long phrase
@@ -48,16 +47,17 @@ class _Phrase:
 
 
 class Jam:
-    """Listens, answers, and gives way. `on_answer(answer)` when an answer begins to sound and
+    """Listens, answers on `player`, and gives way. `on_answer(answer)` when an answer begins to sound and
     `on_error(sentence)` when one cannot be made, both from the watcher thread."""
 
-    def __init__(self, engine: Engine, output: Output, transport: Transport, settings: Settings | None = None,
+    def __init__(self, engine: Engine, player: RealTimePlayer, transport: Transport,
+                 settings: Settings | None = None,
                  *, pause_beats: float = 1.0, grid: str = "beat", metre: TimeSignature | None = None,
                  prepare_s: float = 0.25, on_answer: Callable[[Answer], None] | None = None,
                  on_error: Callable[[str], None] | None = None) -> None:
         if not 0.25 <= pause_beats <= 16:
             raise LiveError("The pause before an answer must be from a quarter beat to 16 beats.")
-        self.engine, self.output, self.transport = engine, output, transport
+        self.engine, self.player, self.transport = engine, player, transport
         self.settings = settings or Settings(bars=2)
         self.settings.check()
         self.metre = metre or TimeSignature()
@@ -175,7 +175,7 @@ class Jam:
         seed = Clip([n.moved(start=n.start - origin) for n in notes if n.start >= origin],
                     bpm, self.metre)
         try:
-            live = LiveContinuation(self.engine, seed, self.settings, self.output, self.transport,
+            live = LiveContinuation(self.engine, seed, self.settings, self.player, self.transport,
                                     grid=self.grid_name, origin=origin, not_before=due)
             answer = Answer(notes, live)
             with self._lock:

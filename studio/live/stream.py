@@ -13,33 +13,31 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from studio.core.notes import Clip, Note
 from studio.engine.continuation import Engine, Settings
-from studio.live.transport import LiveError, SyncedPlayer, Transport, grid_ticks, launch_shift
-from studio.midi.player import Output
+from studio.live.transport import LiveError, RealTimePlayer, SyncedPlayer, Transport, grid_ticks, launch_shift
 
 
 class LiveContinuation:
-    """One continuation of `seed` played live on `output`, on `transport`'s beat.
+    """One continuation of `seed` played live by `player`, on `transport`'s beat.
 
     `origin` is the transport tick of the seed's tick 0 (a bar line, so bars line up);
     `not_before` (a transport tick) delays the launch, as jam mode does for its pause.
     Raises SeedError for a seed or settings that cannot be continued.
     """
 
-    def __init__(self, engine: Engine, seed: Clip, settings: Settings, output: Output,
+    def __init__(self, engine: Engine, seed: Clip, settings: Settings, player: RealTimePlayer,
                  transport: Transport, *, grid: str = "beat", variation: int = 0, origin: int = 0,
-                 not_before: float | None = None, margin_s: float = 0.03,
-                 on_finish: Callable[[str | None], None] | None = None) -> None:
+                 not_before: float | None = None, margin_s: float = 0.03) -> None:
         self.continuation = engine.continuation(seed, settings)
         if not 0 <= variation < settings.variations:
             raise LiveError(f"There is no variation {variation + 1} to play.")
         self.grid = grid_ticks(grid, self.continuation.seed.time_signature)
         self.variation, self.origin, self.not_before, self.margin_s = variation, origin, not_before, margin_s
         self.transport = transport
-        self.player = SyncedPlayer(output, transport, on_finish)
+        self.player = SyncedPlayer(player, transport)
         self.requested_at: float | None = None  # perf_counter time of start()
         self.first_ready_at: float | None = None  # when the first note was generated
         self.start_tick: int | None = None  # the transport tick the continuation starts on

@@ -3,7 +3,8 @@
 A Transport is anything with `timeline()`: Continuo's own fixed tempo here, a DAW's MIDI clock
 (studio.midi.clock.ClockFollower, or ClockSender when Continuo is the master) or Ableton Link
 (studio.live.link). `SyncedPlayer` plays notes written in the transport's ticks and re-aligns
-the real-time player to the transport every few milliseconds, so a drifting or changing DAW
+a real-time player (studio.midi's Player, or its ProcessPlayer, which keeps the player out of
+this process's interpreter lock) to the transport every few milliseconds, so a drifting or changing DAW
 tempo is followed; when the transport stops, the notes stop (no note is left hanging).
 Launches are quantized by shifting a phrase a whole number of grid steps (a sixteenth, a beat
 or a bar), which keeps its place in the bar.
@@ -14,12 +15,11 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Protocol
 
 from studio.core.notes import TICKS_PER_QUARTER, Note, TimeSignature
 from studio.midi.clock import Timeline
-from studio.midi.player import Output, Player
 
 GRIDS = ("16th", "beat", "bar")
 SYNC_S = 0.005  # how often the player is re-aligned to the transport
@@ -35,6 +35,24 @@ class Transport(Protocol):
     def timeline(self) -> Timeline | None:
         """The current tempo and position, or None while they are not known yet."""
         ...
+
+
+class RealTimePlayer(Protocol):
+    """What SyncedPlayer drives: studio.midi.player.Player or ProcessPlayer."""
+
+    error: str | None
+
+    @property
+    def playing(self) -> bool: ...
+
+    def start(self, notes: Iterable[Note], tempo: float, start_tick: int = 0, *,
+              lead_in_s: float = 0.005) -> None: ...
+
+    def align(self, bpm: float, seconds: float, tick: float) -> None: ...
+
+    def stop(self, timeout: float = 2.0) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 class FixedTempo:
@@ -74,17 +92,16 @@ def launch_shift(start: int, earliest: float, grid: int) -> int:
 
 
 class SyncedPlayer:
-    """The real-time player kept on a transport's timeline. `on_finish(error)` as for Player."""
+    """A real-time player kept on a transport's timeline."""
 
-    def __init__(self, output: Output, transport: Transport,
-                 on_finish: Callable[[str | None], None] | None = None) -> None:
-        self.transport = transport
-        self.player = Player(output, on_finish=on_finish)
+    def __init__(self, player: RealTimePlayer, transport: Transport) -> None:
+        self.player, self.transport = player, transport
         self._thread: threading.Thread | None = None
 
     def play(self, notes: Iterable[Note], lead_in_s: float = 0.005) -> None:
         """Play notes (in the transport's ticks, sorted by start) from the transport's position
-        now; notes already past are skipped."""
+        now; notes already past are skipped. A previous run still ending is waited for."""
+        self.player.wait(1.0)
         line = self.transport.timeline()
         if line is None or not line.playing:
             raise LiveError("The transport is not running: start the DAW (or its clock) first.")

@@ -16,6 +16,7 @@ import pytest
 from studio.core.notes import TICKS_PER_QUARTER, Note
 from studio.live.transport import SyncedPlayer
 from studio.midi.clock import PPQN, ClockFollower
+from studio.midi.player import Player
 from studio.midi.ports import open_input, open_output
 from tests.jack_server import wait_until
 
@@ -49,7 +50,7 @@ def test_notes_land_on_the_clock_sources_beats(jack_server, receiver, clock_sour
         # two beats of clock to learn the tempo, then play from wherever the song is
         assert wait_until(lambda: (line := follower.timeline()) is not None and line.playing
                           and line.tick >= 2 * TICKS_PER_QUARTER, 15)
-        player = SyncedPlayer(out, follower)
+        player = SyncedPlayer(Player(out), follower)
         player.play([Note(b * TICKS_PER_QUARTER, 60 + b, TICKS_PER_QUARTER // 2) for b in BEATS])
         assert player.wait(20) and player.error is None
     finally:

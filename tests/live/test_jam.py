@@ -13,7 +13,7 @@ from studio.core.notes import TICKS_PER_QUARTER
 from studio.engine.continuation import Settings
 from studio.live.jam import Jam
 from studio.live.transport import FixedTempo, LiveError
-from studio.midi.player import MemoryOutput
+from studio.midi.player import MemoryOutput, Player
 from tests.jack_server import wait_until
 from tests.live_helpers import open_notes
 
@@ -39,7 +39,7 @@ def play_phrase(jam: Jam, pitches: list[int], at: float, step_s: float) -> float
 def jam_parts(live_engine):
     out = MemoryOutput()
     transport = FixedTempo(BPM, origin=time.perf_counter() - 10)  # the song began a while ago
-    jam = Jam(live_engine, out, transport, Settings(bars=2, seed=4), pause_beats=1.0)
+    jam = Jam(live_engine, Player(out), transport, Settings(bars=2, seed=4), pause_beats=1.0)
     jam.start()
     yield jam, out, transport
     jam.stop()
@@ -79,7 +79,7 @@ def test_an_answer_played_out_leaves_no_note_and_waits_for_the_next_phrase(live_
     out = MemoryOutput()
     answers = []
     transport = FixedTempo(400.0, origin=time.perf_counter() - 10)
-    jam = Jam(live_engine, out, transport, Settings(beats=4, seed=9), pause_beats=0.5, grid="16th",
+    jam = Jam(live_engine, Player(out), transport, Settings(beats=4, seed=9), pause_beats=0.5, grid="16th",
               on_answer=answers.append)
     jam.start()
     try:
@@ -108,7 +108,7 @@ def test_held_keys_are_not_a_pause(jam_parts):
 
 def test_a_drum_phrase_cannot_be_answered_and_says_so(live_engine):
     errors = []
-    jam = Jam(live_engine, MemoryOutput(), FixedTempo(BPM), pause_beats=0.25, on_error=errors.append)
+    jam = Jam(live_engine, Player(MemoryOutput()), FixedTempo(BPM), pause_beats=0.25, on_error=errors.append)
     jam.start()
     try:
         now = time.perf_counter()
@@ -119,14 +119,15 @@ def test_a_drum_phrase_cannot_be_answered_and_says_so(live_engine):
     finally:
         jam.stop()
     with pytest.raises(LiveError):
-        Jam(live_engine, MemoryOutput(), FixedTempo(BPM), pause_beats=0)
+        Jam(live_engine, Player(MemoryOutput()), FixedTempo(BPM), pause_beats=0)
 
 
 def test_playing_on_before_the_answer_sounds_withdraws_it_and_the_phrase_goes_on(live_engine):
     out = MemoryOutput()
     heard = []
-    jam = Jam(live_engine, out, FixedTempo(120.0, origin=time.perf_counter() - 10), Settings(bars=1, seed=1),
-              pause_beats=1.0, prepare_s=0.25, on_answer=heard.append)
+    transport = FixedTempo(120.0, origin=time.perf_counter() - 10)
+    jam = Jam(live_engine, Player(out), transport, Settings(bars=1, seed=1), pause_beats=1.0, prepare_s=0.25,
+              on_answer=heard.append)
     jam.start()
     try:
         jam.receive(mido.Message("note_on", note=60, velocity=90))

@@ -16,7 +16,7 @@ from studio.engine.continuation import Settings
 from studio.live.link import MISSING, LinkTransport
 from studio.live.stream import LiveContinuation
 from studio.live.transport import LiveError
-from studio.midi.player import MemoryOutput
+from studio.midi.player import MemoryOutput, Player
 from tests.jack_server import wait_until
 
 BAR = 4 * 480
@@ -54,7 +54,7 @@ def test_peers_share_tempo_phase_and_start_stop(peers, live_engine):
     assert wait_until(lambda: ours.timeline().playing)
     out = MemoryOutput()
     seed = Clip([Note(i * 240, 60 + i % 5, 240) for i in range(16)], 133.0)  # ends on a bar line
-    live = LiveContinuation(live_engine, seed, Settings(bars=8, seed=2), out, ours, grid="bar")
+    live = LiveContinuation(live_engine, seed, Settings(bars=8, seed=2), Player(out), ours, grid="bar")
     live.start()
     assert wait_until(lambda: live.start_tick is not None)
     assert live.start_tick % BAR == 0  # launched on a bar of the session

@@ -12,7 +12,7 @@ from studio.core.notes import TICKS_PER_QUARTER, Clip, Note
 from studio.engine.continuation import SeedError, Settings
 from studio.live.stream import LiveContinuation
 from studio.live.transport import FixedTempo, LiveError, grid_ticks, launch_shift
-from studio.midi.player import MemoryOutput
+from studio.midi.player import MemoryOutput, Player
 from tests.live_helpers import open_notes
 
 MELODY = [60, 62, 64, 65, 67, 65, 64, 62]
@@ -38,7 +38,7 @@ def test_launch_shift_moves_by_whole_grid_steps():
 def test_first_note_is_on_the_first_grid_line_it_can_make(live_engine, grid):
     out = MemoryOutput()
     transport = FixedTempo(240.0)
-    live = LiveContinuation(live_engine, seed_clip(), Settings(bars=1, seed=3, temperature=0), out,
+    live = LiveContinuation(live_engine, seed_clip(), Settings(bars=1, seed=3, temperature=0), Player(out),
                             transport, grid=grid, margin_s=0.03)
     live.start()
     assert live.wait(20) and live.error is None
@@ -60,19 +60,19 @@ def test_first_note_is_on_the_first_grid_line_it_can_make(live_engine, grid):
 def test_plays_exactly_the_chosen_variation(live_engine):
     out = MemoryOutput()
     settings = Settings(bars=1, seed=5, variations=3)
-    live = LiveContinuation(live_engine, seed_clip(), settings, out, FixedTempo(300.0), variation=2)
+    live = LiveContinuation(live_engine, seed_clip(), settings, Player(out), FixedTempo(300.0), variation=2)
     live.start()
     assert live.wait(20)
     shift = live.start_tick - live.continuation.start_tick
     assert live.played == [n.moved(start=n.start + shift) for n in live.continuation.notes[2]]
     with pytest.raises(LiveError):
-        LiveContinuation(live_engine, seed_clip(), settings, out, FixedTempo(120.0), variation=3)
+        LiveContinuation(live_engine, seed_clip(), settings, Player(out), FixedTempo(120.0), variation=3)
 
 
 def test_not_before_and_origin_place_the_launch(live_engine):
     out = MemoryOutput()
     transport = FixedTempo(240.0)
-    live = LiveContinuation(live_engine, seed_clip(), Settings(bars=1, seed=1), out, transport,
+    live = LiveContinuation(live_engine, seed_clip(), Settings(bars=1, seed=1), Player(out), transport,
                             grid="bar", origin=1920 * 2, not_before=1920 * 4 + 10)
     live.start()
     assert live.wait(20)
@@ -85,8 +85,8 @@ def test_not_before_and_origin_place_the_launch(live_engine):
 
 def test_stop_midway_cancels_generation_and_silences(live_engine):
     out = MemoryOutput()
-    live = LiveContinuation(live_engine, seed_clip(60.0), Settings(bars=8, seed=2), out, FixedTempo(60.0),
-                            grid="16th")
+    live = LiveContinuation(live_engine, seed_clip(60.0), Settings(bars=8, seed=2), Player(out),
+                            FixedTempo(60.0), grid="16th")
     live.start()
     deadline = time.monotonic() + 20
     while not note_ons(out) and time.monotonic() < deadline:
@@ -99,7 +99,7 @@ def test_stop_midway_cancels_generation_and_silences(live_engine):
 
 def test_a_seed_that_cannot_be_continued_is_one_sentence(live_engine):
     with pytest.raises(SeedError, match="no notes"):
-        LiveContinuation(live_engine, Clip([Note(0, 36, 240, channel=9)]), Settings(), MemoryOutput(),
+        LiveContinuation(live_engine, Clip([Note(0, 36, 240, channel=9)]), Settings(), Player(MemoryOutput()),
                          FixedTempo(120.0))
     with pytest.raises(LiveError, match="tempo"):
         FixedTempo(1000.0)

@@ -4,12 +4,16 @@ process in full and in order, the first note no earlier than its slot and within
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from studio.core.notes import TICKS_PER_QUARTER, Clip, Note
 from studio.engine.continuation import Settings
 from studio.live.stream import LiveContinuation
 from studio.live.transport import FixedTempo
+from studio.midi.player import Player
+from studio.midi.player_process import ProcessPlayer
 from studio.midi.ports import open_output
 from tests.jack_server import wait_until
 from tests.live_helpers import open_notes
@@ -19,10 +23,16 @@ BPM = 200.0
 
 
 @pytest.mark.jack
-def test_streamed_continuation_arrives_in_full_on_its_slot(jack_server, receiver, live_engine):
+@pytest.mark.parametrize("in_process", [True, False], ids=["player", "process-player"])
+def test_streamed_continuation_arrives_in_full_on_its_slot(jack_server, receiver, live_engine, in_process):
     seed = Clip([Note(i * 240, [60, 62, 64, 67][i % 4], 240, 90) for i in range(12)], BPM)
-    with open_output(receiver.port, backend="jack") as out:
-        live = LiveContinuation(live_engine, seed, Settings(bars=2, seed=11), out, FixedTempo(BPM))
+    with contextlib.ExitStack() as stack:
+        if in_process:
+            player = Player(stack.enter_context(open_output(receiver.port, backend="jack")))
+        else:  # the player in a process of its own, out of this one's interpreter lock
+            player = ProcessPlayer(receiver.port, "jack")
+            stack.callback(player.close)
+        live = LiveContinuation(live_engine, seed, Settings(bars=2, seed=11), player, FixedTempo(BPM))
         live.start()
         assert live.wait(30) and live.error is None
     played = sorted(live.played, key=lambda n: n.start)  # stable: the player's order within a tick
