@@ -64,6 +64,7 @@ SPECS: dict[str, Spec] = {
                      True),
     "quantize_recording": Spec("&Quantize Recorded Notes", (), None,
                                "Snap what you record to the grid", True),
+    "midi_thru": Spec("MIDI &Thru", (), None, "Play what the MIDI input receives through the output", True),
     "panic": Spec("&Panic (All Notes Off)", ("Ctrl+Shift+P",), "panic",
                   "Silence every note on every channel"),
     # Continue
@@ -93,10 +94,10 @@ MENUS: dict[str, tuple[str, ...]] = {
     "&Edit": ("undo", "redo", "-", "cut", "copy", "paste", "duplicate", "delete", "-", "select_all", "-",
               "quantize", "transpose_up", "transpose_down", "octave_up", "octave_down"),
     "&Transport": ("play", "play_start", "loop", "-", "record", "metronome", "count_in", "quantize_recording",
-                   "-", "@output", "@input", "-", "panic"),
+                   "-", "@output", "@input", "midi_thru", "-", "panic"),
     "&Continue": ("continue", "again", "-", "next_variation", "previous_variation", "audition", "-",
                   "accept", "discard"),
-    "&View": ("zoom_in", "zoom_out", "-", "undo_history", "@docks"),
+    "&View": ("zoom_in", "zoom_out", "-", "undo_history", "@docks", "-", "@layouts"),
     "&Help": ("show_log", "about"),
 }
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QActionGroup, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QScrollArea,
     QUndoView,
@@ -39,7 +40,7 @@ from studio.ui.engine_worker import EngineService, EngineState
 from studio.ui.files import ClipDragButton, FileController, is_midi
 from studio.ui.icons import icon
 from studio.ui.keyboard import VirtualKeyboard
-from studio.ui.keyboard_keys import ComputerKeys
+from studio.ui.keyboard_keys import LAYOUTS, ComputerKeys
 from studio.ui.midi_io import MidiIO
 from studio.ui.paths import log_dir
 from studio.ui.recorder import Recorder
@@ -137,11 +138,13 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         status = self.statusBar()
         status.setSizeGripEnabled(False)
+        self.keys_label = QLabel()
+        self.keys_label.setToolTip("The computer keys: Z/X octave down/up, C/V velocity down/up")
         self.midi_label = QLabel(self.midi.status)
         self.engine_label = QLabel(self.engine.message)
         self.model_label = QLabel(self.engine.model_name)
         self.model_label.setProperty("dim", True)
-        for label in (self.midi_label, self.engine_label, self.model_label):
+        for label in (self.keys_label, self.midi_label, self.engine_label, self.model_label):
             label.setContentsMargins(10, 0, 10, 0)
             status.addPermanentWidget(label)
 
@@ -149,8 +152,19 @@ class MainWindow(QMainWindow):
         docks = [self.continue_dock.toggleViewAction(), self.keyboard_dock.toggleViewAction()]
         build_menus(self.menuBar(), self.actions, {
             "recent": self.files.recent_menu(self), "output": self.midi.output_menu(self),
-            "input": self.midi.input_menu(self), "docks": docks,
+            "input": self.midi.input_menu(self), "docks": docks, "layouts": self._layout_menu(),
         })
+
+    def _layout_menu(self) -> QMenu:
+        """Which computer keyboard the notes are laid out for (the same physical keys)."""
+        menu = QMenu("Computer &Keyboard Layout", self)
+        group = QActionGroup(menu)
+        for name in LAYOUTS:
+            action = menu.addAction(name.upper(), lambda n=name: self.keys.set_layout(n))
+            action.setCheckable(True)
+            action.setChecked(name == self.keys.layout)
+            group.addAction(action)
+        return menu
 
     def _wire(self) -> None:
         a, roll, stack = self.actions, self.roll, self.document.undo_stack
@@ -183,6 +197,11 @@ class MainWindow(QMainWindow):
                        self.autosaver.failed):
             source.connect(self.say)
         self.midi.status_changed.connect(self.midi_label.setText)
+        a.midi_thru.setChecked(self.midi.thru)
+        a.midi_thru.toggled.connect(lambda on: setattr(self.midi, "thru", on))
+        for signal in (self.keys.octave_changed, self.keys.velocity_changed):
+            signal.connect(self._show_keys)
+        self._show_keys()
         self.midi.output_lost.connect(self.transport.stop)
         self.engine.state_changed.connect(self._engine_state)
         # notes played: on screen, on the computer keys, on the roll's keys, or on a hardware keyboard
@@ -231,6 +250,7 @@ class MainWindow(QMainWindow):
         s.octave, s.key_layout, s.velocity = self.keys.octave, self.keys.layout, self.keys.velocity
         s.metronome, s.count_in = self.actions.metronome.isChecked(), self.actions.count_in.isChecked()
         s.quantize_recording = self.actions.quantize_recording.isChecked()
+        s.midi_thru = self.midi.thru
         s.recent_files = list(self.files.recent)
         s.sync()
 
@@ -373,6 +393,9 @@ class MainWindow(QMainWindow):
     # -- status -------------------------------------------------------------------------------
     def say(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)
+
+    def _show_keys(self, *_: object) -> None:
+        self.keys_label.setText(f"Keys: octave {self.keys.octave}, velocity {self.keys.velocity}")
 
     def _engine_state(self, state: str, message: str) -> None:
         shown = {EngineState.LOADING: "Engine: loading…", EngineState.READY: "Engine: ready",

@@ -83,13 +83,19 @@ def _quiet_window():
 def test_settings_come_back_in_the_next_window(qtbot, window, app_home) -> None:
     window.panel.set_values({"bars": 12, "variations": 6, "style": "chorale", "temperature": 1.4})
     window.actions.metronome.setChecked(True)
+    window.actions.midi_thru.setChecked(False)
     window.keys.set_octave(2)
+    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    layouts = next(a.menu() for a in view.actions() if a.menu() and "Layout" in a.text())
+    next(a for a in layouts.actions() if a.text() == "AZERTY").trigger()
+    assert window.keys.layout == "azerty" and window.keys_label.text() == "Keys: octave 2, velocity 100"
     window.close()
     again = _quiet_window()
     try:
         values = again.panel.values()
         assert (values["bars"], values["variations"], values["style"]) == (12, 6, "chorale")
         assert values["temperature"] == 1.4 and again.actions.metronome.isChecked() and again.keys.octave == 2
+        assert again.keys.layout == "azerty" and not again.actions.midi_thru.isChecked()
     finally:
         again.shutdown()
 
