@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
         roll.seek_requested.connect(self._seek)
         roll.loop_changed.connect(lambda loop: self._replay() if self.actions.loop.isChecked() else None)
         self.document.changed.connect(self.autosaver.mark_changed)
+        self.panel.changed.connect(self.autosaver.mark_changed)  # the controls are in the project too
         self.document.context_changed.connect(self._context_changed)
         self.flow.chosen.connect(lambda _: self._replay())  # hear the newly shown variation
         self.flow.accepted.connect(lambda _: self.roll.setFocus())

@@ -54,7 +54,6 @@ class MidiIO(QObject):
     output_lost = Signal()
     note_on = Signal(int, int)  # from the hardware input: pitch, velocity
     note_off = Signal(int)
-    choice_changed = Signal(object, object)  # output choice, input choice (for the settings)
     _opened = Signal(object, object, object)  # kind, port or None, error sentence or None
     _lost = Signal(str)
     _back = Signal()
@@ -87,7 +86,6 @@ class MidiIO(QObject):
         else:
             self._set_status("MIDI out: opening…")
             self._in_background("output", choice)
-        self.choice_changed.emit(self.output_choice, self.input_choice)
 
     def choose_input(self, choice: str | None) -> None:
         self.input_choice = choice
@@ -96,7 +94,6 @@ class MidiIO(QObject):
             self._input = None
         if choice is not None:
             self._in_background("input", choice)
-        self.choice_changed.emit(self.output_choice, self.input_choice)
 
     def send_note(self, pitch: int, velocity: int) -> None:
         """Play-through of a key pressed on screen or on the computer keyboard (0 = release)."""
