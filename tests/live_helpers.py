@@ -1,10 +1,17 @@
-"""What the live tests share: reading a received MIDI stream for notes left sounding."""
+"""What the live tests share: reading a received MIDI stream for notes left sounding, and the
+clock-source process (tests/clock_source.py) standing in for a DAW's MIDI clock."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import uuid
 from collections.abc import Iterable
+from pathlib import Path
 
 import mido
+
+CLOCK_SOURCE = Path(__file__).resolve().parent / "clock_source.py"
 
 
 def open_notes(messages: Iterable[tuple[float, mido.Message]]) -> set[tuple[int, int]]:
@@ -16,3 +23,36 @@ def open_notes(messages: Iterable[tuple[float, mido.Message]]) -> set[tuple[int,
         elif m.type in ("note_on", "note_off"):
             sounding.discard((m.channel, m.note))
     return sounding
+
+
+class ClockSource:
+    """The clock-source process on a JACK server: its output is `port`; `start()` sends Start
+    and the clock at `bpm`."""
+
+    def __init__(self, env: dict[str, str], bpm: float) -> None:
+        name = f"clk-{uuid.uuid4().hex[:6]}"
+        self._proc = subprocess.Popen([sys.executable, str(CLOCK_SOURCE), name, str(bpm)], env=env,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self._proc.stdout.readline().split()
+        if line[:1] != ["ready"]:
+            self.close()
+            raise RuntimeError("the clock source did not start")
+        self.port = line[1]
+
+    def start(self) -> None:
+        self._proc.stdin.write("start\n")
+        self._proc.stdin.flush()
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            self._proc.wait(10)
+
+
+def beat_times(received: list[tuple[float, mido.Message]]) -> list[float]:
+    """Arrival time of every beat of a received clock: pulses 0, 24, 48... after the first Start."""
+    starts = [i for i, (_, m) in enumerate(received) if m.type == "start"]
+    if not starts:
+        return []
+    pulses = [t for t, m in received[starts[0]:] if m.type == "clock"]
+    return pulses[::24]

@@ -18,9 +18,10 @@ from studio.commands import CommandError
 from studio.commands.common import open_output_port
 from studio.commands.continue_cmd import add_settings_arguments, settings_from
 from studio.commands.live_io import add_port_arguments, input_port, say, wait_until
+from studio.core.notes import TICKS_PER_QUARTER
 from studio.engine.continuation import Engine, SeedError
 from studio.engine.model import Model, ModelError
-from studio.live.jam import Jam
+from studio.live.jam import Answer, Jam
 from studio.live.transport import FixedTempo, LiveError, Transport
 from studio.midi.clock import ClockFollower
 from studio.midi.player import Player
@@ -57,6 +58,11 @@ def _transport(args: argparse.Namespace, stack: ExitStack) -> tuple[Transport, C
     return FixedTempo(args.tempo), None
 
 
+def _announce(answer: Answer) -> None:
+    bar, beat = divmod(answer.live.start_tick // TICKS_PER_QUARTER, 4)
+    say(f"Answering a phrase of {len(answer.phrase)} notes from bar {bar + 1}, beat {beat + 1}.")
+
+
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -71,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             out = stack.enter_context(open_output_port(args))
             player = Player(out, realtime=True)  # SCHED_FIFO where the system allows it
             jam = Jam(engine, player, transport, settings, pause_beats=args.pause_beats, grid=args.grid,
-                      on_answer=lambda answer: say(f"Answering a phrase of {len(answer.phrase)} notes."),
+                      on_answer=_announce,
                       on_error=lambda sentence: print(f"continuo: {sentence}", file=sys.stderr, flush=True))
         except LiveError as err:
             raise CommandError(str(err)) from None

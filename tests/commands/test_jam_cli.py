@@ -16,7 +16,7 @@ import pytest
 import rtmidi
 
 from tests.jack_server import wait_until
-from tests.live_helpers import open_notes
+from tests.live_helpers import ClockSource, open_notes
 
 BPM = 240.0
 HUMAN = 2  # the musician plays on channel 3, the answers come on channel 1
@@ -93,6 +93,45 @@ def test_jam_answers_a_pause_gives_way_and_stops_on_ctrl_c(jack_server, receiver
     assert proc.returncode == 0, err.lines
     assert not any("Traceback" in line for line in err.lines)
     assert wait_until(lambda: not open_notes(receiver.messages()))
+
+
+@pytest.mark.jack
+def test_jam_follows_a_daws_clock_and_answers_on_its_grid(jack_server, receiver, keyboard):
+    keys, keys_port = keyboard
+    clock = ClockSource(jack_server.env, 100.0)
+    jack_server.connect(clock.port, receiver.port)
+    command = ["jam", "--in", keys_port, "--clock-in", clock.port, "--port", receiver.port,
+               "--backend", "jack", "--pause-beats", "1", "--bars", "1", "--seed", "5"]
+    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", *command],
+                            env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = Lines(proc.stdout), Lines(proc.stderr)
+    try:
+        assert wait_until(lambda: out.count("Listening on"), 60), err.lines
+        clock.start()
+        assert wait_until(lambda: out.count("The clock started."), 10)
+        time.sleep(1.5)  # two beats and a half: the tempo is known
+        play(keys, [64, 67, 69, 67], 0.3)
+        assert wait_until(lambda: out.count("Answering a phrase of 4 notes"), 30), (out.lines, err.lines)
+        assert wait_until(lambda: not {k for k in open_notes(receiver.messages()) if k[0] == 0}
+                          and len(answer_ons(receiver)) >= 2, 30)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        clock.close()
+    assert proc.returncode == 0, err.lines
+    received = receiver.messages()
+    pulses = [t for t, m in received if m.type == "clock"]
+    period = jack_server.period_ms / 1000
+    announced = next(line for line in out.lines if line.startswith("Answering"))
+    bar, beat = (int(w.strip(",.")) for w in announced.split()[-3::2])
+    start_pulse = ((bar - 1) * 4 + beat - 1) * 24
+    for t, _ in answer_ons(receiver):
+        # where the note fell on the clock, in pulses: the model's grid is 2 pulses (a 12th of a beat)
+        nearest = min(range(len(pulses)), key=lambda j: abs(pulses[j] - t))
+        assert abs(pulses[nearest] - t) <= 2 * period + 0.01  # on a pulse of the DAW's clock...
+        assert nearest % 2 == 0 and nearest >= start_pulse  # ...of the answer's grid, from its start
 
 
 def test_jam_needs_an_input_and_says_so_for_a_missing_one(capsys):

@@ -5,48 +5,38 @@ hears both, and each note lands on its beat, within a tolerance set by the JACK 
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 
 from studio.core.notes import TICKS_PER_QUARTER, Note
 from studio.live.transport import SyncedPlayer
-from studio.midi.clock import PPQN, ClockFollower
+from studio.midi.clock import ClockFollower
 from studio.midi.player import Player
 from studio.midi.ports import open_input, open_output
 from tests.jack_server import wait_until
+from tests.live_helpers import ClockSource, beat_times
 
-SOURCE = Path(__file__).resolve().parent.parent / "clock_source.py"
 BPM = 100.0
 BEATS = range(4, 12)  # notes on beats 4..11 of the song (beat 0 = the first clock after Start)
 
 
 @pytest.fixture
 def clock_source(jack_server):
-    name = f"clk-{uuid.uuid4().hex[:6]}"
-    proc = subprocess.Popen([sys.executable, str(SOURCE), name, str(BPM)], env=jack_server.env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline().split()
-    assert line[:1] == ["ready"], "the clock source did not start"
-    yield proc, line[1]
-    proc.stdin.close()
-    proc.wait(10)
+    source = ClockSource(jack_server.env, BPM)
+    yield source
+    source.close()
 
 
 @pytest.mark.jack
 def test_notes_land_on_the_clock_sources_beats(jack_server, receiver, clock_source):
-    proc, source_port = clock_source
+    source_port = clock_source.port
     follower = ClockFollower()
     clock_in = open_input(source_port, lambda m: follower.receive(m, time.perf_counter()), backend="jack")
     out = open_output(receiver.port, backend="jack")
     jack_server.connect(source_port, receiver.port)  # the receiver hears the clock as well
     try:
-        proc.stdin.write("start\n")
-        proc.stdin.flush()
+        clock_source.start()
         # two beats of clock to learn the tempo, then play from wherever the song is
         assert wait_until(lambda: (line := follower.timeline()) is not None and line.playing
                           and line.tick >= 2 * TICKS_PER_QUARTER, 15)
@@ -58,10 +48,8 @@ def test_notes_land_on_the_clock_sources_beats(jack_server, receiver, clock_sour
         out.close()
     assert follower.bpm == pytest.approx(BPM, rel=0.02)
     received = receiver.messages()
-    starts = [i for i, (_, m) in enumerate(received) if m.type == "start"]
-    assert starts
-    pulses = [t for t, m in received[starts[0]:] if m.type == "clock"]
-    beat_at = {b: pulses[b * PPQN] for b in BEATS if b * PPQN < len(pulses)}
+    beats = beat_times(received)
+    beat_at = {b: beats[b] for b in BEATS if b < len(beats)}
     ons = {m.note - 60: t for t, m in received if m.type == "note_on"}
     assert sorted(ons) == list(BEATS)  # every note arrived
     assert len([m for _, m in received if m.type == "note_off"]) == len(BEATS)
