@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.notes import Clip, Note
 from studio.ui import edits
@@ -20,6 +20,8 @@ from studio.ui.actions import Actions
 from studio.ui.continue_panel import ContinuePanel
 from studio.ui.document import ClipDocument
 from studio.ui.engine_worker import ContinueResult, EngineService, EngineState
+
+GHOST_REDRAW_MS = 60
 
 
 class ContinueFlow(QObject):
@@ -41,6 +43,12 @@ class ContinueFlow(QObject):
         self._dropping = False  # the running request's result is for a sketch no longer here
         self._seed: Clip | None = None
         self._rng = random.Random()
+        # Growing ghosts are redrawn at most this often, however fast the notes come: the roll
+        # redraws its ghost layer each time, and the playhead wants the GUI thread too.
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(GHOST_REDRAW_MS)
+        self._redraw.timeout.connect(self._show)
         actions.bind({
             "continue": self.continue_, "again": self.again, "accept": self.accept,
             "discard": self.escape, "next_variation": lambda: self.cycle(1),
@@ -135,7 +143,8 @@ class ContinueFlow(QObject):
         for item in generated:
             if item.variation < len(self.variations):
                 self.variations[item.variation].append(item.note)
-        self._show()
+        if not self._redraw.isActive():
+            self._redraw.start()
 
     def _on_finished(self, result: ContinueResult) -> None:
         self.running = False
@@ -148,6 +157,7 @@ class ContinueFlow(QObject):
             self._clear()
             self._say(result.error)
             return
+        self._redraw.stop()
         self.variations = [list(v) for v in result.variations]
         if not any(self.variations):
             self._clear()
@@ -161,6 +171,7 @@ class ContinueFlow(QObject):
 
     # -- display ----------------------------------------------------------------------------
     def _clear(self) -> None:
+        self._redraw.stop()
         self.variations, self.selected = [], None
         self.roll.clear_ghosts()
         self._update()

@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
         self.midi.note_on.connect(self.recorder.note_on)
         self.midi.note_off.connect(self.recorder.note_off)
         self.transport.position_changed.connect(self._position)
+        self.transport.sounding.connect(self._sounding)
         self.transport.playing_changed.connect(self._playing_changed)
         roll.seek_requested.connect(self._seek)
         roll.loop_changed.connect(lambda loop: self._replay() if self.actions.loop.isChecked() else None)
@@ -376,6 +377,13 @@ class MainWindow(QMainWindow):
         if tick >= 0:
             self._last_position = tick
 
+    def _sounding(self, pitch: int, velocity: int) -> None:
+        """Light the keys of what plays back, as notes from outside (not played here)."""
+        if velocity:
+            self.keyboard.show_note_on(pitch, velocity)
+        else:
+            self.keyboard.show_note_off(pitch)
+
     def _playing_changed(self, playing: bool) -> None:
         self.actions.play.setIcon(icon("stop" if playing else "play"))
         if not playing:
@@ -464,7 +472,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
-        self.transport.stop()
+        self.transport.stop(wait=True)  # every note-off out before the process may end
         self.keys.release_all()
         QApplication.instance().removeEventFilter(self.keys)
         self.save_settings()

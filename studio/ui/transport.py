@@ -9,6 +9,7 @@ player finishes its note-offs by itself, and panic sends all-notes-off everywher
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import threading
@@ -103,14 +104,39 @@ def timeline_notes(notes: Iterable[Note], timeline: Timeline, time_signature: Ti
     wait(timeline.count_in + timeline.end - timeline.start)  # an open end holds until stopped
 
 
+def _while_alive(emit: Callable[..., None]) -> Callable[..., None]:
+    """A signal's emit for another thread to call that does nothing once the QObject is gone
+    (the window closed while the player was still ending its notes)."""
+    def call(*args: object) -> None:
+        with contextlib.suppress(RuntimeError):
+            emit(*args)
+    return call
+
+
+class _Tap:
+    """The player's output, passed through: every message sent is also reported (on the
+    player's thread), so the keyboard can light what plays."""
+
+    def __init__(self, output: Output, report: Callable[[mido.Message], None]) -> None:
+        self.output, self.report = output, report
+
+    def send(self, message: mido.Message) -> None:
+        self.output.send(message)
+        if message.type in ("note_on", "note_off") and message.channel != DRUM_CHANNEL:
+            self.report(message)
+
+
 class Transport(QObject):
     """Plays notes to the output that `output()` returns. Signals: `playing_changed(bool)`,
-    `position_changed(tick)` (clip ticks, every ~30 ms while playing), `error(sentence)`."""
+    `position_changed(tick)` (clip ticks, every ~30 ms while playing), `error(sentence)`,
+    `sounding(pitch, velocity)` for each note played (velocity 0: it ended; clicks aside)."""
 
     playing_changed = Signal(bool)
     position_changed = Signal(int)
     error = Signal(str)
+    sounding = Signal(int, int)
     _ended = Signal(object, object)  # player, error sentence or None (from the player thread)
+    _heard = Signal(object)  # a note message the player sent (from the player thread)
 
     def __init__(self, output: Callable[[], Output], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -122,6 +148,7 @@ class Transport(QObject):
         self._timer.setInterval(PLAYHEAD_MS)
         self._timer.timeout.connect(self._tick)
         self._ended.connect(self._on_ended)
+        self._heard.connect(self._on_heard)
 
     @property
     def playing(self) -> bool:
@@ -155,21 +182,23 @@ class Transport(QObject):
             end = -(-max(end, start + 1) // bar) * bar
         timeline = Timeline(start, end, time_signature.bar_ticks if count_in else 0, loop)
         halt = threading.Event()
-        player = Player(self._output(), on_finish=lambda err: self._ended.emit(player, err))
+        player = Player(_Tap(self._output(), _while_alive(self._heard.emit)),
+                        on_finish=_while_alive(lambda err: self._ended.emit(player, err)))
         stream = timeline_notes(notes, timeline, time_signature, clicks, self._pacer(player, halt))
         self._player, self._timeline, self._halt = player, timeline, halt
         player.start(stream, tempo, 0)
         self._timer.start()
         self.playing_changed.emit(True)
 
-    def stop(self) -> None:
-        """Stop now: the player ends its notes on its own thread; nothing waits here."""
+    def stop(self, wait: bool = False) -> None:
+        """Stop now: the player ends its notes on its own thread; nothing waits here, unless
+        `wait` (at exit, so that every note-off has gone out before the process ends)."""
         if self._player is None:
             return
         player, self._player = self._player, None
         if self._halt is not None:
             self._halt.set()
-        player.stop(timeout=0)
+        player.stop(timeout=2.0 if wait else 0)
         self._timer.stop()
         self.position_changed.emit(-1)
         self.playing_changed.emit(False)
@@ -199,6 +228,10 @@ class Transport(QObject):
                     return False
             return not halt.is_set()
         return wait
+
+    def _on_heard(self, message: mido.Message) -> None:
+        velocity = message.velocity if message.type == "note_on" else 0
+        self.sounding.emit(message.note, velocity)
 
     def _tick(self) -> None:
         position = self.position()

@@ -32,12 +32,17 @@ def _notes(count: int, step: int = 240) -> list[Note]:
 def test_play_to_the_end_sends_every_note_balanced(qtbot) -> None:
     output = MemoryOutput()
     transport = Transport(lambda: output)
+    heard: list[tuple[int, int]] = []
+    transport.sounding.connect(lambda pitch, velocity: heard.append((pitch, velocity)))
     with qtbot.waitSignal(transport.playing_changed, timeout=5000, check_params_cb=lambda p: not p):
-        transport.play(_notes(8), FAST, FOUR_FOUR)
-    ons = [m for _, m in output.messages if m.type == "note_on"]
+        transport.play(_notes(8), FAST, FOUR_FOUR, clicks=True)
+    ons = [m for _, m in output.messages if m.type == "note_on" and m.channel != DRUM_CHANNEL]
     assert [m.note for m in ons] == [n.pitch for n in _notes(8)]
     assert not _balanced(output)
     assert not transport.playing and transport.position() is None
+    qtbot.waitUntil(lambda: len(heard) == 16, timeout=5000)  # what the keyboard lights: no clicks
+    assert [p for p, v in heard if v] == [n.pitch for n in _notes(8)]
+    assert sorted(p for p, v in heard if not v) == sorted(n.pitch for n in _notes(8))
 
 
 def test_stop_mid_loop_ends_every_note_and_clicks_on_channel_10(qtbot) -> None:
