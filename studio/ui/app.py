@@ -15,13 +15,14 @@ import logging.handlers
 import os
 import resource
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QThread, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from studio import __version__
@@ -56,8 +57,9 @@ def exception_hook(log_path: Path, parent: Callable[[], QWidget | None] = lambda
         if issubclass(kind, KeyboardInterrupt):
             QApplication.quit()
             return
-        if showing or QApplication.instance() is None:
-            return  # an error inside the dialog itself: logged, not shown twice
+        app = QApplication.instance()
+        if showing or app is None or QThread.currentThread() is not app.thread():
+            return  # inside the dialog itself, or off the GUI thread: logged, not shown
         showing = True
         try:
             QMessageBox.critical(
@@ -114,6 +116,9 @@ def main(argv: Sequence[str] | None = None, open_path: str | Path | None = None)
     window = MainWindow(AppSettings())
     app.aboutToQuit.connect(window.shutdown)
     sys.excepthook = exception_hook(log_path, lambda: window)
+    threading.excepthook = lambda hook: log.error(
+        "Unexpected error in thread %s:\n%s", hook.thread.name if hook.thread else "?",
+        "".join(traceback.format_exception(hook.exc_type, hook.exc_value, hook.exc_traceback)))
     exit_when_shown = os.environ.get("CONTINUO_EXIT_WHEN_SHOWN") == "1"
     if exit_when_shown:
         watcher = _ExitWhenShown(window)

@@ -10,6 +10,7 @@ late batches are dropped.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import threading
@@ -23,6 +24,7 @@ from studio.core.notes import Clip, Note
 from studio.engine.continuation import Continuation, Engine, Generated, SeedError, Settings
 from studio.engine.model import Model, ModelError, default_model_path
 
+log = logging.getLogger(__name__)
 BATCH_S = 0.03  # the longest a generated note waits before it is shown
 # The engine thread runs at a lower priority than the GUI: when both want a core (a two-core
 # laptop, a busy machine), the GUI wins, so drawing and the playhead do not stutter.
@@ -115,6 +117,14 @@ class _Worker(QObject):
 
     @Slot(object)
     def run(self, job: _Job) -> None:
+        try:
+            self._run(job)
+        except Exception as err:  # a bug or a model failing mid-run: the app stays, and says so
+            log.exception("The engine failed")
+            self.done.emit(ContinueResult(job.number, [], 0, 0, error=f"The engine failed unexpectedly "
+                                          f"({type(err).__name__}: {err}); the details are in the log."))
+
+    def _run(self, job: _Job) -> None:
         if self.engine is None:
             self.done.emit(ContinueResult(job.number, [], 0, 0, error="The model is not loaded."))
             return

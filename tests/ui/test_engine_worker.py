@@ -80,3 +80,17 @@ def test_a_damaged_model_file_leaves_the_app_running_with_one_sentence(qtbot, tm
         engine.request(read_midi(DEMO_SEED), Settings())
     assert done.args[0].error and engine.state == EngineState.ERROR
     engine.shutdown()
+
+
+def test_an_engine_failing_mid_run_is_one_sentence_and_it_goes_on(qtbot, service, monkeypatch) -> None:
+    from studio.engine.continuation import Continuation
+
+    def broken(self):
+        yield from ()
+        raise FloatingPointError("the model returned NaN")
+
+    monkeypatch.setattr(Continuation, "__iter__", broken)
+    with qtbot.waitSignal(service.finished, timeout=30000) as done:
+        service.request(read_midi(DEMO_SEED), Settings())
+    assert "NaN" in done.args[0].error and done.args[0].error.endswith("log.")
+    assert service.state == EngineState.READY and not service.busy
