@@ -1,8 +1,8 @@
 """`continuo jam --in NAME`: jam mode headless. Listen to a keyboard on a MIDI input; when the
 musician pauses for `--pause-beats`, answer with the continuation of what they just played, live
-on `--port`, on the beat of a fixed `--tempo`, of a DAW's MIDI clock (`--clock-in`) or of an
-Ableton Link session (`--link`); playing again stops the answer at once. Ctrl+C (or SIGTERM)
-ends it cleanly, with no note left sounding."""
+on `--port`, on the beat of a fixed `--tempo` (sent as MIDI clock with `--send-clock`), of a
+DAW's MIDI clock (`--clock-in`) or of an Ableton Link session (`--link`); playing again stops
+the answer at once. Ctrl+C (or SIGTERM) ends it cleanly, with no note left sounding."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ from studio.engine.continuation import Engine, SeedError
 from studio.engine.model import Model, ModelError
 from studio.live.jam import Answer, Jam
 from studio.live.transport import FixedTempo, LiveError, Transport
-from studio.midi.clock import ClockFollower
+from studio.midi.clock import ClockFollower, ClockSender
 from studio.midi.player import Player
+from studio.midi.ports import OutputPort
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -32,10 +33,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--in", dest="input", required=True, help="the MIDI input to listen to (a keyboard)")
     add_port_arguments(p)
     p.add_argument("--pause-beats", type=float, default=1.0, help="beats of silence before an answer")
+    p.add_argument("--tempo", type=float, default=120.0,
+                   help="tempo of Continuo's own clock (BPM; with --link, the tempo it proposes)")
     sync = p.add_mutually_exclusive_group()
-    sync.add_argument("--tempo", type=float, default=120.0, help="tempo of Continuo's own clock (BPM)")
     sync.add_argument("--clock-in", help="follow the MIDI clock on this input (a DAW's clock output)")
-    sync.add_argument("--link", action="store_true", help="follow an Ableton Link session (needs aalink)")
+    sync.add_argument("--link", action="store_true",
+                      help="follow an Ableton Link session's tempo and bars (needs the GPL-3 aalink)")
+    sync.add_argument("--send-clock", action="store_true",
+                      help="be the clock master: send MIDI clock at --tempo on the output for the DAW")
     add_settings_arguments(p)
     p.set_defaults(run=run, bars=2.0)
 
@@ -44,17 +49,23 @@ def _raise_interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def _transport(args: argparse.Namespace, stack: ExitStack) -> tuple[Transport, ClockFollower | None]:
+def _transport(args: argparse.Namespace, stack: ExitStack,
+               out: OutputPort) -> tuple[Transport, ClockFollower | None]:
     if args.link:
         from studio.live.link import LinkTransport
 
-        link = LinkTransport(bpm=args.tempo)
+        link = LinkTransport(bpm=args.tempo, start_stop=False)  # a jam needs no one to press play
         stack.callback(link.close)
         return link, None
     if args.clock_in:
         follower = ClockFollower(on_transport=lambda playing: say("The clock started." if playing
                                                                   else "The clock stopped."))
         return follower, follower
+    if args.send_clock:
+        sender = ClockSender(out, args.tempo)
+        sender.start()
+        stack.callback(sender.stop)
+        return sender, None
     return FixedTempo(args.tempo), None
 
 
@@ -73,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(err)) from None
     with ExitStack() as stack:
         try:
-            transport, follower = _transport(args, stack)
             out = stack.enter_context(open_output_port(args))
+            transport, follower = _transport(args, stack, out)
             player = Player(out, realtime=True)  # SCHED_FIFO where the system allows it
             jam = Jam(engine, player, transport, settings, pause_beats=args.pause_beats, grid=args.grid,
                       on_answer=_announce,

@@ -121,17 +121,58 @@ def test_jam_follows_a_daws_clock_and_answers_on_its_grid(jack_server, receiver,
             proc.kill()
         clock.close()
     assert proc.returncode == 0, err.lines
+    assert_on_the_clock_grid(receiver, out, jack_server.period_ms / 1000)
+
+
+@pytest.mark.jack
+def test_jam_as_clock_master_answers_on_the_clock_it_sends(jack_server, receiver, keyboard):
+    keys, keys_port = keyboard
+    command = ["jam", "--in", keys_port, "--port", receiver.port, "--backend", "jack", "--send-clock",
+               "--tempo", "150", "--pause-beats", "1", "--bars", "1", "--seed", "6"]
+    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", *command],
+                            env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = Lines(proc.stdout), Lines(proc.stderr)
+    try:
+        assert wait_until(lambda: out.count("Listening on"), 60), err.lines
+        play(keys, [60, 64, 62, 65], 0.2)
+        assert wait_until(lambda: out.count("Answering a phrase of 4 notes"), 30), (out.lines, err.lines)
+        assert wait_until(lambda: not {k for k in open_notes(receiver.messages()) if k[0] == 0}
+                          and len(answer_ons(receiver)) >= 2, 30)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err.lines
+    kinds = [m.type for _, m in receiver.messages() if m.type in ("start", "stop")]
+    assert kinds == ["start", "stop"]  # Start when the jam began, Stop when it ended
+    assert_on_the_clock_grid(receiver, out, jack_server.period_ms / 1000)
+
+
+def assert_on_the_clock_grid(receiver, out: Lines, period: float) -> None:
+    """Every answer note fell on a pulse of the clock the receiver heard, on the model's grid (2
+    pulses, a 12th of a beat), from the start the jam announced."""
     received = receiver.messages()
     pulses = [t for t, m in received if m.type == "clock"]
-    period = jack_server.period_ms / 1000
     announced = next(line for line in out.lines if line.startswith("Answering"))
     bar, beat = (int(w.strip(",.")) for w in announced.split()[-3::2])
     start_pulse = ((bar - 1) * 4 + beat - 1) * 24
-    for t, _ in answer_ons(receiver):
-        # where the note fell on the clock, in pulses: the model's grid is 2 pulses (a 12th of a beat)
+    ons = answer_ons(receiver)
+    assert ons
+    for t, _ in ons:
         nearest = min(range(len(pulses)), key=lambda j: abs(pulses[j] - t))
-        assert abs(pulses[nearest] - t) <= 2 * period + 0.01  # on a pulse of the DAW's clock...
-        assert nearest % 2 == 0 and nearest >= start_pulse  # ...of the answer's grid, from its start
+        assert abs(pulses[nearest] - t) <= 2 * period + 0.01
+        assert nearest % 2 == 0 and nearest >= start_pulse
+
+
+@pytest.mark.jack
+def test_jam_with_link_but_no_aalink_is_one_sentence(jack_server, receiver, monkeypatch, capsys):
+    from studio import cli
+
+    monkeypatch.setitem(sys.modules, "aalink", None)
+    assert cli.main(["jam", "--in", "anything", "--port", receiver.port, "--backend", "jack", "--link"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "aalink" in err and "GPL-3" in err and "\n" not in err
 
 
 def test_jam_needs_an_input_and_says_so_for_a_missing_one(capsys):
