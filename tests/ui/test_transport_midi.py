@@ -64,3 +64,26 @@ def test_a_hardware_keyboard_is_heard_through_and_reported(qtbot, receiver) -> N
     finally:
         io.close()
         keyboard.close()
+
+
+@pytest.mark.jack
+def test_a_vanished_output_stops_playback_and_says_so(qtbot, jack_server) -> None:
+    from tests.jack_server import Receiver
+
+    synth = Receiver(jack_server)
+    io = MidiIO(backend="jack")
+    try:
+        with qtbot.waitSignal(io.status_changed, timeout=10000, check_params_cb=lambda t: "opening" not in t):
+            io.choose_output(synth.port)
+        transport = Transport(io.output)
+        io.output_lost.connect(transport.stop)
+        transport.play([Note(i * 480, 60, 400) for i in range(64)], 120.0, TimeSignature(4, 4))
+        assert synth.wait_for(2)
+        with qtbot.waitSignal(io.message, timeout=10000) as said:
+            synth.kill()  # the synth crashes
+        assert "went away" in said.args[0] and said.args[0].endswith(".")
+        qtbot.waitUntil(lambda: not transport.playing, timeout=5000)
+        assert io.status == said.args[0]
+    finally:
+        io.close()
+        synth.close()
