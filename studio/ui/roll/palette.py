@@ -48,13 +48,13 @@ KEY_LABEL = QColor(COLORS.key_label)
 KEY_SEAM = QColor(COLORS.white_key_shade)
 KEY_PRESSED = QColor(COLORS.accent)
 
-VELOCITY = tuple(_theme_velocity(max(1, v)) for v in range(128))
-VELOCITY_SELECTED = tuple(c.lighter(130) for c in VELOCITY)
+_VELOCITY = tuple(_theme_velocity(max(1, v)) for v in range(128))
+_VELOCITY_SELECTED = tuple(c.lighter(130) for c in _VELOCITY)
 
 
 def velocity_color(velocity: int, selected: bool = False) -> QColor:
     """The fill of a note of this velocity (1-127), lighter when selected."""
-    return (VELOCITY_SELECTED if selected else VELOCITY)[velocity]
+    return (_VELOCITY_SELECTED if selected else _VELOCITY)[velocity]
 
 
 def ghost(index: int, selected: bool) -> QColor:
