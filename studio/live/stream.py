@@ -44,6 +44,7 @@ class LiveContinuation:
         self.start_time: float | None = None  # ... and its perf_counter time
         self.played: list[Note] = []  # the notes handed to the player, in transport ticks
         self.leads: list[float] = []  # seconds each note was ready before its deadline
+        self.generated = threading.Event()  # set once generation has ended (done or cancelled)
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -52,6 +53,12 @@ class LiveContinuation:
         self.player.play(self._notes())
 
     def _notes(self) -> Iterator[Note]:
+        try:
+            yield from self._shifted()
+        finally:
+            self.generated.set()
+
+    def _shifted(self) -> Iterator[Note]:
         shift = None
         for generated in self.continuation:
             if generated.variation != self.variation:
