@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QActionGroup, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self._last_position = 0
         self._shut_down = False
         self._build_docks()
+        self._build_hint()
         self._build_status_bar()
         self._build_menus()
         self._wire()
@@ -134,6 +135,28 @@ class MainWindow(QMainWindow):
         self.drag_button = ClipDragButton(self.files)
         self.drag_button.setIcon(icon("drag"))
         self.bar.addWidget(self.drag_button)
+
+    def _build_hint(self) -> None:
+        """What to do first, in the empty roll: it goes once there is a note."""
+        self.hint = QLabel("Draw notes with the mouse, play them on the computer keys (A S D F …)\n"
+                           "or a MIDI keyboard while recording (F9), or open a .mid file (Ctrl+O).\n"
+                           "Then Ctrl+Enter continues them.", self.roll.canvas)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setProperty("dim", True)
+        self.hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.roll.canvas.installEventFilter(self)
+        self._place_hint()
+
+    def _place_hint(self) -> None:
+        self.hint.adjustSize()
+        canvas = self.roll.canvas
+        self.hint.move((canvas.width() - self.hint.width()) // 2, (canvas.height() - self.hint.height()) // 2)
+        self.hint.setVisible(not self.document.notes and not self.flow.variations)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.roll.canvas and event.type() == QEvent.Type.Resize:
+            self._place_hint()
+        return False
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -221,6 +244,7 @@ class MainWindow(QMainWindow):
         roll.seek_requested.connect(self._seek)
         roll.loop_changed.connect(lambda loop: self._replay() if self.actions.loop.isChecked() else None)
         self.document.changed.connect(self.autosaver.mark_changed)
+        self.document.changed.connect(self._place_hint)
         self.panel.changed.connect(self.autosaver.mark_changed)  # the controls are in the project too
         self.document.context_changed.connect(self._context_changed)
         self.flow.chosen.connect(lambda _: self._replay())  # hear the newly shown variation

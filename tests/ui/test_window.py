@@ -55,6 +55,9 @@ def test_the_window_shows_at_1600_by_1000_with_every_menu(window) -> None:
     assert window.keyboard_dock.isVisible() and not window.history_dock.isVisible()
     window.actions.undo_history.trigger()
     assert window.history_dock.isVisible()
+    assert window.hint.isVisible()  # what to do first, while the roll is empty
+    window.document.push(edits.add_notes(window.document, [Note(0, 60, 480)]))
+    assert not window.hint.isVisible()
 
 
 def test_space_plays_and_stops_with_the_playhead_following(qtbot, window) -> None:
