@@ -117,6 +117,19 @@ def test_dragging_moves_the_whole_selection_and_ctrl_copies(roll, doc) -> None:
     assert len(roll.selected_notes()) == 3 and min(roll.selected_notes()).start == 2400
 
 
+def test_dragging_past_the_edge_scrolls_and_keeps_moving(roll, doc, qtbot) -> None:
+    view, canvas = roll.state.viewport, roll.canvas
+    start = at(roll, 1000, 67)
+    send(canvas, QEvent.Type.MouseButtonPress, start)
+    outside = QPointF(canvas.width() + 40, start.y())
+    send(canvas, QEvent.Type.MouseMove, outside)
+    qtbot.waitUntil(lambda: view.left > 960)
+    send(canvas, QEvent.Type.MouseButtonRelease, outside, buttons=RELEASED)
+    moved = next(n for n in notes(doc) if n.pitch == 67)
+    assert moved.start > view.tick(canvas.width()) - 1000  # it went along with the view
+    assert doc.undo_stack.count() == 1
+
+
 def test_dragging_the_right_edge_resizes(roll, doc) -> None:
     view = roll.state.viewport
     edge = QPointF(view.x(720) - 2, at(roll, 0, 64).y())  # just inside the end of the 480-720 note

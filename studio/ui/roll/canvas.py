@@ -6,14 +6,14 @@ Only what is visible is painted: rows on screen, and notes found through the tim
 Mouse: click empty space to draw (drag sets the length), click a note to select it (Shift
 adds, Ctrl toggles), drag it to move (Ctrl at release copies), drag its right edge to resize,
 double-click deletes, Shift+drag on empty space rubber-bands (Ctrl+Shift adds); Alt bypasses
-the snap.
+the snap; dragging past an edge scrolls the view along.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QFocusEvent,
@@ -38,6 +38,7 @@ from studio.ui.roll.state import RollState
 from studio.ui.roll.viewport import BLACK_KEYS, scroll_or_zoom
 
 EDGE_PX = 6.0  # how close to a note's right end a press resizes instead of moving
+AUTOSCROLL_PX = 12  # a drag this close to (or past) an edge scrolls
 LEFT_MIDDLE = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
 
@@ -56,6 +57,9 @@ class GridCanvas(QWidget):
         self._layer_left = 0.0
         self._layer_key_now: tuple = ()
         self._painted_version = -1
+        self._last_move = (QPointF(), Qt.KeyboardModifier.NoModifier)
+        self._autoscroll = QTimer(self, interval=30)  # a drag past an edge scrolls the view
+        self._autoscroll.timeout.connect(self._autoscroll_step)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -261,7 +265,10 @@ class GridCanvas(QWidget):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self.gesture is not None:
-            self.gesture.move(event.position(), event.modifiers())
+            self._last_move = (event.position(), event.modifiers())
+            self.gesture.move(*self._last_move)
+            if self._autoscroll_speed() != (0.0, 0.0):
+                self._autoscroll.start()
             return
         hit = self._hit(event.position())
         if hit is None:
@@ -271,7 +278,32 @@ class GridCanvas(QWidget):
         else:
             self.setCursor(Qt.CursorShape.OpenHandCursor)
 
+    def _autoscroll_speed(self) -> tuple[float, float]:
+        """Pixels per tick of the auto-scroll timer: faster the further past an edge."""
+        pos = self._last_move[0]
+
+        def past(value: float, size: int) -> float:
+            if value < AUTOSCROLL_PX:
+                return value - AUTOSCROLL_PX
+            return max(0.0, value - (size - AUTOSCROLL_PX))
+
+        return past(pos.x(), self.width()) / 2, past(pos.y(), self.height()) / 2
+
+    def _autoscroll_step(self) -> None:
+        dx, dy = self._autoscroll_speed()
+        if self.gesture is None or (dx, dy) == (0.0, 0.0):
+            self._autoscroll.stop()
+            return
+        view = self.state.viewport
+        before = view.left, view.top
+        view.scroll_to(left=view.left + dx / view.px_per_tick, top=view.top + dy)
+        if (view.left, view.top) == before:  # already at the end
+            self._autoscroll.stop()
+            return
+        self.gesture.move(*self._last_move)
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._autoscroll.stop()
         gesture, self.gesture = self.gesture, None
         if gesture is None or event.button() != Qt.MouseButton.LeftButton:
             return
@@ -294,6 +326,7 @@ class GridCanvas(QWidget):
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         if self.gesture is not None:
+            self._autoscroll.stop()
             self.gesture.cancel()
             self.gesture = None
         super().focusOutEvent(event)

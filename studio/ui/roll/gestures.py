@@ -3,7 +3,8 @@ resize it by the right edge, rubber-band select, drag velocities in the lane.
 
 A gesture starts on a mouse press, shows its effect as a preview in RollState while the mouse
 moves (nothing touches the document yet), and on release pushes exactly one undoable edit.
-Holding Alt bypasses the snap. Positions are widget pixels; the viewport maps them to music.
+Holding Alt bypasses the snap. Positions are widget pixels; the press is remembered in musical
+coordinates, so the view may scroll (wheel, auto-scroll at the edges) in the middle of a drag.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class Gesture:
     def __init__(self, state: RollState, pos: QPointF) -> None:
         self.state = state
         self.origin = QPointF(pos)
+        view = state.viewport
+        self.origin_tick = view.tick(pos.x())
+        self.origin_pitch = view.pitch(pos.y())
+        self.origin_depth = pos.y() + view.top  # pixels below the top of row 127
         self.dragged = False
 
     def move(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
@@ -106,10 +111,10 @@ class MoveGesture(_SelectionGesture):
 
     def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         view, originals = self.state.viewport, self.originals.values()
-        raw = view.tick(pos.x()) - view.tick(self.origin.x())
+        raw = view.tick(pos.x()) - self.origin_tick
         ticks = self.state.snapped(self.anchor.start + raw, _bypass(modifiers)) - self.anchor.start
         self.ticks = max(ticks, -min(n.start for n in originals))
-        semitones = view.pitch(pos.y()) - view.pitch(self.origin.y())
+        semitones = view.pitch(pos.y()) - self.origin_pitch
         low, high = min(n.pitch for n in originals), max(n.pitch for n in originals)
         self.semitones = max(-low, min(127 - high, semitones))
         self.state.preview = {
@@ -147,7 +152,7 @@ class ResizeGesture(_SelectionGesture):
     def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         state, view = self.state, self.state.viewport
         bypass = _bypass(modifiers)
-        raw = view.tick(pos.x()) - view.tick(self.origin.x())
+        raw = view.tick(pos.x()) - self.origin_tick
         self.delta = state.snapped(self.anchor.end + raw, bypass) - self.anchor.end
         shortest = min(n.duration for n in self.originals.values())
         self.minimum = 1 if bypass else min(state.grid, shortest)
@@ -176,7 +181,8 @@ class RubberBandGesture(Gesture):
 
     def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         view = self.state.viewport
-        self.band = QRectF(self.origin, pos).normalized()
+        start = QPointF(view.x(self.origin_tick), self.origin_depth - view.top)
+        self.band = QRectF(start, pos).normalized()
         t0, t1 = view.tick(self.band.left()), view.tick(self.band.right())
         low, high = view.pitch(self.band.bottom()), view.pitch(self.band.top())
         hit = (i for i, n in self.state.index.query(t0, t1) if low <= n.pitch <= high)
@@ -234,7 +240,7 @@ class VelocityRampGesture(_VelocityGesture):
 
     def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         view, state = self.state.viewport, self.state
-        (x0, y0), (x1, y1) = sorted(((self.origin.x(), self.origin.y()), (pos.x(), pos.y())))
+        (x0, y0), (x1, y1) = sorted(((view.x(self.origin_tick), self.origin.y()), (pos.x(), pos.y())))
         t0, t1 = view.tick(x0), view.tick(x1)
         ramp = {}
         for note_id, note in state.index.query(t0, t1 + 1):
