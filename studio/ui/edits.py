@@ -7,11 +7,12 @@ replace-all, tempo, metre, key) and return None when the edit would change nothi
 `document.push(edit)` never records an empty step. Edits keep a group's shape: a move or
 transpose that would push one note off the keyboard or before tick 0 is clamped for all.
 Consecutive nudges of the same notes (arrow keys) and consecutive tempo changes merge into one
-step.
+step, as long as each follows the last within a couple of seconds (a pause starts a new step).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 
@@ -25,6 +26,7 @@ from studio.ui.document import ClipContext, ClipDocument
 NO_MERGE = -1
 MERGE_NUDGE = 1
 MERGE_TEMPO = 2
+MERGE_WINDOW_S = 2.0  # the longest pause between two edits that still merge
 
 Changes = Mapping[int, Note | None]
 
@@ -47,6 +49,7 @@ class DocumentEdit(QUndoCommand):
         self.after = dict(after)
         self.context = context
         self._merge = merge
+        self.at = time.monotonic()  # when the edit was made (merging extends it)
 
     @property
     def ids(self) -> list[int]:
@@ -67,9 +70,9 @@ class DocumentEdit(QUndoCommand):
     def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, DocumentEdit) or other.id() != self.id():
             return False
-        if other.after.keys() != self.after.keys():
+        if other.after.keys() != self.after.keys() or not 0 <= other.at - self.at <= MERGE_WINDOW_S:
             return False
-        self.after = other.after
+        self.after, self.at = other.after, other.at
         self.setText(other.text())
         if self.context and other.context:
             self.context = (self.context[0], other.context[1])

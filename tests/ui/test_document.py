@@ -158,6 +158,18 @@ def test_consecutive_nudges_of_the_same_notes_are_one_undo_step(doc: ClipDocumen
     assert doc.undo_stack.count() == 3
 
 
+def test_a_pause_between_nudges_starts_a_new_step(doc: ClipDocument) -> None:
+    ids = _first_two(doc)
+    first = edits.move_notes(doc, ids, semitones=1, nudge=True)
+    doc.push(first)
+    later = edits.move_notes(doc, ids, semitones=1, nudge=True)
+    later.at = first.at + edits.MERGE_WINDOW_S + 1
+    doc.push(later)
+    assert doc.undo_stack.count() == 2
+    doc.undo_stack.undo()
+    assert sorted(doc.notes.values())[0].pitch == 61
+
+
 def test_nudging_back_to_the_start_leaves_no_empty_step(doc: ClipDocument) -> None:
     ids = _first_two(doc)
     doc.push(edits.move_notes(doc, ids, semitones=1, nudge=True))
