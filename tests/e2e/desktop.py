@@ -39,11 +39,17 @@ class Desktop:
             os.close(write)
             with os.fdopen(read) as pipe:
                 ready = pipe.readline().strip()  # written once the server accepts clients
-            if ready == str(number) and self._proc.poll() is None:
-                self.display = f":{number}"
+            self.display = f":{number}"
+            if ready == str(number) and self._proc.poll() is None and self._answers():
                 return
             self.close()
         raise RuntimeError("Xvfb did not start on any of eight display numbers")
+
+    def _answers(self) -> bool:
+        """Whether a client can talk to the server (xdotool asks for the screen's size)."""
+        done = subprocess.run(["xdotool", "getdisplaygeometry"], env={**os.environ, **self.env},
+                              capture_output=True, timeout=30)
+        return done.returncode == 0
 
     @property
     def env(self) -> dict[str, str]:

@@ -55,7 +55,12 @@ class App:
         self.proc = subprocess.Popen([str(bundle.executable)], cwd=home, env=env, stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         self.desktop, self.server, self.home = desktop, server, home
-        self.window = desktop.wait_window(MAIN_WINDOW)
+        try:
+            self.window = desktop.wait_window(MAIN_WINDOW, timeout=120)  # a loaded CI machine is slow
+        except TimeoutError as err:
+            self.quit()
+            said = log.read_text(errors="replace")
+            raise AssertionError(f"{err}\nthe app (exit {self.proc.returncode}) said:\n{said}") from None
 
     def keys(self, *keys: str) -> None:
         self.desktop.keys(self.window, *keys)

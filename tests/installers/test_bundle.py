@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import studio
+from studio.engine.model import default_model_path
 from studio.midi.files import read_midi_song
 from tests.installers.bundle import ROOT, Bundle
 
@@ -84,8 +85,9 @@ def test_screenshot_renders_the_window_offscreen(bundle: Bundle, home: Path, tmp
 
 def test_the_bundle_carries_what_it_needs_and_nothing_it_does_not(bundle: Bundle) -> None:
     inside = bundle.internal
-    model = "models/continuo.onnx"
-    assert (inside / model).read_bytes() == (ROOT / model).read_bytes()
+    model = default_model_path()
+    assert (inside / "models" / model.name).read_bytes() == model.read_bytes()
+    assert [p.name for p in (inside / "models").glob("*.onnx")] == [model.name], "ship only the model it runs"
     for needed in ("models/MODEL_CARD.md", "resources/demo_seed.mid", "resources/icons/continuo.svg",
                    "LICENSE", "THIRD_PARTY_NOTICES.md"):
         assert (inside / needed).is_file(), needed
