@@ -20,7 +20,7 @@ from studio.engine.continuation import Engine, Settings
 from studio.live.transport import LiveError, RealTimePlayer, SyncedPlayer, Transport, grid_ticks, launch_shift
 
 
-class LiveContinuation:
+class LiveContinuation(SyncedPlayer):
     """One continuation of `seed` played live by `player`, on `transport`'s beat.
 
     `origin` is the transport tick of the seed's tick 0 (a bar line, so bars line up);
@@ -36,8 +36,7 @@ class LiveContinuation:
             raise LiveError(f"There is no variation {variation + 1} to play.")
         self.grid = grid_ticks(grid, self.continuation.seed.time_signature)
         self.variation, self.origin, self.not_before, self.margin_s = variation, origin, not_before, margin_s
-        self.transport = transport
-        self.player = SyncedPlayer(player, transport)
+        super().__init__(player, transport)
         self.requested_at: float | None = None  # perf_counter time of start()
         self.first_ready_at: float | None = None  # when the first note was generated
         self.start_tick: int | None = None  # the transport tick the continuation starts on
@@ -50,7 +49,7 @@ class LiveContinuation:
     def start(self) -> None:
         """Begin generating and playing now."""
         self.requested_at = time.perf_counter()
-        self.player.play(self._notes())
+        self.play(self._notes())
 
     def _notes(self) -> Iterator[Note]:
         try:
@@ -89,18 +88,7 @@ class LiveContinuation:
         with self._lock:
             return min(self.leads, default=None)
 
-    @property
-    def playing(self) -> bool:
-        return self.player.playing
-
-    @property
-    def error(self) -> str | None:
-        return self.player.error
-
     def stop(self, wait: bool = True) -> None:
         """Cancel generation and silence every note, at once."""
         self.continuation.cancel()
-        self.player.stop(wait)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self.player.wait(timeout)
+        super().stop(wait)

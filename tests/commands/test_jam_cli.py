@@ -5,6 +5,7 @@ no hanging note, and Ctrl+C ends the process cleanly mid-answer."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -57,17 +58,36 @@ def answer_ons(receiver) -> list[tuple[float, int]]:
     return [(t, m.note) for t, m in receiver.messages() if m.type == "note_on" and m.channel == 0]
 
 
-@pytest.mark.jack
-def test_jam_answers_a_pause_gives_way_and_stops_on_ctrl_c(jack_server, receiver, keyboard):
-    keys, keys_port = keyboard
-    jack_server.connect(keys_port, receiver.port)  # the receiver hears the musician too
-    command = ["jam", "--in", keys_port, "--port", receiver.port, "--backend", "jack", "--tempo", str(BPM),
-               "--pause-beats", "1", "--bars", "4", "--seed", "2"]
-    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", *command],
+@contextlib.contextmanager
+def jam_process(jack_server, command: list[str]):
+    """`continuo jam …` in a process of its own, listening; yields (process, stdout, stderr)."""
+    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", "jam", *command],
                             env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = Lines(proc.stdout), Lines(proc.stderr)
     try:
         assert wait_until(lambda: out.count("Listening on"), 60), err.lines
+        yield proc, out, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def answered_then_stopped(proc, out: Lines, err: Lines, receiver, notes: int) -> None:
+    """Wait for the answer to a phrase of `notes` notes to play out, then Ctrl+C: a clean exit."""
+    assert wait_until(lambda: out.count(f"Answering a phrase of {notes} notes"), 30), (out.lines, err.lines)
+    assert wait_until(lambda: not {k for k in open_notes(receiver.messages()) if k[0] == 0}
+                      and len(answer_ons(receiver)) >= 2, 30)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(20) == 0, err.lines
+
+
+@pytest.mark.jack
+def test_jam_answers_a_pause_gives_way_and_stops_on_ctrl_c(jack_server, receiver, keyboard):
+    keys, keys_port = keyboard
+    jack_server.connect(keys_port, receiver.port)  # the receiver hears the musician too
+    with jam_process(jack_server, ["--in", keys_port, "--port", receiver.port, "--backend", "jack",
+                                   "--tempo", str(BPM), "--pause-beats", "1", "--bars", "4",
+                                   "--seed", "2"]) as (proc, out, err):
         play(keys, [60, 62, 64, 65, 67, 65, 64, 62], 60 / BPM / 2)
         assert wait_until(lambda: len(answer_ons(receiver)) >= 2, 30), (out.lines, err.lines)
         assert out.count("Answering a phrase of 8 notes") == 1, out.lines
@@ -86,11 +106,7 @@ def test_jam_answers_a_pause_gives_way_and_stops_on_ctrl_c(jack_server, receiver
         before = len(answer_ons(receiver))
         assert wait_until(lambda: len(answer_ons(receiver)) > before, 30)
         proc.send_signal(signal.SIGINT)  # Ctrl+C in the middle of an answer
-        proc.wait(20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err.lines
+        assert proc.wait(20) == 0, err.lines
     assert not any("Traceback" in line for line in err.lines)
     assert wait_until(lambda: not open_notes(receiver.messages()))
 
@@ -100,50 +116,28 @@ def test_jam_follows_a_daws_clock_and_answers_on_its_grid(jack_server, receiver,
     keys, keys_port = keyboard
     clock = ClockSource(jack_server.env, 100.0)
     jack_server.connect(clock.port, receiver.port)
-    command = ["jam", "--in", keys_port, "--clock-in", clock.port, "--port", receiver.port,
-               "--backend", "jack", "--pause-beats", "1", "--bars", "1", "--seed", "5"]
-    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", *command],
-                            env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = Lines(proc.stdout), Lines(proc.stderr)
     try:
-        assert wait_until(lambda: out.count("Listening on"), 60), err.lines
-        clock.start()
-        assert wait_until(lambda: out.count("The clock started."), 10)
-        time.sleep(1.5)  # two beats and a half: the tempo is known
-        play(keys, [64, 67, 69, 67], 0.3)
-        assert wait_until(lambda: out.count("Answering a phrase of 4 notes"), 30), (out.lines, err.lines)
-        assert wait_until(lambda: not {k for k in open_notes(receiver.messages()) if k[0] == 0}
-                          and len(answer_ons(receiver)) >= 2, 30)
-        proc.send_signal(signal.SIGINT)
-        proc.wait(20)
+        with jam_process(jack_server, ["--in", keys_port, "--clock-in", clock.port, "--port", receiver.port,
+                                       "--backend", "jack", "--pause-beats", "1", "--bars", "1",
+                                       "--seed", "5"]) as (proc, out, err):
+            clock.start()
+            assert wait_until(lambda: out.count("The clock started."), 10)
+            time.sleep(1.5)  # two beats and a half: the tempo is known
+            play(keys, [64, 67, 69, 67], 0.3)
+            answered_then_stopped(proc, out, err, receiver, 4)
     finally:
-        if proc.poll() is None:
-            proc.kill()
         clock.close()
-    assert proc.returncode == 0, err.lines
     assert_on_the_clock_grid(receiver, out, jack_server.period_ms / 1000)
 
 
 @pytest.mark.jack
 def test_jam_as_clock_master_answers_on_the_clock_it_sends(jack_server, receiver, keyboard):
     keys, keys_port = keyboard
-    command = ["jam", "--in", keys_port, "--port", receiver.port, "--backend", "jack", "--send-clock",
-               "--tempo", "150", "--pause-beats", "1", "--bars", "1", "--seed", "6"]
-    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", *command],
-                            env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = Lines(proc.stdout), Lines(proc.stderr)
-    try:
-        assert wait_until(lambda: out.count("Listening on"), 60), err.lines
+    with jam_process(jack_server, ["--in", keys_port, "--port", receiver.port, "--backend", "jack",
+                                   "--send-clock", "--tempo", "150", "--pause-beats", "1", "--bars", "1",
+                                   "--seed", "6"]) as (proc, out, err):
         play(keys, [60, 64, 62, 65], 0.2)
-        assert wait_until(lambda: out.count("Answering a phrase of 4 notes"), 30), (out.lines, err.lines)
-        assert wait_until(lambda: not {k for k in open_notes(receiver.messages()) if k[0] == 0}
-                          and len(answer_ons(receiver)) >= 2, 30)
-        proc.send_signal(signal.SIGINT)
-        proc.wait(20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err.lines
+        answered_then_stopped(proc, out, err, receiver, 4)
     kinds = [m.type for _, m in receiver.messages() if m.type in ("start", "stop")]
     assert kinds == ["start", "stop"]  # Start when the jam began, Stop when it ended
     assert_on_the_clock_grid(receiver, out, jack_server.period_ms / 1000)
