@@ -28,9 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio import __version__
-from studio.core.notes import Clip, Note
+from studio.core.notes import Clip
 from studio.core.project import EXTENSION, Project
-from studio.ui import edits
 from studio.ui.actions import Actions, build_menus
 from studio.ui.autosave import Autosaver
 from studio.ui.continue_flow import ContinueFlow
@@ -43,10 +42,9 @@ from studio.ui.keyboard import VirtualKeyboard
 from studio.ui.keyboard_keys import LAYOUTS, ComputerKeys
 from studio.ui.midi_io import MidiIO
 from studio.ui.paths import log_dir
-from studio.ui.recorder import Recorder
+from studio.ui.playback import Playback
 from studio.ui.roll import PianoRoll
 from studio.ui.settings import AppSettings
-from studio.ui.transport import Transport
 from studio.ui.transport_bar import TransportBar
 
 WINDOW_SIZE = QSize(1600, 1000)
@@ -78,17 +76,16 @@ class MainWindow(QMainWindow):
         self.engine = engine or EngineService(parent=self)
         self.midi = midi or MidiIO(settings.midi_backend, parent=self)
         self.midi.thru = settings.midi_thru
-        self.transport = Transport(self.midi.output, self)
-        self.recorder = Recorder(self.transport.position, lambda: (self.roll.loop or (0, None))[1])
         self.flow = ContinueFlow(self.engine, self.document, self.roll, self.panel, self.actions,
-                                 audition=self.audition)
+                                 audition=lambda notes: self.playback.audition(notes))
         self.files = FileController(self, self.document, self.roll.selected_notes, self.project,
                                     self.restore)
         self.bar = TransportBar(self.actions, self.document, self.roll, self)
+        self.playback = Playback(self.actions, self.document, self.roll, self.flow, self.midi, self.keyboard,
+                                 self.bar, self)
+        self.transport, self.recorder = self.playback.transport, self.playback.recorder
         self.files.default_snap = self.roll.snap
         self.autosaver = Autosaver(self.project, settings.folder, parent=self)
-        self._cursor = 0  # where play starts: the ruler's last click, or where playback stopped
-        self._last_position = 0
         self._shut_down = False
         self._build_docks()
         self._build_hint()
@@ -202,9 +199,7 @@ class MainWindow(QMainWindow):
             "transpose_down": lambda: roll.transpose_selection(-1),
             "octave_up": lambda: roll.transpose_selection(12),
             "octave_down": lambda: roll.transpose_selection(-12),
-            "play": self.toggle_play, "play_start": lambda: self.play(from_tick=0),
-            "loop": self._loop_toggled,
-            "record": self._record_toggled, "metronome": lambda _: self._replay(), "panic": self.panic,
+            "panic": self.panic,
             "zoom_in": lambda: (roll.zoom_time(1.25), roll.zoom_pitch(1.1)),
             "zoom_out": lambda: (roll.zoom_time(0.8), roll.zoom_pitch(1 / 1.1)),
             "undo_history": self._show_history, "show_log": self._show_log, "about": self._about,
@@ -216,7 +211,7 @@ class MainWindow(QMainWindow):
         a.redo.setEnabled(False)
         stack.cleanChanged.connect(self._update_title)
         self.files.path_changed.connect(self._update_title)
-        for source in (self.files.message, self.flow.message, self.midi.message, self.transport.error,
+        for source in (self.files.message, self.flow.message, self.midi.message, self.playback.message,
                        self.autosaver.failed):
             source.connect(self.say)
         self.midi.status_changed.connect(self.midi_label.setText)
@@ -225,29 +220,12 @@ class MainWindow(QMainWindow):
         for signal in (self.keys.octave_changed, self.keys.velocity_changed):
             signal.connect(self._show_keys)
         self._show_keys()
-        self.midi.output_lost.connect(self.transport.stop)
         self.engine.state_changed.connect(self._engine_state)
-        # notes played: on screen, on the computer keys, on the roll's keys, or on a hardware keyboard
-        # (the keyboard emits what the computer keys play too)
-        self.keyboard.attach_computer_keys(self.keys)
+        self.keyboard.attach_computer_keys(self.keys)  # their notes come out of the keyboard's signals
         QApplication.instance().installEventFilter(self.keys)
-        for on, off in ((self.keyboard.note_on, self.keyboard.note_off), (roll.audition, roll.audition_off)):
-            on.connect(self._played_on)
-            off.connect(self._played_off)
-        self.midi.note_on.connect(self.keyboard.show_note_on)
-        self.midi.note_off.connect(self.keyboard.show_note_off)
-        self.midi.note_on.connect(self.recorder.note_on)
-        self.midi.note_off.connect(self.recorder.note_off)
-        self.transport.position_changed.connect(self._position)
-        self.transport.sounding.connect(self._sounding)
-        self.transport.playing_changed.connect(self._playing_changed)
-        roll.seek_requested.connect(self._seek)
-        roll.loop_changed.connect(lambda loop: self._replay() if self.actions.loop.isChecked() else None)
         self.document.changed.connect(self.autosaver.mark_changed)
         self.document.changed.connect(self._place_hint)
         self.panel.changed.connect(self.autosaver.mark_changed)  # the controls are in the project too
-        self.document.context_changed.connect(self._context_changed)
-        self.flow.chosen.connect(lambda _: self._replay())  # hear the newly shown variation
         self.flow.accepted.connect(lambda _: self.roll.setFocus())
         self.files.opened.connect(lambda _: QTimer.singleShot(0, self.fit_view))
 
@@ -295,7 +273,7 @@ class MainWindow(QMainWindow):
         self.roll.set_loop(*(project.loop or (None, None)))
         self.bar.set_snap(project.snap)
         self.roll.frame_notes()
-        self._cursor = 0
+        self.playback.cursor = 0
         self.autosaver.mark_changed()
 
     def fit_view(self) -> None:
@@ -311,117 +289,9 @@ class MainWindow(QMainWindow):
         self.roll.zoom_pitch(view.height / rows / view.row_height)
         self.roll.frame_notes()
 
-    # -- transport --------------------------------------------------------------------------
-    def notes_to_play(self) -> list[Note]:
-        """The clip, with the shown variation in place as if accepted (heard in context)."""
-        notes = list(self.document.notes.values())
-        if self.flow.selected is not None and self.flow.variations:
-            notes += self.flow.variations[self.flow.selected]
-        return notes
-
-    def play(self, from_tick: int | None = None) -> None:
-        """Play the sketch (the shown variation in place) from the cursor, or from from_tick."""
-        if from_tick is not None:
-            self._cursor = from_tick
-        a = self.actions
-        loop = self._loop_region() if a.loop.isChecked() else None
-        recording = a.record.isChecked()
-        self.transport.play(self.notes_to_play(), self.document.tempo,
-                            self.document.time_signature, self._cursor, loop=loop,
-                            clicks=a.metronome.isChecked(), count_in=recording and a.count_in.isChecked(),
-                            open_end=recording and loop is None)
-
-    def toggle_play(self) -> None:
-        if self.transport.playing:
-            self.stop()
-        else:
-            self.play()
-
-    def stop(self) -> None:
-        if self.actions.record.isChecked():
-            self.actions.record.setChecked(False)  # ends the take, then stops
-        else:
-            self.transport.stop()
-
-    def audition(self, notes: list[Note]) -> None:
-        """Play one variation alone, from its first note."""
-        self.transport.play(notes, self.document.tempo, self.document.time_signature,
-                            min(n.start for n in notes))
-
     def panic(self) -> None:
-        self.transport.panic()
         self.keys.release_all()
-        self.keyboard.clear_shown()
-        self.say("All notes off on every channel.")
-
-    def _replay(self) -> None:
-        """Settings changed while playing: carry on from here with them."""
-        if self.transport.playing and not self.actions.record.isChecked():
-            self.play(from_tick=self.transport.position())
-
-    def _context_changed(self) -> None:
-        if self.transport.playing:
-            self.transport.set_tempo(self.document.tempo)
-
-    def _loop_region(self) -> tuple[int, int]:
-        if self.roll.loop is None:  # loop the clip's bars
-            bar = self.document.time_signature.bar_ticks
-            self.roll.set_loop(0, max(bar, -(-self.document.end // bar) * bar))
-        return self.roll.loop
-
-    def _loop_toggled(self, on: bool) -> None:
-        if on:
-            self._loop_region()
-        self._replay()
-
-    def _record_toggled(self, on: bool) -> None:
-        if on:
-            self.recorder.start()
-            self.play()
-            self.say("Recording: play on screen, on the computer keys or on your MIDI keyboard.")
-            return
-        grid = self.roll.snap if self.actions.quantize_recording.isChecked() else None
-        take = self.recorder.finish(grid)
-        self.transport.stop()
-        if take:
-            self.document.push(edits.add_notes(self.document, take, text="Record"))
-            self.say(f"Recorded {len(take)} notes; Ctrl+Z takes them back.")
-
-    def _played_on(self, pitch: int, velocity: int) -> None:
-        self.midi.send_note(pitch, velocity)
-        self.recorder.note_on(pitch, velocity)
-
-    def _played_off(self, pitch: int) -> None:
-        self.midi.send_note(pitch, 0)
-        self.recorder.note_off(pitch)
-
-    def _position(self, tick: int) -> None:
-        self.roll.set_playhead(tick if tick >= 0 else None)
-        self.bar.show_position(tick)
-        if tick >= 0:
-            self._last_position = tick
-
-    def _sounding(self, pitch: int, velocity: int) -> None:
-        """Light the keys of what plays back, as notes from outside (not played here)."""
-        if velocity:
-            self.keyboard.show_note_on(pitch, velocity)
-        else:
-            self.keyboard.show_note_off(pitch)
-
-    def _playing_changed(self, playing: bool) -> None:
-        self.actions.play.setIcon(icon("stop" if playing else "play"))
-        if not playing:
-            if self.actions.record.isChecked():
-                self.actions.record.setChecked(False)
-            self._cursor = self._last_position
-
-    def _seek(self, tick: int) -> None:
-        self._cursor = tick
-        if self.transport.playing:
-            self.play()
-        else:
-            self.roll.set_playhead(tick)
-            self.bar.show_position(tick)
+        self.playback.panic()
 
     # -- status -------------------------------------------------------------------------------
     def say(self, text: str) -> None:

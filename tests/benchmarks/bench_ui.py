@@ -247,7 +247,7 @@ def max_stall_ms(args: argparse.Namespace) -> dict[str, float]:
         output = MemoryOutput()
         transport = Transport(lambda: output)
         transport.position_changed.connect(lambda tick: window.roll.set_playhead(tick if tick >= 0 else None))
-        transport.sounding.connect(window._sounding)  # and the keyboard lights what plays
+        transport.sounding.connect(window.playback.show_sounding)  # and the keyboard lights what plays
         def generate() -> tuple[dict, float]:
             started = time.perf_counter()
             window.flow.escape()

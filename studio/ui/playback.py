@@ -1,0 +1,173 @@
+"""Playback for the window: what Play plays (the sketch, with the variation shown put in place
+so it is heard in context), from where (the ruler's last click, or where playback stopped),
+looping (the ruler's region, or the clip's bars), recording (a take at the playhead, after an
+optional count-in, added as one undoable edit), auditioning one variation alone, and the notes
+played live (on screen, on the computer keys, on the roll's keys or a MIDI keyboard), which go
+straight to the output and into a take. It drives the Transport and the Recorder; the roll's
+playhead, the position readout and the keyboard's lit keys follow it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from studio.core.notes import Note
+from studio.ui import edits
+from studio.ui.actions import Actions
+from studio.ui.continue_flow import ContinueFlow
+from studio.ui.document import ClipDocument
+from studio.ui.icons import icon
+from studio.ui.keyboard import VirtualKeyboard
+from studio.ui.midi_io import MidiIO
+from studio.ui.recorder import Recorder
+from studio.ui.transport import Transport
+from studio.ui.transport_bar import TransportBar
+
+
+class Playback(QObject):
+    """Binds the transport actions (play, play from start, loop, record, metronome, panic)."""
+
+    message = Signal(str)
+
+    def __init__(self, actions: Actions, document: ClipDocument, roll, flow: ContinueFlow, midi: MidiIO,
+                 keyboard: VirtualKeyboard, bar: TransportBar, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.actions, self.document, self.roll, self.flow = actions, document, roll, flow
+        self.midi, self.keyboard, self.bar = midi, keyboard, bar
+        self.transport = Transport(midi.output, self)
+        self.recorder = Recorder(self.transport.position, lambda: (roll.loop or (0, None))[1])
+        self.cursor = 0  # where play starts: the ruler's last click, or where playback stopped
+        self._last_position = 0
+        actions.bind({
+            "play": self.toggle, "play_start": lambda: self.play(from_tick=0), "loop": self._loop_toggled,
+            "record": self._record_toggled, "metronome": lambda _: self._replay(),
+        })
+        self.transport.position_changed.connect(self._position)
+        self.transport.sounding.connect(self.show_sounding)
+        self.transport.playing_changed.connect(self._playing_changed)
+        self.transport.error.connect(self.message)
+        midi.output_lost.connect(self.transport.stop)
+        midi.note_on.connect(keyboard.show_note_on)
+        midi.note_off.connect(keyboard.show_note_off)
+        midi.note_on.connect(self.recorder.note_on)
+        midi.note_off.connect(self.recorder.note_off)
+        for on, off in ((keyboard.note_on, keyboard.note_off), (roll.audition, roll.audition_off)):
+            on.connect(self.played_on)
+            off.connect(self.played_off)
+        roll.seek_requested.connect(self._seek)
+        roll.loop_changed.connect(lambda _: self._replay() if actions.loop.isChecked() else None)
+        document.context_changed.connect(self._context_changed)
+        flow.chosen.connect(lambda _: self._replay())  # hear the newly shown variation
+
+    # -- playing ----------------------------------------------------------------------------
+    def notes_to_play(self) -> list[Note]:
+        """The clip, with the shown variation in place as if accepted (heard in context)."""
+        notes = list(self.document.notes.values())
+        if self.flow.selected is not None and self.flow.variations:
+            notes += self.flow.variations[self.flow.selected]
+        return notes
+
+    def play(self, from_tick: int | None = None) -> None:
+        """Play the sketch from the cursor, or from from_tick."""
+        if from_tick is not None:
+            self.cursor = from_tick
+        a = self.actions
+        loop = self._loop_region() if a.loop.isChecked() else None
+        recording = a.record.isChecked()
+        self.transport.play(self.notes_to_play(), self.document.tempo, self.document.time_signature,
+                            self.cursor, loop=loop, clicks=a.metronome.isChecked(),
+                            count_in=recording and a.count_in.isChecked(),
+                            open_end=recording and loop is None)
+
+    def toggle(self) -> None:
+        if self.transport.playing:
+            self.stop()
+        else:
+            self.play()
+
+    def stop(self) -> None:
+        if self.actions.record.isChecked():
+            self.actions.record.setChecked(False)  # ends the take, then stops
+        else:
+            self.transport.stop()
+
+    def audition(self, notes: list[Note]) -> None:
+        """Play one variation alone, from its first note."""
+        self.transport.play(notes, self.document.tempo, self.document.time_signature,
+                            min(n.start for n in notes))
+
+    def panic(self) -> None:
+        self.transport.panic()
+        self.keyboard.clear_shown()
+        self.message.emit("All notes off on every channel.")
+
+    # -- live notes ---------------------------------------------------------------------------
+    def played_on(self, pitch: int, velocity: int) -> None:
+        self.midi.send_note(pitch, velocity)
+        self.recorder.note_on(pitch, velocity)
+
+    def played_off(self, pitch: int) -> None:
+        self.midi.send_note(pitch, 0)
+        self.recorder.note_off(pitch)
+
+    def show_sounding(self, pitch: int, velocity: int) -> None:
+        """Light the keys of what plays back, as notes from outside (not played here)."""
+        if velocity:
+            self.keyboard.show_note_on(pitch, velocity)
+        else:
+            self.keyboard.show_note_off(pitch)
+
+    # -- internals ------------------------------------------------------------------------
+    def _replay(self) -> None:
+        """Settings changed while playing: carry on from here with them."""
+        if self.transport.playing and not self.actions.record.isChecked():
+            self.play(from_tick=self.transport.position())
+
+    def _context_changed(self) -> None:
+        if self.transport.playing:
+            self.transport.set_tempo(self.document.tempo)
+
+    def _loop_region(self) -> tuple[int, int]:
+        if self.roll.loop is None:  # loop the clip's bars
+            bar = self.document.time_signature.bar_ticks
+            self.roll.set_loop(0, max(bar, -(-self.document.end // bar) * bar))
+        return self.roll.loop
+
+    def _loop_toggled(self, on: bool) -> None:
+        if on:
+            self._loop_region()
+        self._replay()
+
+    def _record_toggled(self, on: bool) -> None:
+        if on:
+            self.recorder.start()
+            self.play()
+            self.message.emit("Recording: play on screen, on the computer keys or on your MIDI keyboard.")
+            return
+        grid = self.roll.snap if self.actions.quantize_recording.isChecked() else None
+        take = self.recorder.finish(grid)
+        self.transport.stop()
+        if take:
+            self.document.push(edits.add_notes(self.document, take, text="Record"))
+            self.message.emit(f"Recorded {len(take)} notes; Ctrl+Z takes them back.")
+
+    def _position(self, tick: int) -> None:
+        self.roll.set_playhead(tick if tick >= 0 else None)
+        self.bar.show_position(tick)
+        if tick >= 0:
+            self._last_position = tick
+
+    def _playing_changed(self, playing: bool) -> None:
+        self.actions.play.setIcon(icon("stop" if playing else "play"))
+        if not playing:
+            if self.actions.record.isChecked():
+                self.actions.record.setChecked(False)
+            self.cursor = self._last_position
+
+    def _seek(self, tick: int) -> None:
+        self.cursor = tick
+        if self.transport.playing:
+            self.play()
+        else:
+            self.roll.set_playhead(tick)
+            self.bar.show_position(tick)
