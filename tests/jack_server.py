@@ -9,8 +9,10 @@ waits for jackd to exit before anything else starts one.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -23,6 +25,13 @@ import mido
 HERE = Path(__file__).resolve().parent
 RECEIVER = HERE / "jack_receiver.py"
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the process that started it dies (Linux), so a
+    test run that is killed leaves no jackd behind (JACK allows only a few servers at once)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def jack_missing() -> str | None:
@@ -67,7 +76,7 @@ class JackServer:
         self._proc = subprocess.Popen(
             ["jackd", "-n", self.name, *mode, "-d", "dummy", "-r", str(self.rate), "-p", str(self.period)],
             env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True)
+            text=True, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
         waited = subprocess.run(["jack_wait", "-s", self.name, "-w", "-t", "10"], env=self.env,
                                 capture_output=True, text=True)
         if waited.returncode != 0 or self._proc.poll() is not None:

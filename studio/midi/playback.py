@@ -18,8 +18,9 @@ from studio.midi.ports import OutputPort
 
 
 class PortPlayback:
-    """Plays a clip's notes on `port`; `on_message(sentence)` hears of loss and return. `wait`
-    returns True once playback has ended for good (not while it waits for the port)."""
+    """Plays a clip's notes on `port`; `on_message(sentence)` hears of the port's loss and return.
+    `wait` returns True once playback has ended for good (not while it waits for the port);
+    `error` then says why it ended early, if it did."""
 
     def __init__(self, port: OutputPort, *, on_message: Callable[[str], None] = print,
                  resume: bool = True, realtime: bool = False) -> None:
@@ -68,12 +69,10 @@ class PortPlayback:
     def wait(self, timeout: float | None = None) -> bool:
         return self._ended.wait(timeout)
 
-    def _finished(self, error: str | None) -> None:
+    def _finished(self, _error: str | None) -> None:
         with self._lock:
             if self._lost_at is None or self._stopping:
                 self._ended.set()
-        if error is not None and self._lost_at is None:
-            self.on_message(error)
 
     def _lost(self, sentence: str) -> None:
         with self._lock:

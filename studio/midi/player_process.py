@@ -111,6 +111,8 @@ class ProcessPlayer(Timeline):
         """As Player.start; the notes are streamed to the child by a thread of ours."""
         if self.playing:
             raise RuntimeError("the player is already playing")
+        if self._proc.poll() is not None:
+            raise PortError("The player process has ended; open the output again.")
         self._run += 1
         self._finished.clear()
         self._stop_feed = threading.Event()

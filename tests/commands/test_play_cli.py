@@ -16,7 +16,7 @@ from studio import cli
 from studio.core.notes import Clip, Note, TimeSignature
 from studio.midi.files import write_midi
 from tests.jack_server import JackServer, Receiver, wait_until
-from tests.streams import hanging
+from tests.streams import all_notes_off, hanging
 
 pytestmark = pytest.mark.jack
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,10 +67,35 @@ def test_ctrl_c_stops_a_loop_with_no_hanging_note(jack_server: JackServer, recei
     proc.send_signal(stop)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0 and err.strip() == "Stopped."
-    assert wait_until(lambda: [m.type for _, m in receiver.messages()[-3:]] == ["control_change"] * 3, 5)
+    assert wait_until(lambda: all_notes_off(receiver.messages()) == [0, 1, 9], 5)
     got = receiver.messages()
     assert not hanging(got)
     assert len([m for _, m in got if m.type == "note_on"]) > len(TUNE) + 1
+
+
+def test_play_survives_the_synth_quitting_and_plays_on_when_it_is_back(jack_server: JackServer,
+                                                                       tune: Path) -> None:
+    first = Receiver(jack_server, "player-synth")
+    proc = continuo(jack_server, "play", str(tune), "--port", "player-synth", "--tempo", "240")
+    try:
+        assert first.wait_for(6)
+        first.kill()
+        lost = proc.stderr.readline().strip()
+        assert lost == ("The MIDI output 'player-synth:in' went away; Continuo stopped and will reconnect "
+                        "when it is back.")
+        second = Receiver(jack_server, "player-synth")
+        try:
+            assert proc.stderr.readline().strip() == "The MIDI output 'player-synth:in' is back; playing on."
+            assert proc.wait(60) == 0
+            assert wait_until(lambda: all_notes_off(second.messages()) == [0, 1], 5)  # no drum left
+            assert not hanging(second.messages())
+            assert second.messages()[0][1].type == "note_on"
+        finally:
+            second.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
 
 
 @pytest.mark.parametrize(("args", "message"), [
