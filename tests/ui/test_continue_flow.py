@@ -107,3 +107,17 @@ def test_a_new_sketch_while_continuing_gets_no_stale_ghosts(qtbot, window) -> No
         window.files.new()
     qtbot.wait(50)
     assert not window.flow.variations and window.roll.state.ghosts == [] and not window.document.notes
+
+
+def test_audition_plays_the_shown_variation_alone_and_play_hears_it_in_place(qtbot, window) -> None:
+    _load_demo(window)
+    _continue(qtbot, window)
+    shown = window.flow.variations[window.flow.selected]
+    window.actions.audition.trigger()
+    assert window.transport.playing and window.transport.timeline.start == min(n.start for n in shown)
+    window.transport.stop()
+    assert sorted(window.playback.notes_to_play()) == sorted([*window.document.notes.values(), *shown])
+    window.actions.loop.setChecked(True)  # no region yet: the clip's bars
+    bar = window.document.time_signature.bar_ticks
+    assert window.roll.loop == (0, -(-window.document.end // bar) * bar)
+    window.actions.loop.setChecked(False)
