@@ -20,6 +20,7 @@ from studio.ui.actions import Actions
 from studio.ui.continue_panel import ContinuePanel
 from studio.ui.document import ClipDocument
 from studio.ui.engine_worker import ContinueResult, EngineService, EngineState
+from studio.ui.roll import PianoRoll
 
 GHOST_REDRAW_MS = 60
 
@@ -32,7 +33,7 @@ class ContinueFlow(QObject):
     accepted = Signal(int)  # the variation's index
     chosen = Signal(int)  # another variation is shown (Tab, Shift+Tab, a number)
 
-    def __init__(self, engine: EngineService, document: ClipDocument, roll, panel: ContinuePanel,
+    def __init__(self, engine: EngineService, document: ClipDocument, roll: PianoRoll, panel: ContinuePanel,
                  actions: Actions, audition: Callable[[list[Note]], None]) -> None:
         super().__init__(panel)
         self.engine, self.document, self.roll, self.panel = engine, document, roll, panel

@@ -20,6 +20,7 @@ from studio.ui.icons import icon
 from studio.ui.keyboard import VirtualKeyboard
 from studio.ui.midi_io import MidiIO
 from studio.ui.recorder import Recorder
+from studio.ui.roll import PianoRoll
 from studio.ui.transport import Transport
 from studio.ui.transport_bar import TransportBar
 
@@ -29,8 +30,9 @@ class Playback(QObject):
 
     message = Signal(str)
 
-    def __init__(self, actions: Actions, document: ClipDocument, roll, flow: ContinueFlow, midi: MidiIO,
-                 keyboard: VirtualKeyboard, bar: TransportBar, parent: QObject | None = None) -> None:
+    def __init__(self, actions: Actions, document: ClipDocument, roll: PianoRoll, flow: ContinueFlow,
+                 midi: MidiIO, keyboard: VirtualKeyboard, bar: TransportBar,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.actions, self.document, self.roll, self.flow = actions, document, roll, flow
         self.midi, self.keyboard, self.bar = midi, keyboard, bar

@@ -15,6 +15,7 @@ from studio.core.scales import NOTE_NAMES
 from studio.ui import edits
 from studio.ui.actions import Actions
 from studio.ui.document import ClipDocument
+from studio.ui.roll import PianoRoll
 from studio.ui.theme import COLORS
 
 METRES = ("2/4", "3/4", "4/4", "5/4", "6/8", "7/8", "9/8", "12/8")
@@ -40,7 +41,8 @@ def _labelled(text: str) -> QLabel:
 class TransportBar(QToolBar):
     """Buttons come from the action collection; the combos edit the document and the roll."""
 
-    def __init__(self, actions: Actions, document: ClipDocument, roll, parent: QWidget | None = None) -> None:
+    def __init__(self, actions: Actions, document: ClipDocument, roll: PianoRoll,
+                 parent: QWidget | None = None) -> None:
         super().__init__("Transport", parent)
         self.setObjectName("transport_bar")
         self.setMovable(False)
