@@ -304,6 +304,20 @@ def test_new_notes_take_the_velocity_of_the_last_note_clicked(roll, doc) -> None
     assert Note(2880, 72, 480, 80) in notes(doc)
 
 
+def test_clicking_a_ghost_picks_its_variation_instead_of_drawing(roll, doc, qtbot) -> None:
+    roll.set_ghosts([[Note(1920, 70, 480)], [Note(1920, 72, 480), Note(2400, 70, 480)]], selected=0)
+    with qtbot.waitSignal(roll.ghost_clicked) as picked:
+        click(roll.canvas, at(roll, 2000, 72))
+    assert picked.args == [1]
+    with qtbot.waitSignal(roll.ghost_clicked) as picked:
+        click(roll.canvas, at(roll, 2500, 70))
+    assert picked.args == [1]
+    assert len(doc.notes) == 3 and doc.undo_stack.count() == 0
+    roll.clear_ghosts()
+    click(roll.canvas, at(roll, 2000, 72))
+    assert len(doc.notes) == 4
+
+
 # Keys, ruler, snap, zoom.
 
 

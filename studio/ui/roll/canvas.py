@@ -6,7 +6,8 @@ Only what is visible is painted: rows on screen, and notes found through the tim
 Mouse: click empty space to draw (drag sets the length), click a note to select it (Shift
 adds, Ctrl toggles), drag it to move (Ctrl at release copies), drag its right edge to resize,
 double-click deletes, Shift+drag on empty space rubber-bands (Ctrl+Shift adds); Alt bypasses
-the snap; dragging past an edge scrolls the view along.
+the snap; dragging past an edge scrolls the view along. Clicking a ghost note picks its
+variation (`ghost_clicked`) instead of drawing.
 """
 
 from __future__ import annotations
@@ -243,6 +244,11 @@ class GridCanvas(QWidget):
             return
         state, pos, mods = self.state, event.position(), event.modifiers()
         hit = self._hit(pos)
+        view = state.viewport
+        ghost = state.ghost_at(view.tick(pos.x()), view.pitch(pos.y())) if hit is None else None
+        if ghost is not None and not mods & SHIFT:
+            state.ghost_clicked.emit(ghost)
+            return
         if hit is None:
             if mods & SHIFT:
                 self.gesture = RubberBandGesture(state, pos, add=bool(mods & CTRL))

@@ -44,6 +44,7 @@ class PianoRoll(QWidget):
     selection_changed = Signal()
     loop_changed = Signal(object)  # (start, end) in ticks, or None
     seek_requested = Signal(int)  # the ruler was clicked at this tick
+    ghost_clicked = Signal(int)  # a ghost note of this variation (index) was clicked
 
     def __init__(self, document: ClipDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,7 +62,8 @@ class PianoRoll(QWidget):
         self.vbar = QScrollBar(Qt.Orientation.Vertical)
         self._build_layout()
         self.setFocusProxy(self.canvas)
-        for name in ("audition", "audition_off", "selection_changed", "loop_changed", "seek_requested"):
+        for name in ("audition", "audition_off", "selection_changed", "loop_changed", "seek_requested",
+                     "ghost_clicked"):
             getattr(state, name).connect(getattr(self, name))
         state.seek_requested.connect(self._set_paste_tick)
         state.viewport.changed.connect(self._sync_scrollbars)

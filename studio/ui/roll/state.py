@@ -33,6 +33,7 @@ class RollState(QObject):
     seek_requested = Signal(int)
     audition = Signal(int, int)
     audition_off = Signal(int)
+    ghost_clicked = Signal(int)
 
     def __init__(self, document: ClipDocument, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -126,6 +127,13 @@ class RollState(QObject):
             ((k, note) for k, variation in enumerate(self.ghosts) for note in variation)
         )
         self.repaint.emit()
+
+    def ghost_at(self, tick: float, pitch: int) -> int | None:
+        """The variation with a ghost note under (tick, pitch); the shown one wins."""
+        hits = {k for k, n in self.ghost_index.query(tick, tick + 1) if n.pitch == pitch}
+        if not hits:
+            return None
+        return self.ghost_selected if self.ghost_selected in hits else min(hits)
 
     def set_loop(self, loop: tuple[int, int] | None) -> None:
         if loop is not None:
