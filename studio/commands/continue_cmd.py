@@ -6,6 +6,7 @@ bar), at the seed's tempo; `--out` then also writes it once it has played to its
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from studio.commands import CommandError
@@ -29,6 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--only-continuation", action="store_true", help="write only the new notes")
     p.add_argument("--play", action="store_true", help="stream the continuation live as it is generated")
     p.add_argument("--tempo", type=float, help="tempo to play at (default: the seed's)")
+    p.add_argument("--lead-in", type=float, default=0.0,
+                   help="seconds before the first note (time to connect a DAW to the virtual port)")
     add_port_arguments(p)
     p.set_defaults(run=run)
 
@@ -68,17 +71,25 @@ def output_paths(out: Path, variations: int) -> list[Path]:
 def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Settings) -> Continuation | None:
     """Stream the first variation live; the continuation once played, None if stopped (Ctrl+C)."""
     bpm = args.tempo or seed.tempo
-    transport = FixedTempo(bpm)
+    if not 0 <= args.lead_in <= 60:
+        raise CommandError("The lead-in goes from 0 to 60 seconds.")
     with open_output_port(args) as port:
+        transport = FixedTempo(bpm)
         player = Player(port, realtime=True)  # SCHED_FIFO where the system allows it
-        live = LiveContinuation(engine, seed, settings, player, transport, grid=args.grid)
+        not_before = transport.timeline().tick_at(time.perf_counter() + args.lead_in)
+        live = LiveContinuation(engine, seed, settings, player, transport, grid=args.grid,
+                                not_before=not_before)
         live.start()
-        say(f"Playing on {port.name} at {bpm:g} BPM from the next {args.grid} (Ctrl+C stops).")
+        where = f"the virtual port '{port.name}' (connect your DAW or synth to it)" if port.virtual \
+            else port.name
+        say(f"Playing on {where} at {bpm:g} BPM from the next {args.grid} (Ctrl+C stops).")
         finished = wait_until(lambda: not live.playing, live.stop)
     if live.error is not None:
         raise CommandError(live.error)
     if not finished:
         return None
+    if live.first_ready_at is None:
+        raise CommandError("The model gave no notes for this seed; try a higher temperature.")
     ready_ms = 1000 * (live.first_ready_at - live.requested_at)
     say(f"Played {len(live.played)} notes; the first was ready {ready_ms:.0f} ms after the request, "
         f"generation stayed at least {1000 * (live.lead_s or 0):.0f} ms ahead of playback.")

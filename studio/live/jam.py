@@ -79,7 +79,7 @@ class Jam:
             return
         seconds = time.perf_counter() if seconds is None else seconds
         line = self.transport.timeline()
-        if line is None:
+        if line is None or not line.playing:  # noodling while the DAW is stopped is not a phrase
             return
         tick = max(0.0, line.tick_at(seconds))  # a note before the song's start counts from it
         key = (message.channel, message.note)

@@ -4,6 +4,7 @@ next pause answers the new phrase."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import mido
@@ -13,6 +14,7 @@ from studio.core.notes import TICKS_PER_QUARTER
 from studio.engine.continuation import Settings
 from studio.live.jam import Jam
 from studio.live.transport import FixedTempo, LiveError
+from studio.midi.clock import PPQN, ClockFollower
 from studio.midi.player import MemoryOutput, Player
 from tests.jack_server import wait_until
 from tests.live_helpers import open_notes
@@ -142,3 +144,57 @@ def test_playing_on_before_the_answer_sounds_withdraws_it_and_the_phrase_goes_on
     finally:
         jam.stop()
     assert not open_notes(out.messages)
+
+
+class PulseFeeder:
+    """A DAW's clock in a thread: real-time pulses at bpm into a follower, after Start."""
+
+    def __init__(self, follower: ClockFollower, bpm: float) -> None:
+        self.follower, self.period = follower, 60.0 / (bpm * PPQN)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        self.follower.receive(mido.Message("start"), time.perf_counter())
+        first = time.perf_counter() + self.period
+        k = 0
+        while not self._stop.is_set():
+            due = first + k * self.period
+            self._stop.wait(max(0.0, due - time.perf_counter()))
+            self.follower.receive(mido.Message("clock"), time.perf_counter())
+            k += 1
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.follower.receive(mido.Message("stop"), time.perf_counter())
+
+
+def test_with_a_daws_clock_notes_count_only_while_it_plays_and_its_stop_stops_the_answer(live_engine):
+    follower = ClockFollower()
+    out = MemoryOutput()
+    jam = Jam(live_engine, Player(out), follower, Settings(bars=4, seed=3), pause_beats=1.0)
+    jam.start()
+    feeder = PulseFeeder(follower, 240.0)
+    try:
+        jam.receive(mido.Message("note_on", note=60, velocity=90))  # the DAW is not playing yet
+        jam.receive(mido.Message("note_off", note=60))
+        feeder.start()
+        assert wait_until(lambda: (line := follower.timeline()) is not None and line.playing
+                          and line.tick >= 2 * TICKS_PER_QUARTER)
+        for pitch in (64, 67):
+            jam.receive(mido.Message("note_on", note=pitch, velocity=90))
+            time.sleep(0.1)
+            jam.receive(mido.Message("note_off", note=pitch))
+        assert wait_until(lambda: jam.answers and any(m.type == "note_on" for _, m in out.messages))
+        answer = jam.answers[0]
+        assert [n.pitch for n in answer.phrase] == [64, 67]  # the note before Start was not a phrase
+        assert answer.live.start_tick % TICKS_PER_QUARTER == 0  # on a beat of the DAW's song
+        feeder.stop()  # the DAW stops: the answer stops with it
+        assert answer.live.wait(2)
+        assert not open_notes(out.messages)
+    finally:
+        jam.stop()
