@@ -6,6 +6,10 @@ kind of edit (add, remove, move, resize, velocity, quantize, transpose, paste, d
 replace-all, tempo, metre, key) and return None when the edit would change nothing, so
 `document.push(edit)` never records an empty step. Edits keep a group's shape: a move or
 transpose that would push one note off the keyboard or before tick 0 is clamped for all.
+Notes placed by hand (moved, pasted, duplicated, and added with place=True, as the roll draws
+them) clear their way as in a DAW, so no key sounds twice at once: another note of the same
+pitch and channel that runs into one ends where it starts, and one that starts under it is
+written over (undo brings both back); lengthening a note stops at the next note on its key.
 Consecutive nudges of the same notes (arrow keys) and consecutive tempo changes merge into one
 step, as long as each follows the last within a couple of seconds (a pause starts a new step).
 """
@@ -13,6 +17,8 @@ step, as long as each follows the last within a couple of seconds (a pause start
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 
@@ -42,6 +48,7 @@ class DocumentEdit(QUndoCommand):
         after: Changes,
         context: tuple[ClipContext, ClipContext] | None = None,
         merge: int = NO_MERGE,
+        select: Iterable[int] | None = None,
     ) -> None:
         super().__init__(text)
         self.document = document
@@ -49,11 +56,15 @@ class DocumentEdit(QUndoCommand):
         self.after = dict(after)
         self.context = context
         self._merge = merge
+        self._select = None if select is None else list(select)
         self.at = time.monotonic()  # when the edit was made (merging extends it)
 
     @property
     def ids(self) -> list[int]:
-        """The ids of the notes present after the edit (e.g. the ones just added or pasted)."""
+        """The ids of the notes the edit placed or changed (e.g. the ones just added or pasted),
+        not those it merely trimmed out of their way."""
+        if self._select is not None:
+            return list(self._select)
         return [i for i, note in self.after.items() if note is not None]
 
     def redo(self) -> None:
@@ -72,7 +83,7 @@ class DocumentEdit(QUndoCommand):
             return False
         if other.after.keys() != self.after.keys() or not 0 <= other.at - self.at <= MERGE_WINDOW_S:
             return False
-        self.after, self.at = other.after, other.at
+        self.after, self.at, self._select = other.after, other.at, other._select
         self.setText(other.text())
         if self.context and other.context:
             self.context = (self.context[0], other.context[1])
@@ -85,15 +96,43 @@ def _plural(count: int, one: str) -> str:
     return one if count == 1 else f"{one} ({count} notes)"
 
 
+def _clear_the_way(document: ClipDocument, placed: Mapping[int, Note]) -> dict[int, Note | None]:
+    """What becomes of the other notes where `placed` land: one of the same pitch and channel
+    that runs into a placed note ends where it starts; one that starts under it goes."""
+    lanes: dict[tuple[int, int], list[Note]] = defaultdict(list)
+    for note in placed.values():
+        lanes[note.pitch, note.channel].append(note)
+    changes: dict[int, Note | None] = {}
+    for note_id, other in document.notes.items():
+        lane = lanes.get((other.pitch, other.channel))
+        if lane is None or note_id in placed:
+            continue
+        for note in lane:
+            if note.start <= other.start < note.end:
+                changes[note_id] = None
+                break
+            if other.start < note.start < other.end:
+                other = other.moved(duration=note.start - other.start)
+                changes[note_id] = other
+    return changes
+
+
 def _edit_notes(
-    document: ClipDocument, text: str, after: Mapping[int, Note | None], merge: int = NO_MERGE
+    document: ClipDocument, text: str, after: Mapping[int, Note | None], merge: int = NO_MERGE,
+    place: bool = False,
 ) -> DocumentEdit | None:
-    """A DocumentEdit from the wanted new state of some notes, or None if nothing changes."""
+    """A DocumentEdit from the wanted new state of some notes, or None if nothing changes;
+    with place=True the notes clear their way (see _clear_the_way)."""
     current = document.notes
     after = {i: n for i, n in after.items() if current.get(i) != n}
     if not after:
         return None
-    return DocumentEdit(document, text, {i: current.get(i) for i in after}, after, merge=merge)
+    select = None
+    if place:
+        placed = {i: n for i, n in after.items() if n is not None}
+        select = list(placed)
+        after = _clear_the_way(document, placed) | after
+    return DocumentEdit(document, text, {i: current.get(i) for i in after}, after, merge=merge, select=select)
 
 
 def _existing(document: ClipDocument, ids: Iterable[int]) -> dict[int, Note]:
@@ -101,12 +140,15 @@ def _existing(document: ClipDocument, ids: Iterable[int]) -> dict[int, Note]:
     return {i: notes[i] for i in ids if i in notes}
 
 
-def add_notes(document: ClipDocument, notes: Collection[Note], text: str = "Add note") -> DocumentEdit | None:
-    """Add new notes (fresh ids); the command's `ids` are theirs."""
+def add_notes(
+    document: ClipDocument, notes: Collection[Note], text: str = "Add note", *, place: bool = False
+) -> DocumentEdit | None:
+    """Add new notes (fresh ids); the command's `ids` are theirs. With place=True they clear
+    their way on their keys (see the module docstring)."""
     if not notes:
         return None
     added = dict(zip(document.new_ids(len(notes)), notes, strict=True))
-    return _edit_notes(document, _plural(len(notes), text), added)
+    return _edit_notes(document, _plural(len(notes), text), added, place=place)
 
 
 def remove_notes(document: ClipDocument, ids: Iterable[int], text: str = "Delete") -> DocumentEdit | None:
@@ -131,7 +173,8 @@ def move_notes(
     pitches = [n.pitch for n in notes.values()]
     semitones = _clamp(semitones, -min(pitches), 127 - max(pitches))
     moved = {i: n.moved(start=n.start + ticks, pitch=n.pitch + semitones) for i, n in notes.items()}
-    return _edit_notes(document, _plural(len(notes), text), moved, MERGE_NUDGE if nudge else NO_MERGE)
+    merge = MERGE_NUDGE if nudge else NO_MERGE
+    return _edit_notes(document, _plural(len(notes), text), moved, merge, place=True)
 
 
 def transpose_notes(document: ClipDocument, ids: Iterable[int], semitones: int) -> DocumentEdit | None:
@@ -141,9 +184,23 @@ def transpose_notes(document: ClipDocument, ids: Iterable[int], semitones: int) 
 def resize_notes(
     document: ClipDocument, ids: Iterable[int], ticks: int, minimum: int = 1
 ) -> DocumentEdit | None:
-    """Lengthen (or shorten, ticks < 0) notes by the same amount, never below `minimum` ticks."""
+    """Lengthen (or shorten, ticks < 0) notes by the same amount, never below `minimum` ticks
+    and never into the next note on the same key."""
     notes = _existing(document, ids)
-    resized = {i: n.moved(duration=max(minimum, n.duration + ticks)) for i, n in notes.items()}
+    starts: dict[tuple[int, int], list[int]] = defaultdict(list)  # other notes' starts, by key
+    for note_id, other in document.notes.items():
+        if note_id not in notes:
+            starts[other.pitch, other.channel].append(other.start)
+    for lane in starts.values():
+        lane.sort()
+    resized = {}
+    for note_id, note in notes.items():
+        duration = max(minimum, note.duration + ticks)
+        lane = starts.get((note.pitch, note.channel), [])
+        k = bisect_right(lane, note.start)
+        if ticks > 0 and k < len(lane):
+            duration = min(duration, max(note.duration, lane[k] - note.start))
+        resized[note_id] = note.moved(duration=duration)
     return _edit_notes(document, _plural(len(notes), "Resize"), resized)
 
 
@@ -170,13 +227,13 @@ def paste_notes(
     if not notes:
         return None
     shift = max(0, at_tick) - min(n.start for n in notes)
-    return add_notes(document, [n.moved(start=n.start + shift) for n in notes], text)
+    return add_notes(document, [n.moved(start=n.start + shift) for n in notes], text, place=True)
 
 
 def duplicate_notes(document: ClipDocument, ids: Iterable[int], offset: int) -> DocumentEdit | None:
     """Add copies of the notes `offset` ticks later."""
     notes = list(_existing(document, ids).values())
-    return add_notes(document, [n.moved(start=n.start + offset) for n in notes], "Duplicate")
+    return add_notes(document, [n.moved(start=n.start + offset) for n in notes], "Duplicate", place=True)
 
 
 def replace_all(document: ClipDocument, clip: Clip, text: str = "Replace clip") -> DocumentEdit:

@@ -142,13 +142,38 @@ def test_moves_keep_the_group_on_the_keyboard_and_after_zero(doc: ClipDocument) 
     assert [n.start for n in notes] == [n.start for n in SEED.sorted_notes()]
 
 
+def test_placed_notes_clear_their_way_on_their_key(doc: ClipDocument) -> None:
+    # A note drawn into the tail of another on the same key cuts it; the selection is the new one.
+    edit = edits.add_notes(doc, [Note(600, 67, 240, 80)], place=True)
+    doc.push(edit)
+    assert Note(480, 67, 120, 100) in doc.notes.values() and len(doc.notes) == 5
+    assert edit.ids == [i for i, n in doc.notes.items() if n == Note(600, 67, 240, 80)]
+    doc.undo_stack.undo()
+    assert doc.clip() == SEED
+    # A note moved onto the start of another writes over it; another channel is another key.
+    doc.push(edits.add_notes(doc, [Note(965, 72, 50, 64, channel=3)]))
+    doc.push(edits.move_notes(doc, [_ids(doc)[0]], ticks=965, semitones=12))
+    assert sorted(doc.notes.values()) == [Note(250, 64, 200, 70), Note(480, 67, 480, 100),
+                                          Note(965, 72, 50, 64, channel=3), Note(965, 72, 240, 90)]
+    doc.undo_stack.undo()
+    assert len(doc.notes) == 5
+
+
+def test_lengthening_stops_at_the_next_note_on_the_key(doc: ClipDocument) -> None:
+    doc.push(edits.add_notes(doc, [Note(720, 60, 120)]))
+    doc.push(edits.resize_notes(doc, [_ids(doc)[0]], 2000))
+    assert Note(0, 60, 720, 90) in doc.notes.values()
+    doc.push(edits.resize_notes(doc, _ids(doc), -2000, minimum=10))
+    assert min(n.duration for n in doc.notes.values()) == 10
+
+
 def test_consecutive_nudges_of_the_same_notes_are_one_undo_step(doc: ClipDocument) -> None:
     ids = _first_two(doc)
     for _ in range(3):
-        doc.push(edits.move_notes(doc, ids, semitones=1, nudge=True))
+        doc.push(edits.move_notes(doc, ids, semitones=-1, nudge=True))
     doc.push(edits.move_notes(doc, ids, ticks=120, nudge=True))
     assert doc.undo_stack.count() == 1
-    assert sorted(doc.notes.values())[0] == Note(120, 63, 240, 90)
+    assert sorted(doc.notes.values())[0] == Note(120, 57, 240, 90)
     doc.undo_stack.undo()
     assert doc.clip() == SEED
     # A nudge of other notes, or a mouse move, starts a new step.

@@ -95,6 +95,13 @@ def test_dragging_while_drawing_sets_the_length_which_is_then_remembered(roll, d
     assert doc.undo_stack.count() == 2
 
 
+def test_a_note_drawn_over_another_on_its_key_writes_over_it(roll, doc) -> None:
+    drag(roll.canvas, at(roll, 360, 64), at(roll, 840, 64))
+    assert notes(doc) == [Note(0, 60, 480, 80), Note(360, 64, 480, 100), Note(960, 67, 240, 100)]
+    doc.undo_stack.undo()
+    assert Note(480, 64, 240, 90) in notes(doc) and len(doc.notes) == 3
+
+
 def test_dragging_a_note_moves_it_snapped_and_alt_bypasses_the_snap(roll, doc) -> None:
     drag(roll.canvas, at(roll, 500, 64), at(roll, 500 + 250, 66))
     assert Note(720, 66, 240, 90) in notes(doc)  # 480 + 250 snaps to 720; two semitones up

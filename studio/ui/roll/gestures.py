@@ -82,7 +82,7 @@ class DrawGesture(Gesture):
         drafts, state.drafts = state.drafts, []
         state.audition_off.emit(self.pitch)
         state.last_length = drafts[0].duration
-        edit = edits.add_notes(state.document, drafts)
+        edit = edits.add_notes(state.document, drafts, place=True)
         state.document.push(edit)
         self.created = edit.ids if edit else []
 
@@ -134,7 +134,7 @@ class MoveGesture(_SelectionGesture):
         if not self.dragged:
             return
         if modifiers & Mods.ControlModifier:
-            edit = edits.add_notes(state.document, list(moved.values()), "Copy")
+            edit = edits.add_notes(state.document, list(moved.values()), "Copy", place=True)
         else:
             edit = edits.move_notes(state.document, self.ids, self.ticks, self.semitones)
         if not state.document.push(edit):
