@@ -46,10 +46,10 @@ WINDOW_FILES = (".mid", ".midi", ".continuo")  # `continuo FILE` opens the windo
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:  # the window, at once: building every command's parser costs half a second
+        return _window()
     if len(argv) == 1 and not argv[0].startswith("-") and Path(argv[0]).suffix.lower() in WINDOW_FILES:
-        from studio.ui.app import main as studio  # a file handed over by the desktop ("Open With")
-
-        return studio(open_path=argv[0])
+        return _window(argv[0])  # a file handed over by the desktop ("Open With")
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -64,14 +64,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _studio(args: argparse.Namespace) -> int:
-    """No command: open the window (or render it with --screenshot). Qt is imported only here."""
+    """No command: open the window, or render it with --screenshot."""
     if args.screenshot is not None:
-        from studio.ui.screenshot import main as screenshot
+        from studio.ui.screenshot import main as screenshot  # Qt is imported only here
 
         return screenshot(args.screenshot, demo=args.demo)
-    from studio.ui.app import main as studio
+    return _window()
 
-    return studio()
+
+def _window(open_path: str | None = None) -> int:
+    from studio.ui.app import main as studio  # Qt is imported only here
+
+    return studio(open_path=open_path)
 
 
 if __name__ == "__main__":
