@@ -160,6 +160,12 @@ class Engine:
     def continuation(self, seed: Clip, settings: Settings) -> Continuation:
         return Continuation(self, seed, settings)
 
+    def prepare(self, seed: Clip, settings: Settings, cancel: threading.Event | None = None) -> None:
+        """Prime what continuing this seed with these settings will need. Call it from a
+        worker while the musician edits: the continuation then starts from the cached state,
+        its first note a step or two away. Raises SeedError like `continuation`."""
+        Continuation(self, seed, settings).prime(cancel)
+
     def detect_style(self, seed: Clip) -> str:
         """The style the model's style head hears in the seed (never "any" or "other")."""
         tokens, _ = tail_window(encode(seed, "any", end=False), MAX_CONTEXT)
@@ -251,14 +257,18 @@ class Continuation:
         return Limits(self.start_tick // TICKS_PER_STEP, self.end_tick // TICKS_PER_STEP, pitches,
                       self.polyphony, dynamics)
 
+    def prime(self, cancel: threading.Event | None = None) -> tuple[list[int], int, _Primed]:
+        """The seed's tokens (its last MAX_CONTEXT), the bars dropped before them, and the
+        model's state after them (from the engine's cache when it has them)."""
+        if self.style is None:
+            self.style = self.engine.detect_style(self.seed)
+        tokens, dropped = tail_window(encode(self.seed, self.style, end=False), MAX_CONTEXT)
+        return tokens, dropped, self.engine.prime(tokens, cancel)
+
     def __iter__(self) -> Iterator[Generated]:
         started = time.perf_counter()
         s, model = self.settings, self.engine.model
-        if self.style is None:
-            self.style = self.engine.detect_style(self.seed)
-        full = encode(self.seed, self.style, end=False)
-        tokens, dropped = tail_window(full, MAX_CONTEXT)
-        primed = self.engine.prime(tokens, self._cancel)
+        tokens, dropped, primed = self.prime(self._cancel)
         if self.cancelled:
             return
         grammar = GrammarState()

@@ -243,3 +243,24 @@ def test_seed_polyphony_counts_the_most_notes_at_once():
     assert seed_polyphony(SEED) == 1
     chord = Clip([Note(0, 60, 480), Note(0, 64, 480), Note(240, 67, 480), Note(480, 72, 480)])
     assert seed_polyphony(chord) == 3
+
+
+def test_prepare_primes_while_editing_so_the_continuation_runs_no_prime(engine, model):
+    settings = Settings(seed=5, bars=2, style="auto")
+    cold = engine.continuation(SEED, settings).run()
+    fresh = type(engine)(model)
+    fresh.prepare(SEED, settings)
+    ran = []
+    real_run = model.run
+
+    def counting_run(chunk, h, c):
+        ran.append(len(chunk))
+        return real_run(chunk, h, c)
+
+    model.run = counting_run
+    try:
+        warm = fresh.continuation(SEED, settings).run()
+    finally:
+        del model.run
+    assert ran == []  # the style head's look at the seed and the prime were both cached
+    assert warm == cold
