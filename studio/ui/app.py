@@ -31,25 +31,31 @@ LOG_NAME = "continuo.log"
 log = logging.getLogger("continuo")
 
 
-def setup_logging(folder: Path) -> Path:
-    """Log to folder/continuo.log, rotated at 1 MB with three old files kept."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOG_NAME
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+def setup_logging(folder: Path) -> Path | None:
+    """Log to folder/continuo.log, rotated at 1 MB with three old files kept; None (and the
+    log on stderr instead) when the folder cannot be written."""
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "continuo", False)]:
         root.removeHandler(old)
         old.close()
+    path: Path | None = folder / LOG_NAME
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    except OSError:
+        path, handler = None, logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.continuo = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     return path
 
 
-def exception_hook(log_path: Path, parent: Callable[[], QWidget | None] = lambda: None):
+def exception_hook(log_path: Path | None, parent: Callable[[], QWidget | None] = lambda: None):
     """A sys.excepthook: log the traceback, then tell the user in one sentence where it is."""
     showing = False
+    where = f"in {log_path}" if log_path is not None else "on the console (no log file could be written)"
 
     def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
         nonlocal showing
@@ -65,7 +71,7 @@ def exception_hook(log_path: Path, parent: Callable[[], QWidget | None] = lambda
             QMessageBox.critical(
                 parent(), "Continuo",
                 f"Something went wrong inside Continuo ({kind.__name__}: {error}); your sketch is "
-                f"autosaved, and the details are in {log_path}.")
+                f"autosaved, and the details are {where}.")
         finally:
             showing = False
     return hook
@@ -112,6 +118,8 @@ def main(argv: Sequence[str] | None = None, open_path: str | Path | None = None)
     app.setApplicationVersion(__version__)
     log_path = setup_logging(log_dir())
     log.info("Continuo %s starting", __version__)
+    if log_path is None:
+        log.warning("No log file: %s cannot be written", log_dir())
     apply_theme(app)
     window = MainWindow(AppSettings())
     app.aboutToQuit.connect(window.shutdown)

@@ -200,3 +200,12 @@ def test_recording_takes_the_computer_keys_at_the_playhead(qtbot, window) -> Non
     [note] = window.document.notes.values()
     assert note.pitch == 60 and note.start % window.roll.snap == 0 and note.duration > 300
     assert window.document.undo_stack.undoText() == "Record"
+
+
+def test_an_unwritable_app_data_folder_still_opens_the_window(tmp_path) -> None:
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("")
+    shown = subprocess.run([sys.executable, "-m", "studio.cli"], cwd=REPO, timeout=120, capture_output=True,
+                           text=True, env=_env(blocked, CONTINUO_EXIT_WHEN_SHOWN="1"))
+    assert shown.returncode == 0 and '"shown"' in shown.stdout, shown.stderr
+    assert "Traceback" not in shown.stderr and "No log file" in shown.stderr
