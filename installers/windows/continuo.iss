@@ -4,7 +4,8 @@
 ;   iscc /DAppVersion=0.1.0 /DSourceDir=dist\continuo /DOutputDir=dist /DSetupIcon=continuo.ico continuo.iss
 ; The installer copies the PyInstaller folder to Program Files (or the user's own programs
 ; folder when installing without admin rights), adds a Start menu entry (and, if asked, a desktop
-; icon) and registers a normal uninstaller.
+; icon), opens .continuo projects with Continuo (and offers it in "Open with" for .mid files),
+; and registers a normal uninstaller.
 
 #ifndef AppVersion
   #define AppVersion "0.0.0"
@@ -39,6 +40,7 @@ LicenseFile={#SourceDir}\_internal\LICENSE
 Compression=lzma2/max
 SolidCompression=yes
 WizardStyle=modern
+ChangesAssociations=yes
 
 [Tasks]
 Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"; Flags: unchecked
@@ -50,6 +52,15 @@ Source: "{#SourceDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs 
 Name: "{group}\Continuo"; Filename: "{app}\Continuo.exe"
 Name: "{group}\Uninstall Continuo"; Filename: "{uninstallexe}"
 Name: "{autodesktop}\Continuo"; Filename: "{app}\Continuo.exe"; Tasks: desktopicon
+
+[Registry]
+; `Continuo.exe FILE` opens the window with that file.
+Root: HKA; Subkey: "Software\Classes\.continuo"; ValueType: string; ValueName: ""; ValueData: "Continuo.Project"; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\Continuo.Project"; ValueType: string; ValueName: ""; ValueData: "Continuo project"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\Continuo.Project\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: "{app}\Continuo.exe,0"
+Root: HKA; Subkey: "Software\Classes\Continuo.Project\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\Continuo.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.mid\OpenWithProgids"; ValueType: string; ValueName: "Continuo.Project"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\.midi\OpenWithProgids"; ValueType: string; ValueName: "Continuo.Project"; ValueData: ""; Flags: uninsdeletevalue
 
 [Run]
 Filename: "{app}\Continuo.exe"; Description: "{cm:LaunchProgram,Continuo}"; Flags: nowait postinstall skipifsilent
