@@ -97,6 +97,7 @@ class SyncedPlayer:
     def __init__(self, player: RealTimePlayer, transport: Transport) -> None:
         self.player, self.transport = player, transport
         self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()  # this run is over (the player may serve the next one)
 
     def play(self, notes: Iterable[Note], lead_in_s: float = 0.005) -> None:
         """Play notes (in the transport's ticks, sorted by start) from the transport's position
@@ -106,13 +107,14 @@ class SyncedPlayer:
         if line is None or not line.playing:
             raise LiveError("The transport is not running: start the DAW (or its clock) first.")
         now = time.perf_counter()
+        self._stopped.clear()
         self.player.start(notes, line.bpm, int(line.tick_at(now + lead_in_s)), lead_in_s=lead_in_s)
         self.player.align(line.bpm, line.seconds, line.tick)
         self._thread = threading.Thread(target=self._follow, daemon=True, name="continuo-sync")
         self._thread.start()
 
     def _follow(self) -> None:
-        while self.player.playing:
+        while self.player.playing and not self._stopped.is_set():
             line = self.transport.timeline()
             if line is None or not line.playing:
                 self.player.stop(timeout=0)  # the DAW stopped: so do we, silencing every note
@@ -122,7 +124,8 @@ class SyncedPlayer:
 
     @property
     def playing(self) -> bool:
-        return self.player.playing
+        """This run is playing (not stopped, not ended); `wait` for the last note to be off."""
+        return self.player.playing and not self._stopped.is_set()
 
     @property
     def error(self) -> str | None:
@@ -130,6 +133,7 @@ class SyncedPlayer:
 
     def stop(self, wait: bool = True) -> None:
         """Stop at once; with wait, return once every sounding note is off."""
+        self._stopped.set()
         self.player.stop(timeout=2.0 if wait else 0)
 
     def wait(self, timeout: float | None = None) -> bool:

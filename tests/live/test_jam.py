@@ -65,7 +65,7 @@ def test_a_pause_is_answered_on_the_beat_and_playing_again_stops_it(jam_parts):
     # the musician plays again: the answer stops at once, silenced
     jam.receive(mido.Message("note_on", note=65, velocity=80))
     assert answer.interrupted and not jam.answering
-    assert wait_until(lambda: not answer.live.playing, 2.0)
+    assert answer.live.wait(2.0)  # every note of it off
     assert not open_notes(out.messages)
     assert answer.live.continuation.cancelled
     heard = len(out.messages)
