@@ -106,8 +106,21 @@ def offer_recovery(window) -> None:
     window.autosaver.discard_recovery()
 
 
+def no_display() -> str | None:
+    """Why no window can open here (Linux without X11 or Wayland), or None."""
+    env = os.environ
+    if sys.platform.startswith("linux") and not (env.get("QT_QPA_PLATFORM") or env.get("DISPLAY")
+                                                  or env.get("WAYLAND_DISPLAY")):
+        return ("There is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is "
+                "set); the commands work without one, see continuo --help.")
+    return None
+
+
 def main(argv: Sequence[str] | None = None, open_path: str | Path | None = None) -> int:
     """Open the studio window (with a file in it, if given); returns the exit code."""
+    if QApplication.instance() is None and (why := no_display()):
+        print(f"continuo: {why}", file=sys.stderr)
+        return 2
     from studio.ui.main_window import MainWindow
     from studio.ui.paths import log_dir
     from studio.ui.settings import AppSettings

@@ -209,3 +209,11 @@ def test_an_unwritable_app_data_folder_still_opens_the_window(tmp_path) -> None:
                            text=True, env=_env(blocked, CONTINUO_EXIT_WHEN_SHOWN="1"))
     assert shown.returncode == 0 and '"shown"' in shown.stdout, shown.stderr
     assert "Traceback" not in shown.stderr and "No log file" in shown.stderr
+
+
+def test_no_display_is_one_sentence_not_a_qt_abort(tmp_path) -> None:
+    displays = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    env = {k: v for k, v in _env(tmp_path).items() if k not in displays}
+    done = subprocess.run([sys.executable, "-m", "studio.cli"], cwd=REPO, timeout=60, capture_output=True,
+                          text=True, env=env)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "no display" in done.stderr
