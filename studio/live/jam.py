@@ -101,12 +101,13 @@ class Jam:
         answer, self._answer = self._answer, None
         if answer is None:
             return
+        sounding = answer.live.playing
         answer.live.stop(wait=False)
         if answer.live.start_time is None or seconds < answer.live.start_time:
             self.answers.remove(answer)  # the pause was not over: withdrawn unheard
             self._phrase.notes[:0] = answer.phrase
         else:
-            answer.interrupted = answer.live.playing
+            answer.interrupted = sounding
 
     # -- the watcher ------------------------------------------------------------------------
     def start(self) -> None:
