@@ -5,7 +5,8 @@ output patched into FluidSynth. Driven only by key presses: open a real .mid, co
 accept a variation, play it (FluidSynth hears the notes), save the project, keep working,
 then the process is killed mid-playback. The next start offers the autosave back, and taking
 it restores everything, including the work done after the last save. The log file is in the
-app-data folder.
+app-data folder. And a file handed over on the command line (what "Open With" runs) opens in
+the window, and a clean quit leaves no autosave to recover.
 """
 
 from __future__ import annotations
@@ -47,16 +48,17 @@ def desktop() -> Iterator[Desktop]:
 class App:
     """The built Continuo running on the desktop, with its app-data folder at `home`."""
 
-    def __init__(self, bundle: Bundle, desktop: Desktop, server: JackServer, home: Path, log: Path) -> None:
-        jack = {k: v for k, v in server.env.items() if k.startswith("JACK_")}
+    def __init__(self, bundle: Bundle, desktop: Desktop, server: JackServer | None, home: Path, log: Path,
+                 *args: str, title: str = MAIN_WINDOW) -> None:
+        jack = {k: v for k, v in server.env.items() if k.startswith("JACK_")} if server else {}
         env = bundle.env(home, **desktop.env, **jack)
         env["QT_QPA_PLATFORM"] = "xcb"
         self.log = log.open("w")
-        self.proc = subprocess.Popen([str(bundle.executable)], cwd=home, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([str(bundle.executable), *args], cwd=home, env=env,
+                                     stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
         self.desktop, self.server, self.home = desktop, server, home
         try:
-            self.window = desktop.wait_window(MAIN_WINDOW, timeout=120)  # a loaded CI machine is slow
+            self.window = desktop.wait_window(title, timeout=120)  # a loaded CI machine is slow
         except TimeoutError as err:
             self.quit()
             said = log.read_text(errors="replace")
@@ -67,6 +69,8 @@ class App:
 
     def output_port(self) -> str:
         """The app's own JACK MIDI output (its virtual port)."""
+        assert self.server is not None, "this app was started without JACK"
+
         def find() -> str | None:
             listed = subprocess.run(["jack_lsp"], env=self.server.env, capture_output=True, text=True).stdout
             mine = [p for p in listed.split("\n") if re.fullmatch(r"Continuo[^:]*:out", p.strip())]
@@ -164,3 +168,19 @@ def test_a_whole_session_with_a_crash(bundle: Bundle, desktop: Desktop, jack_ser
 
     log = (home / "logs" / "continuo.log").read_text(encoding="utf-8")
     assert log.count("starting") == 2, "the log in the app-data folder should hold both sessions"
+
+
+def test_a_file_handed_over_by_the_desktop_opens_and_a_clean_quit_leaves_nothing_to_recover(
+        bundle: Bundle, desktop: Desktop, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    # What a desktop's "Open With" (and a double-click on Windows and macOS) runs.
+    app = App(bundle, desktop, None, home, tmp_path / "open-with.log", str(SEED),
+              title=r"demo_seed\.mid — Continuo$")
+    try:
+        assert (home / "autosave").is_dir()
+        app.keys("ctrl+q")
+        assert app.proc.wait(60) == 0
+    finally:
+        app.quit()
+    assert not list((home / "autosave").iterdir()), "a clean quit left an autosave or a lock behind"
