@@ -105,8 +105,9 @@ def run(args: argparse.Namespace) -> int:
                                            lambda m: follower.receive(m, time.perf_counter()), args.backend))
         jam.start()
         stack.callback(jam.stop)
-        say(f"Listening on {args.input}, answering on {out.name} after {args.pause_beats:g} beats of pause "
-            f"(Ctrl+C stops).")
+        clocked = f"; on {args.clock_in}'s clock, once the DAW plays" if follower is not None else ""
+        say(f"Listening on {args.input}, answering on {out.name} after {args.pause_beats:g} beats of pause"
+            f"{clocked} (Ctrl+C stops).")
         wait_until(lambda: jam.error is not None, jam.stop)
     if jam.error is not None:  # the output went away
         raise CommandError(jam.error)
