@@ -2,8 +2,8 @@
 disappears the player stops at once (sending every note-off it can), the user is told in one
 sentence, and once the port is back and joined again, playback goes on from where it stopped.
 
-This is what `continuo play` and the window's transport use; the player itself knows nothing
-of ports.
+`continuo play` uses it; the player itself knows nothing of ports. (ProcessPlayer watches its
+port in its child process the same way.)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from studio.core.notes import Note
 from studio.midi.player import Player, song_tick
-from studio.midi.port_watch import PortWatcher
+from studio.midi.port_watch import PortWatcher, back_sentence
 from studio.midi.ports import OutputPort
 
 
@@ -92,6 +92,6 @@ class PortPlayback:
             notes, tempo, loop = self._args
             tick, self._lost_at = int(song_tick(self._lost_at, loop)), None
             self._waiting = False
-        self.on_message(f"The MIDI output '{self.port.name}' is back; playing on.")
+        self.on_message(back_sentence(self.port, resuming=self.resume))
         if self.resume:
             self.player.start(notes, tempo, tick, loop=loop)

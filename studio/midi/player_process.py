@@ -16,27 +16,37 @@ stdout; the child's stderr is ours.
 from __future__ import annotations
 
 import pickle
+import queue
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from studio.core.notes import Note
-from studio.midi.player import Timeline
-from studio.midi.ports import PortError
+from studio.midi.player import Player, Timeline
+from studio.midi.port_watch import PortWatcher, back_sentence
+from studio.midi.ports import OutputPort, PortError, open_output
 
 _READY_S = 20.0  # the child imports mido and rtmidi and opens the port
+_END = object()
 
 
 class ProcessPlayer(Timeline):
-    """A Player running in a child process on the output `port` (None: the virtual port)."""
+    """A Player running in a child process on the output `port` (None: the virtual port).
+
+    The child watches its port: when it goes away, playback stops there (every note-off that
+    can still go), on_finish gets the one-sentence reason and `lost_at` the song tick where it
+    stopped; when the port is back, the child has joined it again and on_port_back(sentence)
+    is called, so the owner, who has the notes, can start again from `lost_at`."""
 
     def __init__(self, port: str | None = None, backend: str | None = None, *, realtime: bool = True,
-                 on_finish: Callable[[str | None], None] | None = None) -> None:
+                 on_finish: Callable[[str | None], None] | None = None,
+                 on_port_back: Callable[[str], None] | None = None) -> None:
         super().__init__()
-        self.on_finish = on_finish
+        self.on_finish, self.on_port_back = on_finish, on_port_back
+        self.lost_at: float | None = None
         self._proc = subprocess.Popen([sys.executable, "-m", "studio.midi.player_process"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._send_lock = threading.Lock()
@@ -85,11 +95,14 @@ class ProcessPlayer(Timeline):
                 return
             if message[0] == "finished":
                 self._end(*message[1:])
+            elif message[0] == "back" and self.on_port_back is not None:
+                self.on_port_back(message[1])
 
-    def _end(self, run: int, error: str | None, late: list[float], granted: bool) -> None:
+    def _end(self, run: int, error: str | None, late: list[float], granted: bool,
+             lost_at: float | None = None) -> None:
         if run != self._run or self._finished.is_set():
             return
-        self.error, self.sent_late_s, self.realtime_granted = error, late, granted
+        self.error, self.sent_late_s, self.realtime_granted, self.lost_at = error, late, granted, lost_at
         self._stop_feed.set()
         if self.on_finish is not None:  # before wait() returns, as with Player
             self.on_finish(error)
@@ -116,7 +129,7 @@ class ProcessPlayer(Timeline):
         self._run += 1
         self._finished.clear()
         self._stop_feed = threading.Event()
-        self.error = None
+        self.error = self.lost_at = None
         anchor = time.perf_counter() + lead_in_s
         with self._lock:
             self._bpm, self._anchor = tempo, (anchor, start_tick)
@@ -155,72 +168,98 @@ class ProcessPlayer(Timeline):
                 self._proc.wait()
 
 
-def _serve(read: Any, write: Any) -> None:
-    """The child: one port, one Player, commands from the parent until quit or end of input."""
-    import queue
+class _Child:
+    """The child's side: one port, one Player at a time, a watcher on the port, and replies to
+    the parent. Commands arrive on the main thread; the watcher and the player call back from
+    theirs."""
 
-    from studio.midi.player import Player
-    from studio.midi.ports import open_output
+    def __init__(self, port: OutputPort, realtime: bool, write: Any) -> None:
+        self.port, self.realtime, self._write = port, realtime, write
+        self._write_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self.notes: queue.Queue = queue.Queue()
+        self.player: Player | None = None
+        self._lost: str | None = None  # why the current run stopped, when the port went away
+        self.watcher = PortWatcher(port, self.port_lost, lambda: self.reply(("back", back_sentence(port))))
 
-    write_lock = threading.Lock()
+    def reply(self, message: tuple) -> None:
+        with self._write_lock:
+            pickle.dump(message, self._write)
+            self._write.flush()
 
-    def reply(message: tuple) -> None:
-        with write_lock:
-            pickle.dump(message, write)
-            write.flush()
-
-    _, name, backend, realtime = pickle.load(read)
-    try:
-        port = open_output(name, backend)
-    except PortError as err:
-        reply(("error", str(err)))
-        return
-    reply(("ready", port.name))
-    end = object()
-    notes: queue.Queue = queue.Queue()
-    player: Player | None = None
-
-    def streamed(source: queue.Queue) -> Iterable[Note]:
-        while (item := source.get()) is not end:
+    def _streamed(self, source: queue.Queue) -> Iterator[Note]:
+        while (item := source.get()) is not _END:
             if isinstance(item, Exception):
                 raise item
             yield item
 
-    def finished(run: int, playing: Player) -> Callable[[str | None], None]:
-        return lambda error: reply(("finished", run, error, playing.sent_late_s, playing.realtime_granted))
+    def _finished(self, run: int, player: Player) -> Callable[[str | None], None]:
+        def finished(error: str | None) -> None:
+            lost, at = self._lost, player.song_position()
+            self.reply(("finished", run, lost or error, player.sent_late_s, player.realtime_granted,
+                        at if lost else None))
+        return finished
 
+    def port_lost(self, sentence: str) -> None:
+        """From the watcher: stop at once (every note-off that can still go), and say where."""
+        with self._lock:
+            player = self.player
+            if player is None or not player.playing:
+                return
+            self._lost = sentence
+        player.stop()
+
+    def handle(self, command: tuple) -> None:
+        kind = command[0]
+        if kind == "start":
+            _, run, tempo, start_tick, anchor, loop = command
+            self.notes.put(_END)  # a previous run's feeder, if still waiting, ends
+            self.notes = queue.Queue()
+            with self._lock:
+                self._lost = None
+                self.player = Player(self.port, realtime=self.realtime)
+            self.player.on_finish = self._finished(run, self.player)
+            # The parent's start time, on the clock both processes share.
+            self.player.start(self._streamed(self.notes), tempo, start_tick,
+                              lead_in_s=anchor - time.perf_counter(), loop=loop)
+        elif kind == "note":
+            self.notes.put(Note(*command[1:]))
+        elif kind == "end":
+            self.notes.put(_END)
+        elif kind == "fail":
+            self.notes.put(RuntimeError(command[1]))
+        elif kind == "align" and self.player is not None:
+            self.player.align(*command[1:])
+        elif kind == "stop" and self.player is not None:
+            self.notes.put(_END)
+            self.player.stop()
+
+
+def _serve(read: Any, write: Any) -> None:
+    """The child's main loop: open the port, then obey the parent until quit or end of input."""
+    _, name, backend, realtime = pickle.load(read)
+    try:
+        port = open_output(name, backend)
+    except PortError as err:
+        pickle.dump(("error", str(err)), write)
+        write.flush()
+        return
+    child = _Child(port, realtime, write)
+    child.reply(("ready", port.name))
+    child.watcher.start()
     try:
         while True:
             try:
                 command = pickle.load(read)
             except EOFError:
                 break
-            kind = command[0]
-            if kind == "start":
-                _, run, tempo, start_tick, anchor, loop = command
-                notes.put(end)  # a previous run's feeder, if still waiting, ends
-                notes = queue.Queue()
-                player = Player(port, realtime=realtime)
-                player.on_finish = finished(run, player)
-                # The parent's start time, on the clock both processes share.
-                player.start(streamed(notes), tempo, start_tick, lead_in_s=anchor - time.perf_counter(),
-                             loop=loop)
-            elif kind == "note":
-                notes.put(Note(*command[1:]))
-            elif kind == "end":
-                notes.put(end)
-            elif kind == "fail":
-                notes.put(RuntimeError(command[1]))
-            elif kind == "align" and player is not None:
-                player.align(*command[1:])
-            elif kind == "stop" and player is not None:
-                notes.put(end)
-                player.stop()
-            elif kind == "quit":
+            if command[0] == "quit":
                 break
+            child.handle(command)
     finally:
-        if player is not None:
-            player.stop()
+        child.watcher.stop()
+        if child.player is not None:
+            child.player.stop()
         port.close()
 
 

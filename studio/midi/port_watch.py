@@ -25,6 +25,11 @@ def lost_sentence(port: Port) -> str:
             "when it is back.")
 
 
+def back_sentence(port: Port, resuming: bool = False) -> str:
+    """What the user is told when the port is back and joined again."""
+    return f"The MIDI {port.kind} '{port.name}' is back{'; playing on' if resuming else ''}."
+
+
 class PortWatcher:
     """Calls on_lost(sentence) once when the port disappears, and on_back() once it has been
     reconnected after it reappeared. Both run on the watcher's thread."""

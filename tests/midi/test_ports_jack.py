@@ -201,3 +201,32 @@ def test_the_watcher_sees_an_input_source_go_and_come_back(jack_server) -> None:
         watcher.stop()
         port.close()
         source.close()
+
+
+def test_the_player_process_stops_when_its_port_goes_and_says_when_it_is_back(jack_server) -> None:
+    first = Receiver(jack_server, "far-synth")
+    notes = scale(200)
+    back = threading.Event()
+    player = ProcessPlayer("far-synth", on_port_back=lambda _sentence: back.set())
+    try:
+        player.start(notes, FAST)
+        assert first.wait_for(20)
+        first.kill()
+        assert player.wait(5)
+        assert player.error == ("The MIDI output 'far-synth:in' went away; Continuo stopped and will "
+                                "reconnect when it is back.")
+        assert 0 < player.lost_at < notes[-1].end
+        second = Receiver(jack_server, "far-synth")
+        try:
+            assert back.wait(5)
+            player.start(notes, FAST, int(player.lost_at))  # the owner plays on from there
+            assert player.wait(10) and player.error is None
+            assert wait_until(lambda: len(all_notes_off(second.messages())) == 2, 5)
+            resumed = second.messages()
+        finally:
+            second.close()
+    finally:
+        player.close()
+    rest = note_ons(resumed)
+    assert rest and rest == [(n.channel, n.pitch) for n in notes][len(notes) - len(rest):]
+    assert not hanging(resumed)
