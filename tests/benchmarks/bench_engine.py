@@ -193,9 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         e = Engine(model) if cold else engine
         if not cold:
             e.prime(encode(seed, "folk", end=False))
-        cont = e.continuation(seed, Settings(bars=1, variations=1, seed=1, style="folk"))
-        next(iter(cont))
-        return cont.first_note_ms
+        t = time.perf_counter()  # from the request, seed checks included, to the first note
+        next(iter(e.continuation(seed, Settings(bars=1, variations=1, seed=1, style="folk"))))
+        return (time.perf_counter() - t) * 1000
 
     out["first_note_ms"] = round(statistics.median(first_note(True) for _ in range(args.repeats)), 3)
     out["first_note_primed_ms"] = round(statistics.median(first_note(False) for _ in range(args.repeats)), 3)

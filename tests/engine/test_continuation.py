@@ -264,3 +264,18 @@ def test_prepare_primes_while_editing_so_the_continuation_runs_no_prime(engine, 
         del model.run
     assert ran == []  # the style head's look at the seed and the prime were both cached
     assert warm == cold
+
+
+def test_repeat_control_restates_the_seeds_motifs(engine):
+    def restated(repeat: float) -> float:
+        """Share of the continuation's 4-note pitch runs that also occur in the seed."""
+        seed_runs = {tuple(p.pitch for p in SEED.notes[i:i + 4]) for i in range(len(SEED.notes) - 3)}
+        hits = total = 0
+        for notes in run(engine, variations=8, bars=4, repeat=repeat, seed=21)[1]:
+            runs = [tuple(n.pitch for n in notes[i:i + 4]) for i in range(len(notes) - 3)]
+            hits += sum(r in seed_runs for r in runs)
+            total += len(runs)
+        return hits / total
+
+    never, often = restated(0.0), restated(2.0)
+    assert often > never + 0.2, (never, often)
