@@ -72,7 +72,7 @@ class Model:
         self.layers, self.hidden = int(args["layers"]), int(args["hidden"])
         self.styles = tuple(json.loads(meta["continuo.styles"]))
         token_input = self._session.get_inputs()[0]
-        self.sequence = len(token_input.shape) == 2  # token [T, B]: primes a seed in one call
+        self.sequence = len(token_input.shape or ()) == 2  # token [T, B]: primes a seed in one call
         weights = json.loads(meta.get("continuo.copy_weights") or "{}")
         # per style: {"folk": [w per match bucket], ..., "any": pooled}; a bare list = all styles
         self.copy_weights: dict[str, list[float]] = {"any": weights} if isinstance(weights, list) else weights
