@@ -116,28 +116,35 @@ class Rows:
         mask = np.zeros((count, VOCAB_SIZE), bool)
         bars = np.zeros(count, np.int64)
         position = np.zeros(count, np.int64)
+        phases = set()
         for r, g in enumerate(self.grammars):
             if not self.done[r]:
                 mask[r] = self._base_mask(g)
                 bars[r], position[r] = g.bar + self.bar_offset, g.position
-        eos = mask[:, EOS].copy()
+                phases.add(g.phase)
         onset = bars * steps + position
-        mask[:, BAR] &= (bars + 1) * steps < limits.end_step
-        early = (position >= 0) & (onset < limits.start_step)  # no chord on the seed's last onset
-        if early.any():
-            mask[early, VEL_LO:PITCH_HI] = False
-        grid = bars[:, None] * steps + self._pos_grid
-        lowest = np.maximum(self.free_from, limits.start_step)[:, None]
-        positions = mask[:, POS_LO:POS_LO + steps]
-        positions &= (grid >= lowest) & (grid < limits.end_step)
-        busy = self.ends > onset[:, None]
-        mask[:, PITCH_LO:PITCH_HI] &= ~busy
-        if limits.max_polyphony:
-            mask[busy.sum(axis=1) >= limits.max_polyphony, PITCH_LO:PITCH_HI] = False
-        mask[:, DUR_LO:DUR_HI] &= (limits.end_step - onset)[:, None] >= _DUR_STEPS
-        # The musician asked for a length, so a row may end only where time has run out:
-        # then it ends (EOS) or adds a chord note, as the model prefers - never a forced pile.
-        mask[:, EOS] = eos & ~mask[:, BAR] & ~positions.any(axis=1)
+        # Each part below only matters for rows in some phases (a DUR only follows a PITCH,
+        # onsets and the end only a BAR or a DUR); skip the parts no row can use.
+        if phases - {Kind.POS, Kind.VEL, Kind.PITCH}:
+            eos = mask[:, EOS].copy()
+            mask[:, BAR] &= (bars + 1) * steps < limits.end_step
+            grid = bars[:, None] * steps + self._pos_grid
+            lowest = np.maximum(self.free_from, limits.start_step)[:, None]
+            positions = mask[:, POS_LO:POS_LO + steps]
+            positions &= (grid >= lowest) & (grid < limits.end_step)
+            # The musician asked for a length, so a row may end only where time has run out:
+            # then it ends (EOS) or adds a chord note, as the model prefers - never a forced pile.
+            mask[:, EOS] = eos & ~mask[:, BAR] & ~positions.any(axis=1)
+        if phases - {Kind.PITCH}:
+            early = (position >= 0) & (onset < limits.start_step)  # no chord on the seed's last onset
+            if early.any():
+                mask[early, VEL_LO:PITCH_HI] = False
+            busy = self.ends > onset[:, None]
+            mask[:, PITCH_LO:PITCH_HI] &= ~busy
+            if limits.max_polyphony:
+                mask[busy.sum(axis=1) >= limits.max_polyphony, PITCH_LO:PITCH_HI] = False
+        if Kind.PITCH in phases:
+            mask[:, DUR_LO:DUR_HI] &= (limits.end_step - onset)[:, None] >= _DUR_STEPS
         return mask
 
     def advance(self, r: int, tok: int) -> Note | None:

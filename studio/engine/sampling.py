@@ -83,6 +83,8 @@ def choose(p: np.ndarray, temperature: float, top_p: float, rng: np.random.Gener
     if temperature <= 0:
         return p.argmax(axis=1)
     u = rng.random(len(p))[:, None]
+    if top_p < 1.0 and (p.max(axis=1) >= top_p * p.sum(axis=1)).all():
+        return p.argmax(axis=1)  # every row's nucleus is its likeliest token alone
     if top_p < 1.0:  # keep tokens at least as likely as the last one the nucleus needs
         ranked = -np.sort(-p, axis=1)
         cum = np.cumsum(ranked, axis=1)
