@@ -13,7 +13,6 @@ import json
 import logging
 import logging.handlers
 import os
-import resource
 import sys
 import threading
 import time
@@ -77,14 +76,24 @@ def exception_hook(log_path: Path | None, parent: Callable[[], QWidget | None] =
     return hook
 
 
+def _peak_rss_mb() -> float | None:
+    """The process's peak resident memory; None where `resource` (Unix only) is missing."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
 class _ExitWhenShown(QObject):
     """Prints when the window is first exposed, then quits (CONTINUO_EXIT_WHEN_SHOWN=1)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Expose and watched.isExposed():
             watched.removeEventFilter(self)
-            rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(json.dumps({"shown": time.time(), "rss_mb": round(rss_mb, 1)}), flush=True)
+            rss_mb = _peak_rss_mb()
+            print(json.dumps({"shown": time.time(), "rss_mb": rss_mb}), flush=True)
             QTimer.singleShot(0, QApplication.quit)
         return False
 
