@@ -11,13 +11,10 @@ Writing uses mido and is atomic: a temporary file in the same folder, fsync, the
 from __future__ import annotations
 
 import contextlib
-import errno
 import io
 import math
 import os
-import stat
 import struct
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,16 +23,12 @@ from typing import NoReturn, TypeVar
 import mido
 
 from studio.core.notes import DRUM_CHANNEL, TICKS_PER_QUARTER, Clip, Note, TimeSignature
+from studio.core.safe_files import UnreadableFileError, os_trouble, read_bounded, shown_name, write_atomically
 from studio.core.scales import NOTE_NAMES, Key
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_EVENTS = 2_000_000
 _MIN_EVENT_BYTES = 2  # a one-byte delta time and one running-status data byte
-_OS_REASONS = {
-    errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-    errno.EROFS: "the disk is read-only", errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-    errno.ENOENT: "its folder does not exist", errno.EISDIR: "a folder of that name is in the way",
-}  # fmt: skip
 
 PathLike = str | os.PathLike[str]
 _T = TypeVar("_T")
@@ -72,8 +65,11 @@ def read_midi_song(path: PathLike, *, max_events: int = MAX_EVENTS, max_bytes: i
     A note never closed ends with its track; a zero-length note lasts one tick. Tempo, time
     signature and key are the earliest in the file (120 BPM, 4/4 and None without them).
     """
-    name = _display_name(path)
-    data = _load_bytes(path, name, max_bytes)
+    name = shown_name(path)
+    try:
+        data = read_bounded(Path(path), max_bytes, "a MIDI file")
+    except UnreadableFileError as exc:
+        raise MidiFileError(f"{name} {exc}.") from exc
     try:
         return _Parser(name, data, max_events).song()
     except (IndexError, ValueError, struct.error, OverflowError) as exc:
@@ -96,37 +92,11 @@ def write_midi(
 ) -> None:
     """Save a clip as a type 1 .mid file at 480 ticks per quarter, atomically: a conductor track
     (tempo, metre, key signature if the key is major or minor), the notes, then any drums."""
-    _write_atomically(Path(path), midi_bytes(clip, drums=drums, track_name=track_name))
-
-
-def _display_name(path: PathLike) -> str:
-    name = Path(path).name or str(path)
-    return "".join(ch if ch.isprintable() else "?" for ch in name)
-
-
-def _reason(exc: OSError) -> str:  # 'permission denied', 'the disk is full'
-    return _OS_REASONS.get(exc.errno or 0) or (exc.strerror or str(exc)).rstrip(".").lower()
-
-
-def _load_bytes(path: PathLike, name: str, max_bytes: int) -> bytes:
+    data = midi_bytes(clip, drums=drums, track_name=track_name)
     try:
-        info = os.stat(path)
-        if stat.S_ISREG(info.st_mode) and info.st_size <= max_bytes:  # FIFOs, devices: never opened
-            with open(path, "rb") as stream:
-                data = stream.read(max_bytes + 1)
-    except FileNotFoundError as exc:
-        raise MidiFileError(f"{name} does not exist.") from exc
+        write_atomically(Path(path), data)
     except OSError as exc:
-        raise MidiFileError(f"{name} cannot be read: {_reason(exc)}.") from exc
-    if stat.S_ISDIR(info.st_mode):
-        raise MidiFileError(f"{name} is a folder, not a MIDI file.")
-    if not stat.S_ISREG(info.st_mode):
-        raise MidiFileError(f"{name} is not a regular file, so not a MIDI file.")
-    if info.st_size > max_bytes or len(data) > max_bytes:  # it may have grown since stat()
-        raise MidiFileError(f"{name} is too large for a MIDI clip (the limit is {max_bytes:,} bytes).")
-    if not data:
-        raise MidiFileError(f"{name} is empty.")
-    return data
+        raise MidiFileError(f"Could not save {shown_name(path)}: {os_trouble(exc)}.") from exc
 
 
 @dataclass
@@ -369,30 +339,3 @@ def _build_midi_file(clip: Clip, drums: list[Note], track_name: str) -> mido.Mid
     if drums:
         midi.tracks.append(_note_track(drums, "Drums"))
     return midi
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside target, fsync it, then rename it over target."""
-    temporary = None
-    try:
-        mode = stat.S_IMODE(os.stat(target).st_mode) if target.exists() else 0o644  # keep permissions
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-        temporary = None
-    except OSError as exc:
-        raise MidiFileError(f"Could not save {_display_name(target)}: {_reason(exc)}.") from exc
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
-        folder = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
