@@ -2,7 +2,7 @@
 
 Python threads take turns under one lock (the GIL). A GUI thread painting, or the engine's
 sampling, holds it for milliseconds at a time, and a player thread in the same process waits
-for it at every deadline: measured with bench_live, that made a player thread's sends p99 5-20 ms
+for it at every deadline: measured with bench_live, that made a player thread's sends p99 3-20 ms
 late while the window repainted and the engine generated. A child process has an interpreter of
 its own, so there the player thread meets only its feeder. `ProcessPlayer` has the Player's
 controls (start, stop, wait, set_tempo, align, position); notes go to the child as they come (an
