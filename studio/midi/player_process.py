@@ -33,6 +33,17 @@ _READY_S = 20.0  # the child imports mido and rtmidi and opens the port
 _END = object()
 
 
+CHILD_FLAG = "--player-process"
+
+
+def child_command() -> list[str]:
+    """How to start the child: this module under Python, or a frozen app's own executable with
+    CHILD_FLAG (its entry point hands that to `serve_stdio`)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, CHILD_FLAG]
+    return [sys.executable, "-m", "studio.midi.player_process"]
+
+
 class ProcessPlayer(Timeline):
     """A Player running in a child process on the output `port` (None: the virtual port).
 
@@ -47,8 +58,7 @@ class ProcessPlayer(Timeline):
         super().__init__()
         self.on_finish, self.on_port_back = on_finish, on_port_back
         self.lost_at: float | None = None
-        self._proc = subprocess.Popen([sys.executable, "-m", "studio.midi.player_process"],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._proc = subprocess.Popen(child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._send_lock = threading.Lock()
         self._send(("open", port, backend, realtime))
         reply = self._receive_with_timeout(_READY_S)
@@ -263,5 +273,11 @@ def _serve(read: Any, write: Any) -> None:
         port.close()
 
 
-if __name__ == "__main__":
+def serve_stdio() -> int:
+    """The child's entry: commands on stdin, replies on stdout."""
     _serve(sys.stdin.buffer, sys.stdout.buffer)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(serve_stdio())
