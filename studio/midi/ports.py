@@ -19,6 +19,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import cast
@@ -27,6 +28,7 @@ import mido
 import rtmidi
 
 VIRTUAL_NAME = "Continuo"
+CALLBACK_DRAIN_S = 0.05  # how long a closing input waits for a callback already running
 WINDOWS_HINT = ("Windows cannot create a virtual MIDI port: install loopMIDI (or use the Windows MIDI "
                 "Services loopback) and choose its port.")
 
@@ -243,6 +245,17 @@ class InputPort(Port):
     """An open input: `callback(message)` is called on rtmidi's thread for every message."""
 
     kind = "input"
+
+    def close(self) -> None:
+        """Cancel the callback and let one already under way finish before closing: closing a
+        JACK client waits for its process thread, which may itself be waiting for Python's
+        interpreter lock to run the callback - a deadlock if we held the lock all along (seen
+        with a DAW's clock, 24 messages a beat)."""
+        if not self.closed:
+            with contextlib.suppress(rtmidi.RtMidiError):
+                self._rt.cancel_callback()
+            time.sleep(CALLBACK_DRAIN_S)  # released: a callback in flight runs to its end
+        super().close()
 
 
 def _open(kind: type, port_class: type[Port], name: str | None, backend: str | None,
