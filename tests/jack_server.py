@@ -172,6 +172,12 @@ class Receiver:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def __enter__(self) -> Receiver:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
 
 class FluidSynth:
     """FluidSynth on the JACK server: audio into the dummy driver, MIDI in on `port`; with

@@ -23,6 +23,14 @@ pytestmark = pytest.mark.jack
 FAST = 1200.0  # BPM: a 16th lasts 12.5 ms
 
 
+def assert_plays_on(notes: list[Note], resumed) -> list[tuple[int, int]]:
+    """The stream after a reconnection is the rest of the tune, in order, with no note hanging."""
+    rest = note_ons(resumed)
+    assert rest and rest == [(n.channel, n.pitch) for n in notes][len(notes) - len(rest):]
+    assert not hanging(resumed)
+    return rest
+
+
 def scale(count: int, step: int = 120) -> list[Note]:
     return [Note(i * step, 48 + i % 36, step // 2, 60 + i % 60, channel=i % 2) for i in range(count)]
 
@@ -111,23 +119,16 @@ def test_a_killed_receiver_is_survived_and_playback_goes_on_when_it_is_back(jack
         assert messages == ["The MIDI output 'synth:in' went away; Continuo stopped and will reconnect "
                             "when it is back."]
         heard_before = first.messages()
-        second = Receiver(jack_server, "synth")
-        try:
+        with Receiver(jack_server, "synth") as second:
             assert playback.wait(15) and playback.error is None
             assert messages[1] == "The MIDI output 'synth:in' is back; playing on."
             assert wait_until(lambda: len(all_notes_off(second.messages())) == 2, 5)
             resumed = second.messages()
-        finally:
-            second.close()
     finally:
         playback.close()
         port.close()
-    assert not hanging(resumed)
-    # The second receiver hears the rest of the tune in order, from about where the first one died.
-    pitches = [(n.channel, n.pitch) for n in notes]
-    rest = note_ons(resumed)
-    assert rest and rest == pitches[len(pitches) - len(rest):]
-    assert len(note_ons(heard_before)) + len(rest) >= len(notes) - 30
+    rest = assert_plays_on(notes, resumed)
+    assert len(note_ons(heard_before)) + len(rest) >= len(notes) - 30  # from about where it died
 
 
 def test_connecting_to_a_missing_port_is_one_sentence(jack_server) -> None:
@@ -216,17 +217,28 @@ def test_the_player_process_stops_when_its_port_goes_and_says_when_it_is_back(ja
         assert player.error == ("The MIDI output 'far-synth:in' went away; Continuo stopped and will "
                                 "reconnect when it is back.")
         assert 0 < player.lost_at < notes[-1].end
-        second = Receiver(jack_server, "far-synth")
-        try:
+        with Receiver(jack_server, "far-synth") as second:
             assert back.wait(5)
             player.start(notes, FAST, int(player.lost_at))  # the owner plays on from there
             assert player.wait(10) and player.error is None
             assert wait_until(lambda: len(all_notes_off(second.messages())) == 2, 5)
             resumed = second.messages()
-        finally:
-            second.close()
     finally:
         player.close()
-    rest = note_ons(resumed)
-    assert rest and rest == [(n.channel, n.pitch) for n in notes][len(notes) - len(rest):]
-    assert not hanging(resumed)
+    assert_plays_on(notes, resumed)
+
+
+def test_the_player_process_follows_a_tempo_change(receiver: Receiver) -> None:
+    notes = [Note(i * 480, 60 + i, 240) for i in range(8)]
+    player = ProcessPlayer(receiver.port)
+    try:
+        player.start(notes, 600.0)  # 100 ms a quarter
+        assert receiver.wait_for(4)  # two notes in
+        player.set_tempo(3000.0)  # 20 ms a quarter from here: the child follows the parent's timeline
+        assert player.wait(5)
+        assert receiver.wait_for(2 * len(notes) + 1)
+    finally:
+        player.close()
+    ons = [t for t, m in receiver.messages() if m.type == "note_on"]
+    assert len(ons) == len(notes)
+    assert ons[-1] - ons[-2] < (ons[1] - ons[0]) / 3
