@@ -28,16 +28,32 @@ def metrics_table(result: dict) -> list[str]:
     return lines
 
 
+def run_time_section(card: Path) -> list[str]:
+    """The card's "## Run time" section (float against int8, and the benchmark's figures), which is
+    written from `bench_engine.py` runs by hand: a re-render keeps it rather than dropping it."""
+    if not card.exists():
+        return []
+    text = card.read_text()
+    start = text.find("\n## Run time")
+    if start < 0:
+        return []
+    end = text.find("\n## ", start + 1)
+    return text[start + 1:end if end >= 0 else len(text)].rstrip().splitlines() + [""]
+
+
 def render(summary: dict, ckpt: dict, heldout: dict, folders: dict[str, dict], commands: str,
-           size: int) -> str:
+           size: int, run_time: list[str] = ()) -> str:
     args = ckpt["model_args"]
     history = ckpt["state"]["history"]
     out = ["# Continuo model card", "",
            f"`models/continuo.onnx` ({size / 1e6:.1f} MB): a {args['layers']}-layer LSTM "
            f"({args['hidden']} units, {args['embed']}-wide embedding) over Continuo's token encoding "
            f"version {encoding.ENCODING_VERSION} ({encoding.VOCAB_SIZE} tokens, {encoding.STEPS_PER_QUARTER} "
-           "steps per quarter), with a style head trained jointly. Exported as a stateful single-step "
-           "ONNX graph `(token, h, c) -> (logits, style_logits, h, c)`; at sampling time its distribution "
+           "steps per quarter), with a style head trained jointly. Exported as a stateful ONNX graph "
+           "`(token [T, B], h, c) -> (logits, style_logits, h, c)` after the last of T steps (one LSTM node "
+           "per layer: T = 1 is a step, a whole seed primes in one call); Continuo runs "
+           "`models/continuo-int8.onnx`, the same graph with int8 weights (see Run time); at sampling "
+           "time its distribution "
            "is mixed with a copy model over the phrase so far (weights per style and match length, "
            "fitted on the validation split, stored in the file).", "",
            "## Data", "",
@@ -91,7 +107,7 @@ def render(summary: dict, ckpt: dict, heldout: dict, folders: dict[str, dict], c
                 f"({style['pieces']} pieces): accuracy {100 * style['accuracy']:.1f}%, balanced "
                 f"{100 * style['balanced_accuracy']:.1f}%; per style "
                 + ", ".join(f"{k} {100 * v:.1f}%" for k, v in style["per_style"].items()) + "."]
-    out += ["", "## Limits", "",
+    out += ["", *run_time, "## Limits", "",
             "Trained on symbolic Western folk, chorale, Renaissance polyphony and string-quartet scores; "
             "velocities in these sources are flat, so dynamics follow the seed. Bars longer than 8 "
             "quarters and tuplets finer than 16th triplets are outside the encoding.", ""]
@@ -116,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         name, _, path = item.partition("=")
         folders[name] = json.loads(Path(path).read_text())
     text = render(json.loads(args.summary.read_text()), ckpt, json.loads(args.heldout.read_text()), folders,
-                  args.commands.read_text(), args.model.stat().st_size)
+                  args.commands.read_text(), args.model.stat().st_size, run_time_section(args.out))
     args.out.write_text(text)
     return 0
 
