@@ -16,6 +16,7 @@ renames a second client "Continuo-01", and port numbers shift whenever a device 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 import threading
@@ -251,11 +252,15 @@ class InputPort(Port):
         JACK client waits for its process thread, which may itself be waiting for Python's
         interpreter lock to run the callback - a deadlock if we held the lock all along (seen
         with a DAW's clock, 24 messages a beat)."""
+        # rtmidi drops its (callback, data) pair on cancel; a callback already waiting for the
+        # lock still reads it, so this keeps it alive until the client is closed.
+        pair = [r for r in gc.get_referents(self._rt) if isinstance(r, tuple)]
         if not self.closed:
             with contextlib.suppress(rtmidi.RtMidiError):
                 self._rt.cancel_callback()
             time.sleep(CALLBACK_DRAIN_S)  # released: a callback in flight runs to its end
         super().close()
+        pair.clear()
 
 
 def _open(kind: type, port_class: type[Port], name: str | None, backend: str | None,
