@@ -6,7 +6,9 @@ for it at every deadline: measured with bench_live, that made a player thread's 
 late while the window repainted and the engine generated. A child process has an interpreter of
 its own, so there the player thread meets only its feeder. `ProcessPlayer` has the Player's
 controls (start, stop, wait, set_tempo, align, position); notes go to the child as they come (an
-engine's incremental continuation streams through), and the child opens the MIDI port itself.
+engine's incremental continuation streams through), and the child opens the MIDI port itself;
+`send_now` sends one message on that port at once (a key played live), so nothing else in the
+parent needs to open the port a second time.
 
 Both processes share CLOCK_MONOTONIC (time.perf_counter), so a start time or a tempo anchor
 means the same instant on both sides. Messages are pickled tuples over the child's stdin and
@@ -15,6 +17,7 @@ stdout; the child's stderr is ours.
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import queue
 import subprocess
@@ -24,6 +27,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import mido
+
 from studio.core.notes import Note
 from studio.midi.player import Player, Timeline
 from studio.midi.port_watch import PortWatcher, back_sentence
@@ -31,6 +36,7 @@ from studio.midi.ports import OutputPort, PortError, open_output
 
 _READY_S = 20.0  # the child imports mido and rtmidi and opens the port
 _END = object()
+GONE = "The player process ended unexpectedly; playback stopped."
 
 
 CHILD_FLAG = "--player-process"
@@ -50,21 +56,25 @@ class ProcessPlayer(Timeline):
     The child watches its port: when it goes away, playback stops there (every note-off that
     can still go), on_finish gets the one-sentence reason and `lost_at` the song tick where it
     stopped; when the port is back, the child has joined it again and on_port_back(sentence)
-    is called, so the owner, who has the notes, can start again from `lost_at`."""
+    is called, so the owner, who has the notes, can start again from `lost_at`. on_port_lost(sentence)
+    hears of every loss, playing or not, and of the child's unexpected end."""
 
     def __init__(self, port: str | None = None, backend: str | None = None, *, realtime: bool = True,
                  on_finish: Callable[[str | None], None] | None = None,
-                 on_port_back: Callable[[str], None] | None = None) -> None:
+                 on_port_back: Callable[[str], None] | None = None,
+                 on_port_lost: Callable[[str], None] | None = None) -> None:
         super().__init__()
-        self.on_finish, self.on_port_back = on_finish, on_port_back
+        self.on_finish, self.on_port_back, self.on_port_lost = on_finish, on_port_back, on_port_lost
         self.lost_at: float | None = None
+        self._closing = False
+        self._run_lock = threading.RLock()  # a run's end and the next run's start, one at a time
         self._proc = subprocess.Popen(child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._send_lock = threading.Lock()
         self._send(("open", port, backend, realtime))
         reply = self._receive_with_timeout(_READY_S)
         if reply[0] != "ready":
             self.close()
-            raise PortError(reply[1])
+            raise PortError(reply[1] if reply[0] == "error" else "The player process did not start.")
         self.port_name: str = reply[1]
         self.error: str | None = None
         self.sent_late_s: list[float] = []
@@ -76,8 +86,12 @@ class ProcessPlayer(Timeline):
         threading.Thread(target=self._listen, daemon=True, name="continuo-player-process").start()
 
     # -- the pipe -------------------------------------------------------------------------
-    def _send(self, message: tuple) -> None:
+    def _send(self, message: tuple, unless: threading.Event | None = None) -> None:
+        """Write one message; with `unless`, not once that event is set (checked under the lock,
+        so nothing of a stopped run follows the stop into the next run)."""
         with self._send_lock:
+            if unless is not None and unless.is_set():
+                return
             try:
                 pickle.dump(message, self._proc.stdin)
                 self._proc.stdin.flush()
@@ -101,22 +115,27 @@ class ProcessPlayer(Timeline):
         while True:
             message = self._receive()
             if message[0] == "gone":
-                self._end(self._run, "The player process ended unexpectedly; playback stopped.", [], False)
+                self._end(self._run, GONE, [], False)
+                if not self._closing and self.on_port_lost is not None:
+                    self.on_port_lost(GONE)
                 return
             if message[0] == "finished":
                 self._end(*message[1:])
             elif message[0] == "back" and self.on_port_back is not None:
                 self.on_port_back(message[1])
+            elif message[0] == "lost" and self.on_port_lost is not None:
+                self.on_port_lost(message[1])
 
     def _end(self, run: int, error: str | None, late: list[float], granted: bool,
              lost_at: float | None = None) -> None:
-        if run != self._run or self._finished.is_set():
-            return
-        self.error, self.sent_late_s, self.realtime_granted, self.lost_at = error, late, granted, lost_at
-        self._stop_feed.set()
-        if self.on_finish is not None:  # before wait() returns, as with Player
-            self.on_finish(error)
-        self._finished.set()
+        with self._run_lock:
+            if run != self._run or self._finished.is_set():
+                return
+            self.error, self.sent_late_s, self.realtime_granted, self.lost_at = error, late, granted, lost_at
+            self._stop_feed.set()
+            if self.on_finish is not None:  # before wait() returns, as with Player
+                self.on_finish(error)
+            self._finished.set()
 
     # -- time -----------------------------------------------------------------------------
     def align(self, bpm: float, seconds: float, tick: float) -> None:
@@ -130,20 +149,27 @@ class ProcessPlayer(Timeline):
         return not self._finished.is_set()
 
     def start(self, notes: Iterable[Note], tempo: float, start_tick: int = 0, *,
-              lead_in_s: float = 0.005, loop: tuple[int, int] | None = None) -> None:
-        """As Player.start; the notes are streamed to the child by a thread of ours."""
-        if self.playing:
-            raise RuntimeError("the player is already playing")
-        if self._proc.poll() is not None:
-            raise PortError("The player process has ended; open the output again.")
-        self._run += 1
-        self._finished.clear()
-        self._stop_feed = threading.Event()
-        self.error = self.lost_at = None
-        anchor = time.perf_counter() + lead_in_s
-        with self._lock:
-            self._bpm, self._anchor = tempo, (anchor, start_tick)
-        self._send(("start", self._run, tempo, start_tick, anchor, loop))
+              lead_in_s: float = 0.005, loop: tuple[int, int] | None = None,
+              on_finish: Callable[[str | None], None] | None = None) -> None:
+        """As Player.start; the notes are streamed to the child by a thread of ours. A run that
+        was told to stop may still be ending its notes in the child: this one starts after it,
+        and that run's end is not reported. `on_finish`, if given, replaces self.on_finish from
+        this run on (set here, so an earlier run's end never reaches it)."""
+        with self._run_lock:
+            if self.playing and not self._stop_feed.is_set():
+                raise RuntimeError("the player is already playing")
+            if self._proc.poll() is not None:
+                raise PortError("The player process has ended; open the output again.")
+            self._run += 1
+            if on_finish is not None:
+                self.on_finish = on_finish
+            self._finished.clear()
+            self._stop_feed = threading.Event()
+            self.error = self.lost_at = None
+            anchor = time.perf_counter() + lead_in_s
+            with self._lock:
+                self._bpm, self._anchor = tempo, (anchor, start_tick)
+            self._send(("start", self._run, tempo, start_tick, anchor, loop))
         threading.Thread(target=self._feed, args=(notes, self._stop_feed), daemon=True,
                          name="continuo-process-feeder").start()
 
@@ -152,11 +178,16 @@ class ProcessPlayer(Timeline):
             for note in notes:
                 if stop.is_set():
                     return
-                self._send(("note", note.start, note.pitch, note.duration, note.velocity, note.channel))
+                self._send(("note", note.start, note.pitch, note.duration, note.velocity, note.channel), stop)
         except Exception as err:  # the producer failed: the child's player ends and says why
-            self._send(("fail", str(err)))
+            self._send(("fail", str(err)), stop)
             return
-        self._send(("end",))
+        self._send(("end",), stop)
+
+    def send_now(self, message: mido.Message) -> None:
+        """Send one message on the child's port at once (a live note, a panic), beside whatever
+        plays; never blocks for long and never raises (a lost port drops it)."""
+        self._send(("now", bytes(message.bytes())))
 
     def stop(self, timeout: float = 2.0) -> None:
         """Stop now; returns once the child has turned every sounding note off."""
@@ -169,6 +200,7 @@ class ProcessPlayer(Timeline):
 
     def close(self) -> None:
         """Stop, close the port and end the child."""
+        self._closing = True
         if self._proc.poll() is None:
             self._send(("quit",))
             try:
@@ -211,13 +243,17 @@ class _Child:
         return finished
 
     def port_lost(self, sentence: str) -> None:
-        """From the watcher: stop at once (every note-off that can still go), and say where."""
+        """From the watcher: stop at once (every note-off that can still go), say where, and
+        tell the parent the port is gone whether or not it played."""
         with self._lock:
             player = self.player
             if player is None or not player.playing:
-                return
-            self._lost = sentence
-        player.stop()
+                player = None
+            else:
+                self._lost = sentence
+        if player is not None:
+            player.stop()
+        self.reply(("lost", sentence))
 
     def handle(self, command: tuple) -> None:
         kind = command[0]
@@ -240,6 +276,9 @@ class _Child:
             self.notes.put(RuntimeError(command[1]))
         elif kind == "align" and self.player is not None:
             self.player.align(*command[1:])
+        elif kind == "now":
+            with contextlib.suppress(OSError, PortError, ValueError):  # a lost port drops it
+                self.port.send(mido.Message.from_bytes(command[1]))
         elif kind == "stop" and self.player is not None:
             self.notes.put(_END)
             self.player.stop()

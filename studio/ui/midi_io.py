@@ -1,12 +1,16 @@
 """The window's MIDI connections, through studio.midi.ports: one output (Continuo's own virtual
 port by default, an existing port, or none) and one optional input (a hardware keyboard).
 
-Ports are opened on a short-lived thread, never the GUI thread, and watched: when the output
-goes away the transport is told to stop and the status bar says so in one sentence, and it is
-joined again when it comes back. With no output the app still works: notes go nowhere and the
-status bar says why. Incoming notes are played straight through to the output on rtmidi's
-thread (lowest latency) and reported to the GUI as queued signals, so the keyboard lights up and
-recording can take them. The Output and Input menus list the ports each time they open.
+The output port is opened by the player's own process (studio.midi.player_process), which
+owns it: playback is scheduled there, out of reach of this process's GIL, and a key played live
+is sent there at once (`send_now`), so the port is opened once. Where that child cannot start,
+the port is opened here and the status bar says so once. Ports are opened on a short-lived
+thread, never the GUI thread, and watched (in the child, or here): when the output goes away the
+transport is told to stop and the status bar says so in one sentence; it is joined again when it
+comes back, and `output_back` lets playback go on. With no output the app still works: notes go
+nowhere and the status bar says why. Incoming notes are played straight through to the output on
+rtmidi's thread (lowest latency) and reported to the GUI as queued signals, so the keyboard lights
+up and recording can take them. The Output and Input menus list the ports each time they open.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
-from studio.midi.port_watch import PortWatcher
+from studio.midi.player_process import ProcessPlayer
+from studio.midi.port_watch import PortWatcher, back_sentence
 from studio.midi.ports import InputPort, OutputPort, PortError, list_ports, open_input, open_output
 
 VIRTUAL = None  # the output choice meaning "Continuo's own virtual port" (the default)
@@ -46,17 +51,42 @@ class _Locked:
             self.port.send(message)
 
 
+class ChildOutput:
+    """The output while the player's process owns the port: a message is sent there at once;
+    the transport plays through `process_player` itself."""
+
+    def __init__(self, player: ProcessPlayer) -> None:
+        self.process_player = player
+
+    def send(self, message: mido.Message) -> None:
+        self.process_player.send_now(message)
+
+
+def _open_output(choice: str | None, backend: str | None) -> tuple[ProcessPlayer | OutputPort, str | None]:
+    """(ProcessPlayer or OutputPort, why the player runs in this process or None); PortError if
+    the port cannot be opened at all. On a short-lived thread."""
+    try:
+        return ProcessPlayer(choice, backend), None
+    except (PortError, OSError) as err:
+        child_error = str(err)
+    port = open_output(choice, backend)  # the child could not start, or its port failed: try here
+    return port, (f"{child_error.rstrip('.')}: playback runs inside the app, where a busy window may "
+                  "delay notes.")
+
+
 class MidiIO(QObject):
     """Owns the open ports. `output()` is what the player and play-through send to."""
 
     status_changed = Signal(str)  # the output's state, for the status bar
     message = Signal(str)  # one-off sentences (errors, reconnections)
     output_lost = Signal()
+    output_back = Signal()  # the output is back after output_lost
     note_on = Signal(int, int)  # from the hardware input: pitch, velocity
     note_off = Signal(int)
-    _opened = Signal(object, object, object)  # kind, port or None, error sentence or None
-    _lost = Signal(str)
-    _back = Signal()
+    # kind, port or ProcessPlayer or None, error sentence or None, why playback is in-process
+    _opened = Signal(object, object, object, object)
+    _lost = Signal(object, str)  # the port or player it concerns, the sentence
+    _back = Signal(object, str)
 
     def __init__(self, backend: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -65,16 +95,17 @@ class MidiIO(QObject):
         self.input_choice: str | None = None
         self.thru = True  # play what the input receives straight out of the output
         self._port: OutputPort | None = None
-        self._out: _Locked | SilentOutput = SilentOutput()
+        self._child: ProcessPlayer | None = None
+        self._out: _Locked | ChildOutput | SilentOutput = SilentOutput()
         self._input: InputPort | None = None
         self._watcher: PortWatcher | None = None
         self.status = "MIDI output: opening…"
         self._opened.connect(self._on_opened)
         self._lost.connect(self._on_lost)
-        self._back.connect(lambda: self._set_status(f"MIDI out: {self._port.name}" if self._port else ""))
+        self._back.connect(self._on_back)
 
     # -- output -----------------------------------------------------------------------------
-    def output(self) -> _Locked | SilentOutput:
+    def output(self) -> _Locked | ChildOutput | SilentOutput:
         return self._out
 
     def choose_output(self, choice: str | None) -> None:
@@ -101,10 +132,14 @@ class MidiIO(QObject):
         self._send(mido.Message(kind, note=pitch, velocity=velocity))
 
     def close(self) -> None:
+        """Close the ports; the player's process is ended here, after its last note-offs."""
         if self._input is not None:
             self._input.close()
             self._input = None
-        self._close_output()
+        child = self._child
+        self._close_output(keep_child=True)
+        if child is not None:
+            child.close()
 
     # -- menus ----------------------------------------------------------------------------
     def output_menu(self, parent: QWidget) -> QMenu:
@@ -146,18 +181,22 @@ class MidiIO(QObject):
     # -- threads ----------------------------------------------------------------------------
     def _in_background(self, kind: str, choice: str) -> None:
         def work() -> None:
+            note = None
             try:
                 if kind == "output":
-                    port = open_output(choice or None, self.backend)
+                    port, note = _open_output(choice or None, self.backend)
+                    if isinstance(port, ProcessPlayer):  # its callbacks name the player they concern
+                        port.on_port_lost = lambda s, p=port: self._lost.emit(p, s)
+                        port.on_port_back = lambda s, p=port: self._back.emit(p, s)
                 else:
                     port = open_input(choice, self._received, self.backend)
             except PortError as err:
-                self._opened.emit(kind, None, str(err))
+                self._opened.emit(kind, None, str(err), None)
                 return
-            self._opened.emit(kind, port, None)
+            self._opened.emit(kind, port, None, note)
         threading.Thread(target=work, daemon=True, name=f"continuo-open-{kind}").start()
 
-    def _on_opened(self, kind: str, port, error: str | None) -> None:
+    def _on_opened(self, kind: str, port, error: str | None, note: str | None) -> None:
         if kind == "input":
             if port is None:
                 self.message.emit(f"No MIDI input: {error}")
@@ -170,20 +209,38 @@ class MidiIO(QObject):
         if port is None:
             self._set_status(f"No MIDI output: {error}")
             return
-        if self.output_choice == NO_PORT or self._port is not None:
-            port.close()
+        if self.output_choice == NO_PORT or self._port is not None or self._child is not None:
+            threading.Thread(target=port.close, daemon=True, name="continuo-close-output").start()
+            return
+        if isinstance(port, ProcessPlayer):
+            self._child, self._out = port, ChildOutput(port)
+            self._set_status(f"MIDI out: {port.port_name}")
             return
         self._port, self._out = port, _Locked(port)
         try:
-            self._watcher = PortWatcher(port, self._lost.emit, self._back.emit).start()
+            self._watcher = PortWatcher(port, lambda s: self._lost.emit(port, s),
+                                        lambda: self._back.emit(port, back_sentence(port))).start()
         except PortError:  # the backend went away between opening and watching
             self._watcher = None
         self._set_status(f"MIDI out: {port.name}")
+        if note:
+            self.message.emit(note)
 
-    def _on_lost(self, sentence: str) -> None:
-        self.output_lost.emit()
-        self._set_status(sentence)
-        self.message.emit(sentence)
+    def _current(self, source: object) -> bool:
+        return source is not None and (source is self._port or source is self._child)
+
+    def _on_lost(self, source: object, sentence: str) -> None:
+        if self._current(source):
+            self.output_lost.emit()
+            self._set_status(sentence)
+            self.message.emit(sentence)
+
+    def _on_back(self, source: object, sentence: str) -> None:
+        if self._current(source):
+            name = self._port.name if self._port is not None else self._child.port_name
+            self._set_status(f"MIDI out: {name}")
+            self.message.emit(sentence)
+            self.output_back.emit()
 
     def _received(self, message: mido.Message) -> None:
         """On rtmidi's thread: play through, then tell the GUI."""
@@ -200,17 +257,20 @@ class MidiIO(QObject):
         with contextlib.suppress(OSError, PortError):
             self._out.send(message)
 
-    def _close_output(self) -> None:
-        """Forget the output now; the watcher's thread and the port end in the background."""
-        watcher, port = self._watcher, self._port
-        self._watcher, self._port, self._out = None, None, SilentOutput()
+    def _close_output(self, keep_child: bool = False) -> None:
+        """Forget the output now; the watcher's thread, the port and the player's process end
+        in the background (the process after its note-offs), unless `keep_child`."""
+        watcher, port, child = self._watcher, self._port, None if keep_child else self._child
+        self._watcher, self._port, self._child, self._out = None, None, None, SilentOutput()
 
         def close() -> None:
             if watcher is not None:
                 watcher.stop()
             if port is not None:
                 port.close()
-        if watcher is not None or port is not None:
+            if child is not None:
+                child.close()
+        if watcher is not None or port is not None or child is not None:
             threading.Thread(target=close, daemon=True, name="continuo-close-output").start()
 
     def _set_status(self, text: str) -> None:

@@ -3,8 +3,9 @@ so it is heard in context), from where (the ruler's last click, or where playbac
 looping (the ruler's region, or the clip's bars), recording (a take at the playhead, after an
 optional count-in, added as one undoable edit), auditioning one variation alone, and the notes
 played live (on screen, on the computer keys, on the roll's keys or a MIDI keyboard), which go
-straight to the output and into a take. It drives the Transport and the Recorder; the roll's
-playhead, the position readout and the keyboard's lit keys follow it.
+straight to the output and into a take. When the output goes away mid-play, playback stops; when
+it is back, playback goes on from where it stopped. It drives the Transport and the Recorder;
+the roll's playhead, the position readout and the keyboard's lit keys follow it.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class Playback(QObject):
         self.transport.sounding.connect(self.show_sounding)
         self.transport.playing_changed.connect(self._playing_changed)
         self.transport.error.connect(self.message)
-        midi.output_lost.connect(self.transport.stop)
+        midi.output_lost.connect(self.transport.port_lost)
+        midi.output_back.connect(self._output_back)
         midi.note_on.connect(keyboard.show_note_on)
         midi.note_off.connect(keyboard.show_note_off)
         midi.note_on.connect(self.recorder.note_on)
@@ -124,6 +126,11 @@ class Playback(QObject):
         """Settings changed while playing: carry on from here with them."""
         if self.transport.playing and not self.actions.record.isChecked():
             self.play(from_tick=self.transport.position())
+
+    def _output_back(self) -> None:
+        """The output is back: go on from where its loss stopped playback (not a recording)."""
+        if self.transport.lost_at is not None and not self.transport.playing:
+            self.play(from_tick=self.transport.lost_at)
 
     def _context_changed(self) -> None:
         if self.transport.playing:

@@ -1,10 +1,15 @@
-"""Transport: play, stop, loop and metronome through studio.midi's real-time Player, which runs
-in its own thread; the GUI thread only starts and stops it and reads its position on a timer
-for the playhead. Every play builds a timeline (optional count-in bar, the first pass from the
-playhead, then the loop region over and over), streamed to the player lazily from the player's
-feeder thread, a couple of bars ahead, so a loop never ends and never piles up. Metronome
-clicks are GM wood blocks on channel 10. Stopping never waits on the GUI thread: the old
-player finishes its note-offs by itself, and panic sends all-notes-off everywhere.
+"""Transport: play, stop, loop and metronome through studio.midi's real-time player. On a real MIDI
+port that is the ProcessPlayer, whose child process owns the port, so neither the GUI nor the
+engine (both holding this process's GIL) can delay a note; on an in-process output (tests'
+MemoryOutput, or where the child could not start) a Player thread. The GUI thread only starts
+and stops it and reads its position on a timer for the playhead and the lit keys, which follow
+the notes' scheduled ticks on the clock both processes share. Every play builds a timeline
+(optional count-in bar, the first pass from the playhead, then the loop region over and over),
+streamed to the player lazily from the player's feeder thread, a couple of bars ahead, so a loop
+never ends and never piles up. Metronome clicks are GM wood blocks on channel 10. Stopping never
+waits on the GUI thread: the old player finishes its note-offs by itself, and panic sends
+all-notes-off everywhere. When the port goes away mid-play, the transport stops and remembers where
+(`lost_at`), so playback can go on from there once it is back.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import contextlib
 import heapq
 import itertools
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -21,6 +27,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.notes import DRUM_CHANNEL, TICKS_PER_QUARTER, Note, TimeSignature
 from studio.midi.player import Output, Player
+from studio.midi.player_process import ProcessPlayer
+from studio.midi.ports import PortError
 
 CLICK_ACCENT, CLICK_BEAT = 76, 77  # GM hi / low wood block
 CLICK_TICKS = TICKS_PER_QUARTER // 8
@@ -113,42 +121,76 @@ def _while_alive(emit: Callable[..., None]) -> Callable[..., None]:
     return call
 
 
-class _Tap:
-    """The player's output, passed through: every message sent is also reported (on the
-    player's thread), so the keyboard can light what plays."""
+class _Lights:
+    """What the keyboard lights during a play: each note's start and end (clicks aside), noted on
+    the feeder's thread as the note passes to the player, and read on the GUI thread against the
+    player's position. No message has to come back from the player, wherever it runs."""
 
-    def __init__(self, output: Output, report: Callable[[mido.Message], None]) -> None:
-        self.output, self.report = output, report
+    def __init__(self) -> None:
+        self._events: list[tuple[int, int, int, int, int]] = []  # (tick, on, seq, pitch, velocity)
+        self._order = itertools.count()
+        self._lock = threading.Lock()
+        self._lit: Counter[int] = Counter()
 
-    def send(self, message: mido.Message) -> None:
-        self.output.send(message)
-        if message.type in ("note_on", "note_off") and message.channel != DRUM_CHANNEL:
-            self.report(message)
+    def passing(self, notes: Iterable[Note]) -> Iterator[Note]:
+        for note in notes:
+            if note.channel != DRUM_CHANNEL:
+                with self._lock:
+                    on = (note.start, 1, next(self._order), note.pitch, note.velocity)
+                    heapq.heappush(self._events, on)
+                    heapq.heappush(self._events, (note.end, 0, next(self._order), note.pitch, 0))
+            yield note
+
+    def due(self, tick: float) -> list[tuple[int, int]]:
+        """(pitch, velocity) for each start and end up to `tick`, in order (velocity 0: ended)."""
+        changes = []
+        with self._lock:
+            while self._events and self._events[0][0] <= tick:
+                _, _, _, pitch, velocity = heapq.heappop(self._events)
+                if velocity:
+                    self._lit[pitch] += 1
+                elif self._lit[pitch] > 0:
+                    self._lit[pitch] -= 1
+                else:
+                    continue
+                changes.append((pitch, velocity))
+        return changes
+
+    def out(self) -> list[int]:
+        """The pitches still lit, now turned off; nothing more is lit after this."""
+        with self._lock:
+            self._events.clear()
+            lit, self._lit = +self._lit, Counter()
+        return sorted(lit)
 
 
 class Transport(QObject):
-    """Plays notes to the output that `output()` returns. Signals: `playing_changed(bool)`,
-    `position_changed(tick)` (clip ticks, every ~30 ms while playing), `error(sentence)`,
-    `sounding(pitch, velocity)` for each note played (velocity 0: it ended; clicks aside)."""
+    """Plays notes to the output that `output()` returns: through its `process_player` (a
+    ProcessPlayer owning the port) if it has one, else on a Player thread of ours. Signals:
+    `playing_changed(bool)`, `position_changed(tick)` (clip ticks, every ~30 ms while playing),
+    `error(sentence)`, `sounding(pitch, velocity)` for each note played (velocity 0: it ended;
+    clicks aside)."""
 
     playing_changed = Signal(bool)
     position_changed = Signal(int)
     error = Signal(str)
     sounding = Signal(int, int)
-    _ended = Signal(object, object)  # player, error sentence or None (from the player thread)
-    _heard = Signal(object)  # a note message the player sent (from the player thread)
+    # this play's token, error sentence or None, the stream tick where a lost port stopped it
+    _ended = Signal(object, object, object)
 
     def __init__(self, output: Callable[[], Output], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._output = output
-        self._player: Player | None = None
+        self._player: Player | ProcessPlayer | None = None
         self._timeline: Timeline | None = None
         self._halt: threading.Event | None = None
+        self._lights = _Lights()
+        self._token = object()
+        self.lost_at: int | None = None  # the clip tick where the port went away mid-play
         self._timer = QTimer(self)
         self._timer.setInterval(PLAYHEAD_MS)
         self._timer.timeout.connect(self._tick)
         self._ended.connect(self._on_ended)
-        self._heard.connect(self._on_heard)
 
     @property
     def playing(self) -> bool:
@@ -181,23 +223,48 @@ class Transport(QObject):
             bar = time_signature.bar_ticks
             end = -(-max(end, start + 1) // bar) * bar
         timeline = Timeline(start, end, time_signature.bar_ticks if count_in else 0, loop)
-        halt = threading.Event()
-        player = Player(_Tap(self._output(), _while_alive(self._heard.emit)),
-                        on_finish=_while_alive(lambda err: self._ended.emit(player, err)))
-        stream = timeline_notes(notes, timeline, time_signature, clicks, self._pacer(player, halt))
+        halt, token, lights = threading.Event(), object(), _Lights()
+        output = self._output()
+        child: ProcessPlayer | None = getattr(output, "process_player", None)
+        ended = _while_alive(self._ended.emit)
+        player = child or Player(output, on_finish=lambda err: ended(token, err, None))
+        stream = lights.passing(timeline_notes(notes, timeline, time_signature, clicks,
+                                               self._pacer(player, halt)))
         self._player, self._timeline, self._halt = player, timeline, halt
-        player.start(stream, tempo, 0)
+        self._token, self._lights = token, lights
+        if child is not None:
+            try:
+                child.start(stream, tempo, 0, on_finish=lambda err: ended(token, err, child.lost_at))
+            except PortError as err:  # the child has ended: the output says so as well
+                self._stop()
+                self.error.emit(str(err))
+                return
+        else:
+            player.start(stream, tempo, 0)
         self._timer.start()
         self.playing_changed.emit(True)
 
     def stop(self, wait: bool = False) -> None:
-        """Stop now: the player ends its notes on its own thread; nothing waits here, unless
-        `wait` (at exit, so that every note-off has gone out before the process ends)."""
+        """Stop now: the player ends its notes on its own thread (or process); nothing waits
+        here, unless `wait` (at exit, so that every note-off has gone out before the process
+        ends). A stop also forgets where a lost port stopped playback."""
+        self.lost_at = None
+        self._stop(wait)
+
+    def port_lost(self) -> None:
+        """The output went away: stop, and remember where for when it is back."""
+        position = self.position()
+        if position is not None:
+            self._stop()
+            self.lost_at = position
+
+    def _stop(self, wait: bool = False) -> None:
         if self._player is None:
             return
         player, self._player = self._player, None
         if self._halt is not None:
             self._halt.set()
+        self._show(self._lights.due(player.position()) + [(p, 0) for p in self._lights.out()])
         player.stop(timeout=2.0 if wait else 0)
         self._timer.stop()
         self.position_changed.emit(-1)
@@ -229,18 +296,28 @@ class Transport(QObject):
             return not halt.is_set()
         return wait
 
-    def _on_heard(self, message: mido.Message) -> None:
-        velocity = message.velocity if message.type == "note_on" else 0
-        self.sounding.emit(message.note, velocity)
+    def _show(self, changes: list[tuple[int, int]]) -> None:
+        for pitch, velocity in changes:
+            self.sounding.emit(pitch, velocity)
 
     def _tick(self) -> None:
-        position = self.position()
-        if position is not None:
-            self.position_changed.emit(position)
+        if self._player is None or self._timeline is None:
+            return
+        stream = self._player.position()
+        self._show(self._lights.due(stream))
+        self.position_changed.emit(int(self._timeline.clip_tick(stream)))
 
-    def _on_ended(self, player: Player, error: str | None) -> None:
+    def _on_ended(self, token: object, error: str | None, lost_at: float | None) -> None:
+        if token is not self._token:  # an earlier play's end
+            if error:
+                self.error.emit(error)
+            return
+        if lost_at is not None and self._timeline is not None:  # the output says so itself
+            where = int(self._timeline.clip_tick(lost_at))
+            self._stop()
+            self.lost_at = where
+            return
         if error:
             self.error.emit(error)
-        if player is self._player:  # it played to the end (or lost its port)
-            self.stop()
+        self._stop()  # it played to the end
 
