@@ -56,3 +56,28 @@ def beat_times(received: list[tuple[float, mido.Message]]) -> list[float]:
         return []
     pulses = [t for t, m in received[starts[0]:] if m.type == "clock"]
     return pulses[::24]
+
+
+def assert_on_clock_grid(received: list[tuple[float, mido.Message]], ons: list[float], start_pulse: int,
+                         period_s: float) -> None:
+    """Every note-on time in `ons` fell on the grid of the clock in `received`, within two JACK
+    periods and a little: on a pulse of the model's grid (2 pulses, a 12th of a beat), from
+    start_pulse on. The clock's grid is the least-squares line through all its pulses' arrivals,
+    as a DAW's own beat is: a pulse that was itself held up on a busy machine moves no note."""
+    pulses = [t for t, m in received if m.type == "clock"]
+    assert ons and len(pulses) > 2
+    n = len(pulses)
+    mean_k, mean_t = (n - 1) / 2, sum(pulses) / n
+    slope = sum((k - mean_k) * (t - mean_t) for k, t in enumerate(pulses)) / sum(
+        (k - mean_k) ** 2 for k in range(n))
+    for t in ons:
+        pulse = round((t - mean_t) / slope + mean_k)
+        assert abs(mean_t + (pulse - mean_k) * slope - t) <= 2 * period_s + 0.01
+        assert pulse % 2 == 0 and pulse >= start_pulse
+
+
+def announced_pulse(line: str) -> int:
+    """The clock pulse of 'bar B, beat K' in a line the live commands print (4/4)."""
+    words = line.replace(",", " ").replace(";", " ").replace(".", " ").split()
+    bar, beat = int(words[words.index("bar") + 1]), int(words[words.index("beat") + 1])
+    return ((bar - 1) * 4 + beat - 1) * 24

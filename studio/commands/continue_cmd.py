@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import argparse
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from studio.commands import CommandError
 from studio.commands.common import open_output_port
-from studio.commands.live_io import add_port_arguments, say, wait_until
+from studio.commands.live_io import add_port_arguments, add_sync_arguments, open_transport, say, wait_until
 from studio.core.encoding import STYLES
 from studio.core.notes import Clip
 from studio.engine.continuation import AUTO, Continuation, Engine, SeedError, Settings
 from studio.engine.model import Model, ModelError, default_model_path
 from studio.live.stream import LiveContinuation
-from studio.live.transport import FixedTempo, LiveError
+from studio.live.transport import LiveError
 from studio.midi.files import MidiFileError, read_midi_song, write_midi
 from studio.midi.player import Player
 
@@ -33,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lead-in", type=float, default=0.0,
                    help="seconds before the first note (time to connect a DAW to the virtual port)")
     add_port_arguments(p)
+    add_sync_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -73,8 +75,13 @@ def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Setting
     bpm = args.tempo or seed.tempo
     if not 0 <= args.lead_in <= 60:
         raise CommandError("The lead-in goes from 0 to 60 seconds.")
-    with open_output_port(args) as port:
-        transport = FixedTempo(bpm)
+    with ExitStack() as stack:
+        port = stack.enter_context(open_output_port(args))
+        transport, follower = open_transport(args, stack, port, bpm)
+        if follower is not None:
+            say(f"Waiting for the DAW to play (its clock on {args.clock_in}); Ctrl+C stops.")
+            if not wait_until(lambda: getattr(follower.timeline(), "playing", False), lambda: None):
+                return None
         player = Player(port, realtime=True)  # SCHED_FIFO where the system allows it
         not_before = transport.timeline().tick_at(time.perf_counter() + args.lead_in)
         live = LiveContinuation(engine, seed, settings, player, transport, grid=args.grid,
@@ -82,7 +89,8 @@ def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Setting
         live.start()
         where = f"the virtual port '{port.name}' (connect your DAW or synth to it)" if port.virtual \
             else port.name
-        say(f"Playing on {where} at {bpm:g} BPM from the next {args.grid} (Ctrl+C stops).")
+        say(f"Playing on {where} at {transport.timeline().bpm:.1f} BPM from the next {args.grid} "
+            f"(Ctrl+C stops).")
         finished = wait_until(lambda: not live.playing, live.stop)
     if live.error is not None:
         raise CommandError(live.error)
@@ -91,8 +99,11 @@ def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Setting
     if live.first_ready_at is None:
         raise CommandError("The model gave no notes for this seed; try a higher temperature.")
     ready_ms = 1000 * (live.first_ready_at - live.requested_at)
-    say(f"Played {len(live.played)} notes; the first was ready {ready_ms:.0f} ms after the request, "
-        f"generation stayed at least {1000 * (live.lead_s or 0):.0f} ms ahead of playback.")
+    metre = seed.time_signature
+    bar, beat = divmod(live.start_tick, metre.bar_ticks)
+    say(f"Played {len(live.played)} notes from bar {bar + 1}, beat {beat // metre.beat_ticks + 1}; "
+        f"the first was ready {ready_ms:.0f} ms after the request, generation stayed at least "
+        f"{1000 * (live.lead_s or 0):.0f} ms ahead of playback.")
     return live.continuation
 
 

@@ -17,15 +17,20 @@ import mido
 from studio.commands import CommandError
 from studio.commands.common import open_output_port
 from studio.commands.continue_cmd import add_settings_arguments, settings_from
-from studio.commands.live_io import add_port_arguments, input_port, say, wait_until
+from studio.commands.live_io import (
+    add_port_arguments,
+    add_sync_arguments,
+    input_port,
+    open_transport,
+    say,
+    wait_until,
+)
 from studio.core.notes import TICKS_PER_QUARTER
 from studio.engine.continuation import Engine, SeedError
 from studio.engine.model import Model, ModelError
 from studio.live.jam import Answer, Jam
-from studio.live.transport import FixedTempo, LiveError, Transport
-from studio.midi.clock import ClockFollower, ClockSender
+from studio.live.transport import LiveError
 from studio.midi.player import Player
-from studio.midi.ports import OutputPort
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -35,38 +40,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pause-beats", type=float, default=1.0, help="beats of silence before an answer")
     p.add_argument("--tempo", type=float, default=120.0,
                    help="tempo of Continuo's own clock (BPM; with --link, the tempo it proposes)")
-    sync = p.add_mutually_exclusive_group()
-    sync.add_argument("--clock-in", help="follow the MIDI clock on this input (a DAW's clock output)")
-    sync.add_argument("--link", action="store_true",
-                      help="follow an Ableton Link session's tempo and bars (needs the GPL-3 aalink)")
-    sync.add_argument("--send-clock", action="store_true",
-                      help="be the clock master: send MIDI clock at --tempo on the output for the DAW")
+    add_sync_arguments(p)
     add_settings_arguments(p)
     p.set_defaults(run=run, bars=2.0)
 
 
 def _raise_interrupt(*_: object) -> None:
     raise KeyboardInterrupt
-
-
-def _transport(args: argparse.Namespace, stack: ExitStack,
-               out: OutputPort) -> tuple[Transport, ClockFollower | None]:
-    if args.link:
-        from studio.live.link import LinkTransport
-
-        link = LinkTransport(bpm=args.tempo, start_stop=False)  # a jam needs no one to press play
-        stack.callback(link.close)
-        return link, None
-    if args.clock_in:
-        follower = ClockFollower(on_transport=lambda playing: say("The clock started." if playing
-                                                                  else "The clock stopped."))
-        return follower, follower
-    if args.send_clock:
-        sender = ClockSender(out, args.tempo)
-        sender.start()
-        stack.callback(sender.stop)
-        return sender, None
-    return FixedTempo(args.tempo), None
 
 
 def _announce(answer: Answer) -> None:
@@ -85,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         try:
             out = stack.enter_context(open_output_port(args))
-            transport, follower = _transport(args, stack, out)
+            transport, follower = open_transport(args, stack, out, args.tempo)
             player = Player(out, realtime=True)  # SCHED_FIFO where the system allows it
             jam = Jam(engine, player, transport, settings, pause_beats=args.pause_beats, grid=args.grid,
                       on_answer=_announce,
@@ -100,9 +80,6 @@ def run(args: argparse.Namespace) -> int:
             jam.receive(message, now)
 
         stack.enter_context(input_port(args.input, keys, args.backend))
-        if follower is not None and args.clock_in != args.input:
-            stack.enter_context(input_port(args.clock_in,
-                                           lambda m: follower.receive(m, time.perf_counter()), args.backend))
         jam.start()
         stack.callback(jam.stop)
         clocked = f"; on {args.clock_in}'s clock, once the DAW plays" if follower is not None else ""

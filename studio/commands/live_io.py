@@ -1,4 +1,5 @@
-"""What the live commands (`continue --play`, `jam`) share: the output and launch-grid options,
+"""What the live commands (`continue --play`, `jam`) share: the output, launch-grid and tempo-sync
+options (Continuo's own tempo, sent as MIDI clock or not; a DAW's MIDI clock; Ableton Link),
 opening an input with a one-sentence error, and waiting for playback in a way Ctrl+C ends
 cleanly (every sounding note turned off before the process leaves)."""
 
@@ -8,13 +9,15 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 
 import mido
 
 from studio.commands import CommandError
 from studio.commands.common import add_output_arguments
-from studio.live.transport import GRIDS
-from studio.midi.ports import InputPort, PortError, open_input
+from studio.live.transport import GRIDS, FixedTempo, Transport
+from studio.midi.clock import ClockFollower, ClockSender
+from studio.midi.ports import InputPort, OutputPort, PortError, open_input
 
 POLL_S = 0.1
 
@@ -23,6 +26,40 @@ def add_port_arguments(p: argparse.ArgumentParser) -> None:
     add_output_arguments(p)
     p.add_argument("--grid", choices=GRIDS, default="beat",
                    help="launch on the next 16th, beat or bar (default: beat)")
+
+
+def add_sync_arguments(p: argparse.ArgumentParser) -> None:
+    sync = p.add_mutually_exclusive_group()
+    sync.add_argument("--clock-in", help="follow the MIDI clock on this input (a DAW's clock output)")
+    sync.add_argument("--link", action="store_true",
+                      help="follow an Ableton Link session's tempo and bars (needs the GPL-3 aalink)")
+    sync.add_argument("--send-clock", action="store_true",
+                      help="be the clock master: send MIDI clock at --tempo on the output for the DAW")
+
+
+def open_transport(args: argparse.Namespace, stack: ExitStack, out: OutputPort,
+                   bpm: float) -> tuple[Transport, ClockFollower | None]:
+    """The transport the sync options ask for, closed with the stack; with --clock-in also the
+    follower, whose input is opened here unless it is the jam's keyboard input as well."""
+    if args.link:
+        from studio.live.link import LinkTransport
+
+        link = LinkTransport(bpm=bpm, start_stop=False)  # tempo and bars, whether or not it plays
+        stack.callback(link.close)
+        return link, None
+    if args.clock_in:
+        follower = ClockFollower(on_transport=lambda playing: say("The clock started." if playing
+                                                                  else "The clock stopped."))
+        if args.clock_in != getattr(args, "input", None):
+            stack.enter_context(input_port(args.clock_in, lambda m: follower.receive(m, time.perf_counter()),
+                                           args.backend))
+        return follower, follower
+    if args.send_clock:
+        sender = ClockSender(out, bpm)
+        sender.start()
+        stack.callback(sender.stop)
+        return sender, None
+    return FixedTempo(bpm), None
 
 
 def input_port(name: str, callback: Callable[[mido.Message], None], backend: str | None) -> InputPort:

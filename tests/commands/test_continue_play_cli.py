@@ -14,7 +14,7 @@ from studio import cli
 from studio.core.notes import Clip, Note
 from studio.midi.files import read_midi, write_midi
 from tests.jack_server import wait_until
-from tests.live_helpers import open_notes
+from tests.live_helpers import ClockSource, announced_pulse, assert_on_clock_grid, open_notes
 
 
 @pytest.fixture
@@ -74,3 +74,28 @@ def test_a_missing_port_is_one_sentence(jack_server, seed_file, capsys):
 def test_without_out_or_play_says_what_to_do(seed_file, capsys):
     assert cli.main(["continue", str(seed_file)]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+@pytest.mark.jack
+def test_play_follows_a_daws_clock_onto_its_bars(jack_server, receiver, seed_file):
+    clock = ClockSource(jack_server.env, 100.0)
+    jack_server.connect(clock.port, receiver.port)  # the receiver hears the clock as well
+    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", "continue", str(seed_file), "--play",
+                             "--port", receiver.port, "--backend", "jack", "--clock-in", clock.port,
+                             "--grid", "bar", "--bars", "1", "--seed", "8"],
+                            env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("Waiting for the DAW to play")
+        clock.start()
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        clock.close()
+    assert proc.returncode == 0, stderr
+    played = next(line for line in stdout.splitlines() if line.startswith("Played"))
+    start = announced_pulse(played)
+    assert start % (4 * 24) == 0  # launched on a bar of the DAW's song
+    assert wait_until(lambda: not open_notes(receiver.messages()))
+    ons = [t for t, m in receiver.messages() if m.type == "note_on"]
+    assert_on_clock_grid(receiver.messages(), ons, start, jack_server.period_ms / 1000)
