@@ -1,6 +1,7 @@
 """The built app, not the source: PyInstaller's bundle runs `--version`, continues a real .mid
 with the shipped model inside it, refuses a bad file in one sentence, renders the window
-offscreen, carries only what it should (model, resources, licences; no training stack, no
+offscreen, starts its own real-time player process (the window's playback) that plays on a real
+JACK port, carries only what it should (model, resources, licences; no training stack, no
 unused Qt plugins, every shipped distribution in the notices), and its Linux tarball installs
 for one user (menu entry, icon, command) and removes cleanly."""
 
@@ -15,6 +16,7 @@ import tarfile
 from importlib import metadata
 from pathlib import Path
 
+import mido
 import pytest
 
 import studio
@@ -100,6 +102,34 @@ def test_the_bundle_carries_what_it_needs_and_nothing_it_does_not(bundle: Bundle
     for platform in wanted[sys.platform]:
         assert any(platform in name for name in plugins), f"no {platform} platform plugin in {plugins}"
     assert any("rtmidi" in f for f in files)
+
+
+@pytest.mark.jack
+def test_the_bundled_player_process_plays_on_a_jack_port(bundle: Bundle, receiver, monkeypatch) -> None:
+    """The frozen app's ProcessPlayer child: the bundle's own executable with --player-process, as
+    child_command() builds it in a frozen app, opens the port and plays every note, balanced."""
+    from studio.core.notes import Note
+    from studio.midi.player_process import CHILD_FLAG, ProcessPlayer, child_command
+    from tests.streams import all_notes_off, hanging
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(bundle.executable))
+    assert child_command() == [str(bundle.executable), CHILD_FLAG]
+    notes = [Note(i * 120, 60 + i, 100, 90) for i in range(12)]
+    player = ProcessPlayer(receiver.port, "jack", realtime=False)
+    try:
+        assert player.port_name == receiver.port
+        player.start(notes, 960.0)
+        assert player.wait(10) and player.error is None
+        player.send_now(mido.Message("note_on", note=72, velocity=100))  # a live key
+        player.send_now(mido.Message("note_off", note=72))
+        assert receiver.wait_for(2 * len(notes) + 1 + 2)
+    finally:
+        player.close()
+    messages = receiver.messages()
+    ons = [m.note for _, m in messages if m.type == "note_on" and m.velocity]
+    assert ons == [n.pitch for n in notes] + [72] and all_notes_off(messages) == [0]
+    assert not hanging(messages)
 
 
 def normalised(name: str) -> str:
