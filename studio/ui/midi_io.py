@@ -5,7 +5,8 @@ The output port is opened by the player's own process (studio.midi.player_proces
 owns it: playback is scheduled there, out of reach of this process's GIL, and a key played live
 is sent there at once (`send_now`), so the port is opened once. Where that child cannot start,
 the port is opened here and the status bar says so once. Ports are opened on a short-lived
-thread, never the GUI thread, and watched (in the child, or here): when the output goes away the
+thread, never the GUI thread, and watched (in the child, or here; a child that crashes is started
+again, and then releases every note the crash left sounding): when the output goes away the
 transport is told to stop and the status bar says so in one sentence; it is joined again when it
 comes back, and `output_back` lets playback go on. With no output the app still works: notes go
 nowhere and the status bar says why. Incoming notes are played straight through to the output on
@@ -23,10 +24,13 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
-from studio.midi.player_process import ProcessPlayer
+from studio.midi.player_process import GONE, ProcessPlayer
 from studio.midi.port_watch import PortWatcher, back_sentence
 from studio.midi.ports import InputPort, OutputPort, PortError, list_ports, open_input, open_output
 
+ALL_NOTES_OFF = 123
+RESTARTED = ("The player process ended unexpectedly; Continuo started it again and released every "
+             "note.")
 VIRTUAL = None  # the output choice meaning "Continuo's own virtual port" (the default)
 NO_PORT = "<none>"  # the output choice meaning "send nowhere"; for the input, None is none
 
@@ -99,6 +103,7 @@ class MidiIO(QObject):
         self._out: _Locked | ChildOutput | SilentOutput = SilentOutput()
         self._input: InputPort | None = None
         self._watcher: PortWatcher | None = None
+        self._release_all = False  # once the output is open again: all-notes-off everywhere
         self.status = "MIDI output: opening…"
         self._opened.connect(self._on_opened)
         self._lost.connect(self._on_lost)
@@ -215,6 +220,7 @@ class MidiIO(QObject):
         if isinstance(port, ProcessPlayer):
             self._child, self._out = port, ChildOutput(port)
             self._set_status(f"MIDI out: {port.port_name}")
+            self._after_restart()
             return
         self._port, self._out = port, _Locked(port)
         try:
@@ -225,12 +231,25 @@ class MidiIO(QObject):
         self._set_status(f"MIDI out: {port.name}")
         if note:
             self.message.emit(note)
+        self._after_restart()
+
+    def _after_restart(self) -> None:
+        """A crashed child could not end its notes: end them now, on the output open again."""
+        if self._release_all:
+            self._release_all = False
+            for channel in range(16):
+                self._send(mido.Message("control_change", channel=channel, control=ALL_NOTES_OFF))
+            self.message.emit(RESTARTED)
 
     def _current(self, source: object) -> bool:
         return source is not None and (source is self._port or source is self._child)
 
     def _on_lost(self, source: object, sentence: str) -> None:
-        if self._current(source):
+        if self._current(source) and source is self._child and sentence == GONE:
+            self.output_lost.emit()  # the child crashed: start it again on the same port
+            self._release_all = True
+            self.choose_output(self.output_choice)
+        elif self._current(source):
             self.output_lost.emit()
             self._set_status(sentence)
             self.message.emit(sentence)

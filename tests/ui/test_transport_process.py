@@ -158,3 +158,37 @@ def test_without_the_player_process_the_window_plays_in_process_and_says_so_once
         assert not hanging(receiver.messages())
     finally:
         midi.close()
+
+
+def test_a_crashed_player_process_is_started_again_and_releases_every_note(qtbot, receiver) -> None:
+    import os
+    import signal
+
+    from studio.ui.midi_io import RESTARTED
+    from studio.ui.transport import Transport
+
+    midi = MidiIO(backend="jack")
+    said: list[str] = []
+    midi.message.connect(said.append)
+    try:
+        opened = midi.status_changed
+        with qtbot.waitSignal(opened, timeout=30000, check_params_cb=lambda text: "opening" not in text):
+            midi.choose_output(receiver.port)
+        crashed = midi.output().process_player
+        transport = Transport(midi.output)
+        midi.output_lost.connect(transport.port_lost)
+        transport.play([Note(0, 60, 4800, 90)], 120.0, FOUR_FOUR)  # one long note
+        assert receiver.wait_for(1)
+        os.kill(crashed._proc.pid, signal.SIGKILL)  # the child dies with the note sounding
+        qtbot.waitUntil(lambda: RESTARTED in said, timeout=30000)
+        assert not transport.playing and midi.status == f"MIDI out: {receiver.port}"
+        restarted = midi.output()
+        assert isinstance(restarted, ChildOutput) and restarted.process_player is not crashed
+        assert receiver.wait_for(1 + 16)
+        assert sorted(all_notes_off(receiver.messages())) == list(range(16))
+        with qtbot.waitSignal(transport.playing_changed, timeout=10000, check_params_cb=lambda p: not p):
+            transport.play(_notes(4), 960.0, FOUR_FOUR)  # and it plays again
+        assert receiver.wait_for(1 + 16 + 4 * 2 + 1)
+        assert [m.note for _, m in receiver.messages() if m.type == "note_on"] == [60, 60, 61, 62, 63]
+    finally:
+        midi.close()
