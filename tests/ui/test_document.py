@@ -3,7 +3,9 @@ clip and redoes to the edited one; ids stay stable; no-op edits are never record
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication
@@ -248,17 +250,37 @@ def test_clip_of_some_ids(doc: ClipDocument) -> None:
 
 
 
-def test_the_qt_bindings_do_not_wear_out_none_and_true(doc: ClipDocument) -> None:
+_WEAR_PROBE = """
+import sys
+from PySide6.QtCore import QCoreApplication
+from studio.core.notes import Clip, Note
+from studio.ui import edits
+from studio.ui.document import ClipDocument
+
+app = QCoreApplication([])
+doc = ClipDocument(Clip([Note(0, 60, 240, 90), Note(240, 64, 240, 90)]))
+ids = sorted(doc.notes)
+before = sys.getrefcount(None), sys.getrefcount(True)
+for k in range(2000):
+    doc.push(edits.move_notes(doc, ids, semitones=1 if k % 2 else -1))
+doc.undo_stack.clear()
+after = sys.getrefcount(None), sys.getrefcount(True)
+print(after[0] - before[0], after[1] - before[1])
+"""
+
+
+def test_the_qt_bindings_do_not_wear_out_none_and_true() -> None:
     """PySide6 6.12.0 under Python 3.11 drops a reference to None on every call returning
     nothing and to True on every emit, so the app aborts after a few thousand calls
     ("deallocating None"); pyproject.toml excludes it. A long session of edits must leave the
-    interpreter's singletons as they were."""
+    interpreter's singletons as they were. It runs in a fresh interpreter, where no other
+    test's threads move the counts (the bug would lose thousands: several per edit)."""
+    import subprocess
     import sys
 
-    ids = _ids(doc)
-    before = sys.getrefcount(None), sys.getrefcount(True)
-    for k in range(2000):
-        doc.push(edits.move_notes(doc, ids, semitones=1 if k % 2 else -1))
-    doc.undo_stack.clear()
-    after = sys.getrefcount(None), sys.getrefcount(True)
-    assert abs(after[0] - before[0]) < 100 and abs(after[1] - before[1]) < 100
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", _WEAR_PROBE], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    lost_none, lost_true = (int(v) for v in done.stdout.split())
+    assert abs(lost_none) < 100 and abs(lost_true) < 100
