@@ -18,15 +18,22 @@ pytestmark = pytest.mark.jack
 FOUR_FOUR = TimeSignature(4, 4)
 
 
+def _opened(qtbot, port: str, said: list[str] | None = None) -> MidiIO:
+    """A MidiIO with its output on `port` (JACK), once opened; its messages go to `said`."""
+    midi = MidiIO(backend="jack")
+    if said is not None:
+        midi.message.connect(said.append)
+    with qtbot.waitSignal(midi.status_changed, timeout=30000, check_params_cb=lambda t: "opening" not in t):
+        midi.choose_output(port)
+    return midi
+
+
 def _window(qtbot, port: str):
     """The main window with its output on `port` (JACK), opened through the player's process."""
     from studio.ui.main_window import MainWindow
     from studio.ui.settings import AppSettings
 
-    midi = MidiIO(backend="jack")
-    with qtbot.waitSignal(midi.status_changed, timeout=30000, check_params_cb=lambda t: "opening" not in t):
-        midi.choose_output(port)
-    return MainWindow(AppSettings(), midi=midi)
+    return MainWindow(AppSettings(), midi=_opened(qtbot, port))
 
 
 def _load(window, notes: list[Note], tempo: float) -> None:
@@ -141,13 +148,9 @@ def test_without_the_player_process_the_window_plays_in_process_and_says_so_once
     # a child that cannot start: the interpreter runs, but fails at once
     failing = [sys.executable, "-c", "raise SystemExit(1)"]
     monkeypatch.setattr(player_process, "child_command", lambda: failing)
-    midi = MidiIO(backend="jack")
     said: list[str] = []
-    midi.message.connect(said.append)
+    midi = _opened(qtbot, receiver.port, said)
     try:
-        opened = midi.status_changed
-        with qtbot.waitSignal(opened, timeout=30000, check_params_cb=lambda text: "opening" not in text):
-            midi.choose_output(receiver.port)
         assert isinstance(midi.output(), _Locked) and midi.status == f"MIDI out: {receiver.port}"
         qtbot.waitUntil(lambda: bool(said), timeout=5000)
         assert len(said) == 1 and "playback runs inside the app" in said[0] and said[0].endswith(".")
@@ -167,13 +170,9 @@ def test_a_crashed_player_process_is_started_again_and_releases_every_note(qtbot
     from studio.ui.midi_io import RESTARTED
     from studio.ui.transport import Transport
 
-    midi = MidiIO(backend="jack")
     said: list[str] = []
-    midi.message.connect(said.append)
+    midi = _opened(qtbot, receiver.port, said)
     try:
-        opened = midi.status_changed
-        with qtbot.waitSignal(opened, timeout=30000, check_params_cb=lambda text: "opening" not in text):
-            midi.choose_output(receiver.port)
         crashed = midi.output().process_player
         transport = Transport(midi.output)
         midi.output_lost.connect(transport.port_lost)
