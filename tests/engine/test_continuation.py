@@ -180,6 +180,22 @@ def test_threads_share_one_engine_and_get_the_same_notes(engine, model):
     assert shared == expected
 
 
+def _counting_runs(model, work):
+    """Do work with the model's calls counted: (the token count of each call, work's result)."""
+    ran = []
+    real_run = model.run
+
+    def counting_run(chunk, h, c):
+        ran.append(len(chunk))
+        return real_run(chunk, h, c)
+
+    model.run = counting_run
+    try:
+        return ran, work()
+    finally:
+        del model.run
+
+
 def test_prime_cache_reuses_checkpoints_and_matches_a_cold_prime_exactly(engine, model):
     import numpy as np
 
@@ -191,18 +207,7 @@ def test_prime_cache_reuses_checkpoints_and_matches_a_cold_prime_exactly(engine,
     at = 2 * PRIME_CHUNK + 5
     edited = tokens[:at] + [tokens[at] + 1] + tokens[at + 1:]
     engine.prime(tokens)
-    ran = []
-    real_run = model.run
-
-    def counting_run(chunk, h, c):
-        ran.append(len(chunk))
-        return real_run(chunk, h, c)
-
-    model.run = counting_run
-    try:
-        warm = engine.prime(edited)
-    finally:
-        del model.run
+    ran, warm = _counting_runs(model, lambda: engine.prime(edited))
     assert sum(ran) == len(edited) - 2 * PRIME_CHUNK  # only the chunks after the shared ones ran
     cold = Engine(model).prime(edited)
     for a, b in ((warm.h, cold.h), (warm.c, cold.c), (warm.logits, cold.logits)):
@@ -250,18 +255,7 @@ def test_prepare_primes_while_editing_so_the_continuation_runs_no_prime(engine, 
     cold = engine.continuation(SEED, settings).run()
     fresh = type(engine)(model)
     fresh.prepare(SEED, settings)
-    ran = []
-    real_run = model.run
-
-    def counting_run(chunk, h, c):
-        ran.append(len(chunk))
-        return real_run(chunk, h, c)
-
-    model.run = counting_run
-    try:
-        warm = fresh.continuation(SEED, settings).run()
-    finally:
-        del model.run
+    ran, warm = _counting_runs(model, lambda: fresh.continuation(SEED, settings).run())
     assert ran == []  # the style head's look at the seed and the prime were both cached
     assert warm == cold
 
