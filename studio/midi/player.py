@@ -26,7 +26,8 @@ import mido
 from studio.core.notes import TICKS_PER_QUARTER, Note
 
 SPIN_S = 0.001  # sleep until this long before a deadline, then spin
-ALL_NOTES_OFF = 123
+ALL_SOUND_OFF, RESET_CONTROLLERS, ALL_NOTES_OFF = 120, 121, 123
+PANIC = (ALL_NOTES_OFF, ALL_SOUND_OFF, RESET_CONTROLLERS)  # what a panic sends on every channel
 
 
 class Output(Protocol):
@@ -51,6 +52,15 @@ class MemoryOutput:
 
 
 _DONE = object()
+
+
+def all_notes_off(channels: Iterable[int] = range(16), controls: Iterable[int] = (ALL_NOTES_OFF,)
+                  ) -> list[mido.Message]:
+    """The last-resort silence: each control change in `controls` (all-notes-off; PANIC adds
+    all-sound-off and a controller reset) on each channel, channel by channel."""
+    controls = tuple(controls)
+    return [mido.Message("control_change", channel=channel, control=control, value=0)
+            for channel in channels for control in controls]
 
 
 def _check_tempo(bpm: float) -> None:
@@ -264,9 +274,9 @@ class Player(Timeline):
             except Exception:
                 break
         sounding.clear()
-        for channel in sorted(channels):
+        for message in all_notes_off(sorted(channels)):
             try:
-                self._send(mido.Message("control_change", channel=channel, control=ALL_NOTES_OFF, value=0))
+                self._send(message)
             except Exception:
                 break
 

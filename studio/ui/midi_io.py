@@ -24,11 +24,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
+from studio.midi.player import all_notes_off
 from studio.midi.player_process import GONE, ProcessPlayer
 from studio.midi.port_watch import PortWatcher, back_sentence
 from studio.midi.ports import InputPort, OutputPort, PortError, list_ports, open_input, open_output
 
-ALL_NOTES_OFF = 123
 RESTARTED = ("The player process ended unexpectedly; Continuo started it again and released every "
              "note.")
 VIRTUAL = None  # the output choice meaning "Continuo's own virtual port" (the default)
@@ -237,8 +237,8 @@ class MidiIO(QObject):
         """A crashed child could not end its notes: end them now, on the output open again."""
         if self._release_all:
             self._release_all = False
-            for channel in range(16):
-                self._send(mido.Message("control_change", channel=channel, control=ALL_NOTES_OFF))
+            for message in all_notes_off():
+                self._send(message)
             self.message.emit(RESTARTED)
 
     def _current(self, source: object) -> bool:

@@ -22,11 +22,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-import mido
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.notes import DRUM_CHANNEL, TICKS_PER_QUARTER, Note, TimeSignature
-from studio.midi.player import Output, Player
+from studio.midi.player import PANIC, Output, Player, all_notes_off
 from studio.midi.player_process import ProcessPlayer
 from studio.midi.ports import PortError
 
@@ -34,7 +33,6 @@ CLICK_ACCENT, CLICK_BEAT = 76, 77  # GM hi / low wood block
 CLICK_TICKS = TICKS_PER_QUARTER // 8
 PLAYHEAD_MS = 30
 AHEAD_TICKS = TICKS_PER_QUARTER * 8  # how far the stream runs ahead of the player
-ALL_SOUND_OFF, RESET_CONTROLLERS, ALL_NOTES_OFF = 120, 121, 123
 OPEN_END = 2**40  # the end of a play that goes on until stopped
 
 
@@ -213,9 +211,10 @@ class Transport(QObject):
         playback goes on until stopped."""
         self.stop()
         notes = list(notes)
-        if loop is not None and (loop[1] <= loop[0] or not loop[0] <= start < loop[1]):
-            start = loop[0] if loop[1] > loop[0] else start
-            loop = loop if loop[1] > loop[0] else None
+        if loop is not None and loop[1] <= loop[0]:
+            loop = None  # an empty region loops nothing
+        elif loop is not None and not loop[0] <= start < loop[1]:
+            start = loop[0]
         end = max((n.end for n in notes if n.start >= start), default=start)
         if open_end:
             end = OPEN_END
@@ -278,12 +277,11 @@ class Transport(QObject):
         """Stop, then all-notes-off, all-sound-off and controller reset on all 16 channels."""
         self.stop()
         output = self._output()
-        for channel in range(16):
-            for control in (ALL_NOTES_OFF, ALL_SOUND_OFF, RESET_CONTROLLERS):
-                try:
-                    output.send(mido.Message("control_change", channel=channel, control=control, value=0))
-                except OSError:
-                    return
+        for message in all_notes_off(controls=PANIC):
+            try:
+                output.send(message)
+            except OSError:
+                return
 
     @staticmethod
     def _pacer(player: Player, halt: threading.Event) -> Callable[[int], bool]:
