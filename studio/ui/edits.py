@@ -184,8 +184,9 @@ def transpose_notes(document: ClipDocument, ids: Iterable[int], semitones: int) 
 def resize_notes(
     document: ClipDocument, ids: Iterable[int], ticks: int, minimum: int = 1
 ) -> DocumentEdit | None:
-    """Lengthen (or shorten, ticks < 0) notes by the same amount, never below `minimum` ticks
-    and never into the next note on the same key."""
+    """Lengthen (or shorten, ticks < 0) notes by the same amount, never into the next note on
+    the same key, and shortening stops at `minimum` ticks (a note already shorter keeps its
+    length)."""
     notes = _existing(document, ids)
     starts: dict[tuple[int, int], list[int]] = defaultdict(list)  # other notes' starts, by key
     for note_id, other in document.notes.items():
@@ -195,7 +196,7 @@ def resize_notes(
         lane.sort()
     resized = {}
     for note_id, note in notes.items():
-        duration = max(minimum, note.duration + ticks)
+        duration = max(min(minimum, note.duration), note.duration + ticks)
         lane = starts.get((note.pitch, note.channel), [])
         k = bisect_right(lane, note.start)
         if ticks > 0 and k < len(lane):

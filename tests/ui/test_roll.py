@@ -392,3 +392,102 @@ def test_scrollbars_follow_and_drive_the_view(roll) -> None:
     assert roll.state.viewport.left == 1920
     roll.vbar.setValue(roll.vbar.maximum())
     assert roll.state.viewport.visible_pitches()[0] == 0
+
+
+# Edges of the gestures.
+
+
+def test_a_plain_click_inside_a_selection_selects_only_that_note_but_a_drag_moves_them_all(roll, doc) -> None:
+    roll.select_all()
+    click(roll.canvas, at(roll, 500, 64))
+    assert roll.selected_notes() == [Note(480, 64, 240, 90)]  # as in a DAW: the click picks one
+    roll.select_all()
+    drag(roll.canvas, at(roll, 500, 64), at(roll, 500 + 480, 64))
+    assert [n.start for n in notes(doc)] == [480, 960, 1440] and len(roll.selected_notes()) == 3
+
+
+def test_another_button_released_mid_drag_neither_drops_the_note_nor_leaves_it_sounding(roll, doc) -> None:
+    offs: list[int] = []
+    roll.audition_off.connect(offs.append)
+    start, end = at(roll, 1920, 72), at(roll, 1920 + 700, 72)
+    send(roll.canvas, QEvent.Type.MouseButtonPress, start)
+    send(roll.canvas, QEvent.Type.MouseMove, end)
+    right = QMouseEvent(QEvent.Type.MouseButtonRelease, end, roll.canvas.mapToGlobal(end),
+                        Qt.MouseButton.RightButton, LEFT, NONE)
+    QApplication.sendEvent(roll.canvas, right)  # a right click while the left button is held
+    send(roll.canvas, QEvent.Type.MouseButtonRelease, end, buttons=RELEASED)
+    assert Note(1920, 72, 720, 100) in notes(doc) and roll.state.drafts == []
+    assert offs == [72]
+
+
+def test_losing_focus_mid_drag_cancels_it_and_releases_the_auditioned_note(roll, doc, qtbot) -> None:
+    offs: list[int] = []
+    roll.audition_off.connect(offs.append)
+    start = at(roll, 500, 64)
+    send(roll.canvas, QEvent.Type.MouseButtonPress, start)
+    send(roll.canvas, QEvent.Type.MouseMove, start + QPointF(0, -3 * roll.state.viewport.row_height))
+    assert offs == [64]  # the moved note sounds at its new pitch, 67
+    other = QWidget()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    other.setFocus()
+    qtbot.waitUntil(lambda: roll.canvas.gesture is None)
+    assert offs == [64, 67] and roll.state.preview == {}
+    assert notes(doc)[1] == Note(480, 64, 240, 90) and doc.undo_stack.count() == 0
+
+
+def test_a_ctrl_drag_back_to_where_it_started_copies_nothing(roll, doc) -> None:
+    start = at(roll, 500, 64)
+    send(roll.canvas, QEvent.Type.MouseButtonPress, start, CTRL)
+    send(roll.canvas, QEvent.Type.MouseMove, start + QPointF(300 * roll.state.viewport.px_per_tick, 0), CTRL)
+    send(roll.canvas, QEvent.Type.MouseMove, start, CTRL)
+    send(roll.canvas, QEvent.Type.MouseButtonRelease, start, CTRL, RELEASED)
+    assert len(doc.notes) == 3 and doc.undo_stack.count() == 0
+
+
+def test_alt_left_never_lengthens_a_note_shorter_than_the_snap(roll, doc, qtbot) -> None:
+    roll.set_snap(GRIDS["1/4"])
+    click(roll.canvas, at(roll, 500, 64))  # 240 ticks long: shorter than a quarter
+    qtbot.keyClick(roll.canvas, Qt.Key.Key_Left, ALT)
+    assert Note(480, 64, 240, 90) in notes(doc) and doc.undo_stack.count() == 0
+
+
+def test_the_resize_cursor_shows_exactly_where_a_press_resizes(roll, doc) -> None:
+    roll.set_snap(GRIDS["1/32"])
+    roll.state.last_length = GRIDS["1/32"]
+    click(roll.canvas, at(roll, 2880, 50))
+    short = next(n for n in notes(doc) if n.pitch == 50)  # 60 ticks: 12 pixels wide
+    view, canvas = roll.state.viewport, roll.canvas
+    y = at(roll, 0, 50).y()
+    for x in range(round(view.x(short.start)) + 1, round(view.x(short.end))):
+        send(canvas, QEvent.Type.MouseMove, QPointF(x, y), buttons=Qt.MouseButton.NoButton)
+        resizing = canvas.cursor().shape() == Qt.CursorShape.SizeHorCursor
+        send(canvas, QEvent.Type.MouseButtonPress, QPointF(x, y))
+        kind = type(canvas.gesture).__name__
+        send(canvas, QEvent.Type.MouseButtonRelease, QPointF(x, y), buttons=RELEASED)
+        assert resizing == (kind == "ResizeGesture"), x
+
+
+def test_a_click_below_the_lowest_key_draws_nothing(roll, doc, qtbot) -> None:
+    view = roll.state.viewport
+    roll.resize(1000, 900)
+    qtbot.waitUntil(lambda: view.height > 700)
+    view.zoom_pitch(0.01)  # the smallest rows: the keyboard is shorter than the view
+    assert view.content_height < view.height
+    click(roll.canvas, QPointF(view.x(2000), view.content_height + 5))
+    assert len(doc.notes) == 3 and doc.undo_stack.count() == 0
+    click(roll.canvas, QPointF(view.x(2000), view.y(0) + 2))
+    assert Note(1920, 0, 480, 100) in notes(doc)  # the lowest row itself still draws
+
+
+def test_the_scrollable_length_follows_notes_ghosts_and_undo(roll, doc) -> None:
+    state, bar = roll.state, 1920
+    assert state.content_end == 8 * bar
+    click(roll.canvas, at(roll, 10 * bar + 10, 60))
+    assert state.content_end == 14 * bar  # the note ends in the 11th bar: four bars to spare
+    roll.set_ghosts([[Note(20 * bar, 60, bar)]], 0)
+    assert state.content_end == 25 * bar
+    roll.clear_ghosts()
+    doc.undo_stack.undo()
+    assert state.content_end == 8 * bar

@@ -4,7 +4,8 @@ starts the gestures of studio.ui.roll.gestures.
 
 Only what is visible is painted: rows on screen, and notes found through the time index.
 Mouse: click empty space to draw (drag sets the length), click a note to select it (Shift
-adds, Ctrl toggles), drag it to move (Ctrl at release copies), drag its right edge to resize,
+adds, Ctrl toggles; a plain click inside the selection selects that note alone, a drag moves
+them all), drag it to move (Ctrl at release copies), drag its right edge to resize,
 double-click deletes, Shift+drag on empty space rubber-bands (Ctrl+Shift adds); Alt bypasses
 the snap; dragging past an edge scrolls the view along. Clicking a ghost note picks its
 variation (`ghost_clicked`) instead of drawing.
@@ -52,7 +53,7 @@ class GridCanvas(QWidget):
         self.state = state
         self.gesture: Gesture | None = None
         self._drawn: list[int] = []  # ids of the note the last click drew (a double-click keeps it)
-        self._toggle_off: int | None = None
+        self._click_selects: frozenset[int] | None = None  # the selection a click without a drag makes
         self._layer: QPixmap | None = None  # see paintEvent
         self._spare: QPixmap | None = None  # the last layer's pixmap, reused to paint the next
         self._layer_left = 0.0
@@ -239,10 +240,16 @@ class GridCanvas(QWidget):
         view = self.state.viewport
         return self.state.note_at(view.tick(pos.x()), view.pitch(pos.y()))
 
+    def _on_right_edge(self, note: Note, x: float) -> bool:
+        """Whether a press at x grabs the note's end (resize) rather than its body (move)."""
+        return self.state.viewport.x(note.end) - x <= min(EDGE_PX, self._note_rect(note).width() / 3)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self.gesture is not None:
             return
         state, pos, mods = self.state, event.position(), event.modifiers()
+        if pos.y() + state.viewport.top >= state.viewport.content_height:
+            return  # below the lowest key (zoomed out, the view is taller than the keyboard)
         hit = self._hit(pos)
         view = state.viewport
         ghost = state.ghost_at(view.tick(pos.x()), view.pitch(pos.y())) if hit is None else None
@@ -258,13 +265,17 @@ class GridCanvas(QWidget):
             return
         note_id, note = hit
         state.last_velocity = note.velocity
+        # A click inside the selection changes it on release, unless it turns into a drag of it.
+        self._click_selects = None
         if mods & CTRL and note_id in state.selected:
-            self._toggle_off = note_id  # deselect on release unless it turns into a drag
+            self._click_selects = state.selected - {note_id}
         elif mods & (SHIFT | CTRL):
             state.select([note_id], add=True)
         elif note_id not in state.selected:
             state.select([note_id])
-        if self.state.viewport.x(note.end) - pos.x() <= min(EDGE_PX, self._note_rect(note).width() / 3):
+        elif len(state.selected) > 1:
+            self._click_selects = frozenset((note_id,))
+        if self._on_right_edge(note, pos.x()):
             self.gesture = ResizeGesture(state, pos, note_id)
         else:
             self.gesture = MoveGesture(state, pos, note_id)
@@ -279,7 +290,7 @@ class GridCanvas(QWidget):
         hit = self._hit(event.position())
         if hit is None:
             self.unsetCursor()
-        elif self.state.viewport.x(hit[1].end) - event.position().x() <= EDGE_PX:
+        elif self._on_right_edge(hit[1], event.position().x()):
             self.setCursor(Qt.CursorShape.SizeHorCursor)
         else:
             self.setCursor(Qt.CursorShape.OpenHandCursor)
@@ -309,15 +320,15 @@ class GridCanvas(QWidget):
         self.gesture.move(*self._last_move)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self.gesture is None:
+            return  # another button let go mid-drag: the drag goes on
         self._autoscroll.stop()
         gesture, self.gesture = self.gesture, None
-        if gesture is None or event.button() != Qt.MouseButton.LeftButton:
-            return
         gesture.finish(event.modifiers())
         self._drawn = gesture.created if isinstance(gesture, DrawGesture) else []
-        toggle, self._toggle_off = self._toggle_off, None
-        if toggle is not None and not gesture.dragged:
-            self.state.select(self.state.selected - {toggle})
+        selection, self._click_selects = self._click_selects, None
+        if selection is not None and not gesture.dragged:
+            self.state.select(selection)
         self.state.repaint.emit()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
@@ -334,5 +345,5 @@ class GridCanvas(QWidget):
         if self.gesture is not None:
             self._autoscroll.stop()
             self.gesture.cancel()
-            self.gesture = None
+            self.gesture = self._click_selects = None
         super().focusOutEvent(event)

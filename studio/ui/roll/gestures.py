@@ -36,6 +36,7 @@ class Gesture:
         self.origin_pitch = view.pitch(pos.y())
         self.origin_depth = pos.y() + view.top  # pixels below the top of row 127
         self.dragged = False
+        self.sounding: int | None = None  # the pitch being auditioned, released at the end
 
     def move(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         if not self.dragged:
@@ -51,7 +52,21 @@ class Gesture:
     def finish(self, modifiers: Qt.KeyboardModifier) -> None:
         """Commit on release."""
 
+    def sound(self, pitch: int, velocity: int) -> None:
+        """Audition pitch instead of the pitch sounding so far (if it differs)."""
+        if pitch != self.sounding:
+            self.silence()
+            self.state.audition.emit(pitch, velocity)
+            self.sounding = pitch
+
+    def silence(self) -> None:
+        """Release the auditioned pitch, so no note hangs however the gesture ends."""
+        if self.sounding is not None:
+            self.state.audition_off.emit(self.sounding)
+            self.sounding = None
+
     def cancel(self) -> None:
+        self.silence()
         self.state.preview = {}
         self.state.drafts = []
         self.state.repaint.emit()
@@ -68,7 +83,7 @@ class DrawGesture(Gesture):
         self.velocity = state.last_velocity
         self.created: list[int] = []
         state.drafts = [Note(self.start, self.pitch, state.last_length, self.velocity)]
-        state.audition.emit(self.pitch, self.velocity)
+        self.sound(self.pitch, self.velocity)
         state.repaint.emit()
 
     def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
@@ -80,7 +95,7 @@ class DrawGesture(Gesture):
     def finish(self, modifiers: Qt.KeyboardModifier) -> None:
         state = self.state
         drafts, state.drafts = state.drafts, []
-        state.audition_off.emit(self.pitch)
+        self.silence()
         state.last_length = drafts[0].duration
         edit = edits.add_notes(state.document, drafts, place=True)
         state.document.push(edit)
@@ -106,8 +121,7 @@ class MoveGesture(_SelectionGesture):
     def __init__(self, state: RollState, pos: QPointF, anchor: int) -> None:
         super().__init__(state, pos, anchor, state.selected)
         self.ticks = self.semitones = 0
-        self.sounding = self.anchor.pitch
-        state.audition.emit(self.sounding, self.anchor.velocity)
+        self.sound(self.anchor.pitch, self.anchor.velocity)
 
     def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         view, originals = self.state.viewport, self.originals.values()
@@ -121,17 +135,13 @@ class MoveGesture(_SelectionGesture):
             i: n.moved(start=n.start + self.ticks, pitch=n.pitch + self.semitones)
             for i, n in self.originals.items()
         }
-        pitch = self.anchor.pitch + self.semitones
-        if pitch != self.sounding:
-            self.state.audition_off.emit(self.sounding)
-            self.state.audition.emit(pitch, self.anchor.velocity)
-            self.sounding = pitch
+        self.sound(self.anchor.pitch + self.semitones, self.anchor.velocity)
 
     def finish(self, modifiers: Qt.KeyboardModifier) -> None:
         state = self.state
-        state.audition_off.emit(self.sounding)
+        self.silence()
         moved, state.preview = state.preview, {}
-        if not self.dragged:
+        if not self.dragged or (self.ticks, self.semitones) == (0, 0):  # dropped where it was
             return
         if modifiers & Mods.ControlModifier:
             edit = edits.add_notes(state.document, list(moved.values()), "Copy", place=True)

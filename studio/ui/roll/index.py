@@ -21,6 +21,7 @@ class NoteIndex:
         self._items = sorted(items, key=lambda item: (item[1].start, item[1].pitch))
         self._starts = [note.start for _, note in self._items]
         self._longest = max((note.duration for _, note in self._items), default=0)
+        self.end = max((note.end for _, note in self._items), default=0)  # where the last note ends
 
     def __len__(self) -> int:
         return len(self._items)

@@ -146,8 +146,8 @@ class RollState(QObject):
 
     @property
     def content_end(self) -> int:
-        """Where the scrollable area ends: past the notes, ghosts, loop and playhead."""
-        ends = [self.document.end, self.playhead or 0, self.loop[1] if self.loop else 0]
-        ends.extend(max((n.end for n in v), default=0) for v in self.ghosts)
+        """Where the scrollable area ends: past the notes, ghosts, loop and playhead (asked on
+        every scroll, so the ends come from the indexes, not from every note)."""
+        end = max(self.index.end, self.ghost_index.end, self.playhead or 0, self.loop[1] if self.loop else 0)
         bar = self.document.time_signature.bar_ticks
-        return max(8 * bar, (max(ends) // bar + 4) * bar)
+        return max(8 * bar, (end // bar + 4) * bar)
