@@ -29,7 +29,7 @@ class ContinueFlow(QObject):
     """Ties the engine service, the document, the roll's ghosts and the panel together.
     `audition` is called with the notes of the shown variation (the transport plays them)."""
 
-    message = Signal(str)  # one sentence for the status bar
+    message = Signal(str)  # one sentence for the status bar, when the panel cannot be seen
     accepted = Signal(int)  # the variation's index
     chosen = Signal(int)  # another variation is shown (Tab, Shift+Tab, a number)
 
@@ -182,8 +182,11 @@ class ContinueFlow(QObject):
         self._update()
 
     def _say(self, text: str) -> None:
+        """Say it once: in the panel, or in the status bar too while the panel is hidden (its
+        dock closed or behind another tab), where it would go unseen."""
         self.panel.set_status(text)
-        self.message.emit(text)
+        if not self.panel.isVisible():
+            self.message.emit(text)
 
     def _update(self, *_: object) -> None:
         shown = bool(self.variations)

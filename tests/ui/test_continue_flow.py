@@ -121,3 +121,32 @@ def test_audition_plays_the_shown_variation_alone_and_play_hears_it_in_place(qtb
     bar = window.document.time_signature.bar_ticks
     assert window.roll.loop == (0, -(-window.document.end // bar) * bar)
     window.actions.loop.setChecked(False)
+
+
+def test_the_outcome_is_said_once_in_the_panel_or_in_the_status_bar_while_the_panel_is_hidden(
+        qtbot, window) -> None:  # fmt: skip
+    _load_demo(window)
+    said: list[str] = []
+    window.flow.message.connect(said.append)
+    _continue(qtbot, window)
+    assert window.panel.status.text().startswith("Done: 3 variations") and said == []
+    assert not window.statusBar().currentMessage().startswith("Done")
+    window.continue_dock.hide()
+    _continue(qtbot, window)
+    assert len(said) == 2 and said[-1].startswith("Done: 3 variations")  # "Continuing…", then the outcome
+    assert window.statusBar().currentMessage() == said[-1]
+
+
+def test_a_second_request_while_one_runs_replaces_it(qtbot, window) -> None:
+    window.restore(Project(clip=read_midi(DEMO_SEED), continuation={"bars": 32, "variations": 8}))
+    finished: list = []
+    window.engine.finished.connect(finished.append)
+    window.actions["continue"].trigger()
+    window.panel.set_values(CONTROLS)  # 3 variations of 2 bars
+    with qtbot.waitSignal(window.engine.finished, timeout=60000):
+        window.actions["continue"].trigger()
+    qtbot.wait(100)
+    assert len(finished) == 1 and not finished[0].cancelled
+    assert len(window.flow.variations) == 3 and all(window.flow.variations)
+    assert [list(v) for v in window.flow.variations] == finished[0].variations
+    assert window.actions.accept.isEnabled()
