@@ -5,9 +5,10 @@ Each running window is a session with two files under <app data>/autosave/: `<id
 the latest autosave, and `<id>.lock`, a QLockFile held while the session runs. A clean exit
 (`discard()`) deletes both. After a crash both stay, and the lock is stale (its process is
 gone), which is how the next start tells a crash from another window that is still open.
-`recoverable()` claims the newest crashed session's sketch; `discard_recovery()` drops it once
-the user has chosen (if they took it, this session's own autosave is written first, so the
-sketch is never in no file at all).
+`recoverable()` claims the newest crashed session's sketch (older ones wait for the next start);
+`discard_recovery()` drops it once the user has chosen (if they took it, this session's own
+autosave is written first, and the crashed file stays if that fails, so the sketch is never in
+no file at all).
 
 On the GUI thread a tick only takes a snapshot of the sketch (a copy of the note list); turning
 it into JSON and the atomic write (temporary file, fsync, rename) run on a worker thread, so a
@@ -69,11 +70,6 @@ class Autosaver(QObject):
         return lock
 
     # Saving
-
-    @property
-    def dirty(self) -> bool:
-        """Whether the sketch changed since the last autosave began."""
-        return self._dirty
 
     def mark_changed(self, *_: object) -> None:
         """The sketch changed: write it at the next tick (connect the document's changed())."""
@@ -137,16 +133,15 @@ class Autosaver(QObject):
         self._drop_stale_locks()
         for candidate in sorted(self.folder.glob(f"*{EXTENSION}"), key=_mtime, reverse=True):
             session = candidate.stem
-            if session == self.session:
+            if session == self.session or session in self._claimed:
                 continue
-            if session not in self._claimed:
-                lock = self._new_lock(session)
-                if not lock.tryLock(0):  # its window is still open
-                    continue
-                self._claimed[session] = lock
-            if self._recovered is None:
-                with contextlib.suppress(ProjectError):  # a damaged autosave is only dropped
-                    self._recovered = load_project(candidate)
+            lock = self._new_lock(session)
+            if not lock.tryLock(0):  # its window is still open
+                continue
+            self._claimed[session] = lock
+            with contextlib.suppress(ProjectError):  # a damaged autosave is only dropped
+                self._recovered = load_project(candidate)
+                break  # older crashed sessions stay unclaimed: the next start offers them
         return self._recovered
 
     def _drop_stale_locks(self) -> None:
@@ -161,12 +156,14 @@ class Autosaver(QObject):
                     lock.unlock()
 
     def discard_recovery(self) -> None:
-        """Forget the crashed sessions' sketches (after the user chose to restore one or not)."""
-        if self._recovered is not None and self._dirty:
-            self.flush()  # the restored sketch is safe in this session's file first
+        """Forget the crashed session's sketch (after the user chose to restore it or not). A
+        restored sketch is first made safe in this session's file; if that cannot be written,
+        the crashed one is kept, to be offered again."""
+        unsafe = self._recovered is not None and self._dirty and not self.flush()
         for session, lock in self._claimed.items():
-            with contextlib.suppress(OSError):
-                (self.folder / f"{session}{EXTENSION}").unlink(missing_ok=True)
+            if not unsafe:
+                with contextlib.suppress(OSError):
+                    (self.folder / f"{session}{EXTENSION}").unlink(missing_ok=True)
             lock.unlock()
         self._claimed.clear()
         self._recovered = None

@@ -4,6 +4,7 @@ dies with its lock held) from a clean exit and from another window still open.""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -102,7 +103,8 @@ from studio.core.notes import Clip, Note
 from studio.core.project import Project
 from studio.ui.autosave import Autosaver
 app = QCoreApplication([])
-project = Project(Clip([Note(0, 62, 480, 90), Note(480, 65, 480)], tempo=88.0), {"bars": 4})
+tempo = float(sys.argv[3]) if len(sys.argv) > 3 else 88.0
+project = Project(Clip([Note(0, 62, 480, 90), Note(480, 65, 480)], tempo=tempo), {"bars": 4})
 saver = Autosaver(lambda: project, Path(sys.argv[1]))
 if sys.argv[2] == "crash-early":
     os._exit(3)
@@ -114,9 +116,9 @@ saver.discard()
 """
 
 
-def run_session(home: Path, ending: str) -> None:
-    result = subprocess.run([sys.executable, "-c", _CHILD, str(home), ending], capture_output=True, text=True,
-                            timeout=120)  # fmt: skip
+def run_session(home: Path, ending: str, tempo: float = 88.0) -> None:
+    command = [sys.executable, "-c", _CHILD, str(home), ending, str(tempo)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == (0 if ending == "clean" else 3), result.stderr
 
 
@@ -217,3 +219,47 @@ def test_an_unwritable_app_data_folder_still_starts_and_says_why(qtbot: QtBot, h
                             f"{saver.path.name}: not a directory.)"]  # fmt: skip
     finally:
         saver.discard()
+
+
+def test_two_crashed_sessions_are_offered_one_start_after_the_other(qtbot: QtBot, holder: Holder,
+                                                                   tmp_path: Path) -> None:  # fmt: skip
+    run_session(tmp_path, "crash", tempo=70.0)
+    older = next((tmp_path / "autosave").glob("*.continuo"))
+    os.utime(older, (1_000_000, 1_000_000))
+    run_session(tmp_path, "crash", tempo=140.0)
+    first = make(holder, tmp_path)
+    try:
+        project = first.recoverable()
+        assert project is not None and project.clip.tempo == 140.0  # the newest first
+        first.discard_recovery()  # declined: only that one goes
+    finally:
+        first.discard()
+    second = make(holder, tmp_path)
+    try:
+        project = second.recoverable()
+        assert project is not None and project.clip.tempo == 70.0
+        second.discard_recovery()
+        assert second.recoverable() is None
+    finally:
+        second.discard()
+
+
+def test_a_restored_sketch_that_cannot_be_autosaved_keeps_its_crashed_file(
+        qtbot: QtBot, holder: Holder, tmp_path: Path) -> None:  # fmt: skip
+    run_session(tmp_path, "crash")
+    saver = make(holder, tmp_path)
+    saver.path.mkdir()  # this session's autosave cannot be written
+    (saver.path / "keep").write_text("")
+    try:
+        project = saver.recoverable()
+        assert project is not None
+        holder.project = project  # taken: the window restores it
+        saver.mark_changed()
+        saver.discard_recovery()
+    finally:
+        saver.discard()
+    again = make(holder, tmp_path)
+    try:
+        assert again.recoverable() == project  # offered again: it was never in a file of ours
+    finally:
+        again.discard()
