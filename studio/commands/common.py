@@ -1,9 +1,15 @@
 """What several commands share: the .mid file argument and reading it with one-sentence errors,
-and the MIDI output options (--port, --backend) with opening that port."""
+the MIDI output options (--port, --backend) with opening that port and naming it to the user,
+the --lead-in option, and SIGTERM stopping a command the way Ctrl+C does."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from studio.commands import CommandError
@@ -35,3 +41,43 @@ def open_output_port(args: argparse.Namespace) -> OutputPort:
         return open_output(args.port, args.backend)
     except PortError as err:
         raise CommandError(str(err)) from None
+
+
+def warn(line: str) -> None:
+    """One line for the user on stderr, at once."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def describe_output(name: str, virtual: bool) -> str:
+    """The output as the user is told of it: Continuo's own virtual port asks to be connected to."""
+    return f"the virtual port '{name}' (connect your DAW or synth to it)" if virtual else f"'{name}'"
+
+
+def add_lead_in_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lead-in", type=float, default=0.0,
+                   help="seconds of silence first (time to connect a DAW to the virtual port)")
+
+
+def check_lead_in(args: argparse.Namespace) -> None:
+    """A CommandError unless --lead-in is in range."""
+    if not 0 <= args.lead_in <= 60:
+        raise CommandError("The lead-in goes from 0 to 60 seconds.")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """Inside, SIGTERM raises KeyboardInterrupt, so it stops a command cleanly as Ctrl+C does;
+    the previous handler is back afterwards. Only the main thread can set handlers: elsewhere
+    (a command run from a test's thread) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -11,8 +11,15 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from studio.commands import CommandError
-from studio.commands.common import open_output_port
-from studio.commands.live_io import add_port_arguments, add_sync_arguments, open_transport, say, wait_until
+from studio.commands.common import add_lead_in_argument, check_lead_in, describe_output, sigterm_as_ctrl_c
+from studio.commands.live_io import (
+    add_port_arguments,
+    add_sync_arguments,
+    open_player,
+    open_transport,
+    say,
+    wait_until,
+)
 from studio.core.encoding import STYLES
 from studio.core.notes import Clip
 from studio.engine.continuation import AUTO, Continuation, Engine, SeedError, Settings
@@ -20,7 +27,6 @@ from studio.engine.model import Model, ModelError, default_model_path
 from studio.live.stream import LiveContinuation
 from studio.live.transport import LiveError
 from studio.midi.files import MidiFileError, read_midi_song, write_midi
-from studio.midi.player import Player
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -31,8 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--only-continuation", action="store_true", help="write only the new notes")
     p.add_argument("--play", action="store_true", help="stream the continuation live as it is generated")
     p.add_argument("--tempo", type=float, help="tempo to play at (default: the seed's)")
-    p.add_argument("--lead-in", type=float, default=0.0,
-                   help="seconds before the first note (time to connect a DAW to the virtual port)")
+    add_lead_in_argument(p)
     add_port_arguments(p)
     add_sync_arguments(p)
     p.set_defaults(run=run)
@@ -73,24 +78,21 @@ def output_paths(out: Path, variations: int) -> list[Path]:
 def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Settings) -> Continuation | None:
     """Stream the first variation live; the continuation once played, None if stopped (Ctrl+C)."""
     bpm = args.tempo or seed.tempo
-    if not 0 <= args.lead_in <= 60:
-        raise CommandError("The lead-in goes from 0 to 60 seconds.")
+    check_lead_in(args)
     with ExitStack() as stack:
-        port = stack.enter_context(open_output_port(args))
-        transport, follower = open_transport(args, stack, port, bpm)
+        stack.enter_context(sigterm_as_ctrl_c())
+        player = open_player(args, stack)
+        transport, follower = open_transport(args, stack, player, bpm)  # any clock goes out on its port
         if follower is not None:
             say(f"Waiting for the DAW to play (its clock on {args.clock_in}); Ctrl+C stops.")
             if not wait_until(lambda: getattr(follower.timeline(), "playing", False), lambda: None):
                 return None
-        player = Player(port, realtime=True)  # SCHED_FIFO where the system allows it
         not_before = transport.timeline().tick_at(time.perf_counter() + args.lead_in)
         live = LiveContinuation(engine, seed, settings, player, transport, grid=args.grid,
                                 not_before=not_before)
         live.start()
-        where = f"the virtual port '{port.name}' (connect your DAW or synth to it)" if port.virtual \
-            else port.name
-        say(f"Playing on {where} at {transport.timeline().bpm:.1f} BPM from the next {args.grid} "
-            f"(Ctrl+C stops).")
+        say(f"Playing on {describe_output(player.port_name, player.virtual)} at "
+            f"{transport.timeline().bpm:.1f} BPM from the next {args.grid} (Ctrl+C stops).")
         finished = wait_until(lambda: not live.playing, live.stop)
     if live.error is not None:
         raise CommandError(live.error)

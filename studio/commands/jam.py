@@ -2,25 +2,26 @@
 musician pauses for `--pause-beats`, answer with the continuation of what they just played, live
 on `--port`, on the beat of a fixed `--tempo` (sent as MIDI clock with `--send-clock`), of a
 DAW's MIDI clock (`--clock-in`) or of an Ableton Link session (`--link`); playing again stops
-the answer at once. Ctrl+C (or SIGTERM) ends it cleanly, with no note left sounding."""
+the answer at once. The answers play in the player's own process. An output that goes away (the
+synth quits, the JACK server restarts) is said in one sentence and the jam listens on; answers
+are heard again once it is back. Ctrl+C (or SIGTERM) ends it cleanly, with no note left sounding."""
 
 from __future__ import annotations
 
 import argparse
-import signal
-import sys
 import time
 from contextlib import ExitStack
 
 import mido
 
 from studio.commands import CommandError
-from studio.commands.common import open_output_port
+from studio.commands.common import sigterm_as_ctrl_c, warn
 from studio.commands.continue_cmd import add_settings_arguments, settings_from
 from studio.commands.live_io import (
     add_port_arguments,
     add_sync_arguments,
     input_port,
+    open_player,
     open_transport,
     say,
     wait_until,
@@ -30,7 +31,7 @@ from studio.engine.continuation import Engine, SeedError
 from studio.engine.model import Model, ModelError
 from studio.live.jam import Answer, Jam
 from studio.live.transport import LiveError
-from studio.midi.player import Player
+from studio.midi.player_process import GONE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -45,10 +46,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run, bars=2.0)
 
 
-def _raise_interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
-
-
 def _announce(answer: Answer) -> None:
     bar, beat = divmod(answer.live.start_tick // TICKS_PER_QUARTER, 4)
     say(f"Answering a phrase of {len(answer.phrase)} notes from bar {bar + 1}, beat {beat + 1}.")
@@ -56,22 +53,28 @@ def _announce(answer: Answer) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         settings.check()
         engine = Engine(Model(args.model))
     except (ModelError, SeedError) as err:
         raise CommandError(str(err)) from None
     with ExitStack() as stack:
+        stack.enter_context(sigterm_as_ctrl_c())
+        player = open_player(args, stack, on_port_lost=warn, on_port_back=say)
         try:
-            out = stack.enter_context(open_output_port(args))
-            transport, follower = open_transport(args, stack, out, args.tempo)
-            player = Player(out, realtime=True)  # SCHED_FIFO where the system allows it
+            transport, follower = open_transport(args, stack, player, args.tempo)  # a clock goes there too
             jam = Jam(engine, player, transport, settings, pause_beats=args.pause_beats, grid=args.grid,
-                      on_answer=_announce,
-                      on_error=lambda sentence: print(f"continuo: {sentence}", file=sys.stderr, flush=True))
+                      on_answer=_announce, on_error=lambda sentence: warn(f"continuo: {sentence}"))
         except LiveError as err:
             raise CommandError(str(err)) from None
+
+        def failed() -> str | None:
+            """Why the jam cannot go on: the player's process ended, or an answer failed. A lost
+            port is not one (it was said, and the child joins it again when it is back)."""
+            if not player.alive:
+                return GONE
+            error = jam.error  # read before lost_at, which the player sets first
+            return error if player.lost_at is None else None
 
         def keys(message: mido.Message) -> None:
             now = time.perf_counter()
@@ -83,9 +86,10 @@ def run(args: argparse.Namespace) -> int:
         jam.start()
         stack.callback(jam.stop)
         clocked = f"; on {args.clock_in}'s clock, once the DAW plays" if follower is not None else ""
-        say(f"Listening on {args.input}, answering on {out.name} after {args.pause_beats:g} beats of pause"
-            f"{clocked} (Ctrl+C stops).")
-        wait_until(lambda: jam.error is not None, jam.stop)
-    if jam.error is not None:  # the output went away
-        raise CommandError(jam.error)
+        say(f"Listening on {args.input}, answering on {player.port_name} after {args.pause_beats:g} beats of "
+            f"pause{clocked} (Ctrl+C stops).")
+        wait_until(lambda: failed() is not None, jam.stop)
+        reason = failed()
+    if reason is not None:
+        raise CommandError(reason)
     return 0

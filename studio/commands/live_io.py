@@ -1,12 +1,13 @@
 """What the live commands (`continue --play`, `jam`) share: the output, launch-grid and tempo-sync
 options (Continuo's own tempo, sent as MIDI clock or not; a DAW's MIDI clock; Ableton Link),
+the player in a process of its own (which owns the output port, so the engine generating in
+this process cannot make a note late; the clock, when Continuo sends one, goes out there too),
 opening an input with a one-sentence error, and waiting for playback in a way Ctrl+C ends
 cleanly (every sounding note turned off before the process leaves)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -14,10 +15,12 @@ from contextlib import ExitStack
 import mido
 
 from studio.commands import CommandError
-from studio.commands.common import add_output_arguments
+from studio.commands.common import add_output_arguments, warn
 from studio.live.transport import GRIDS, FixedTempo, Transport
 from studio.midi.clock import ClockFollower, ClockSender
-from studio.midi.ports import InputPort, OutputPort, PortError, open_input
+from studio.midi.player import Output
+from studio.midi.player_process import ProcessPlayer
+from studio.midi.ports import InputPort, PortError, open_input
 
 POLL_S = 0.1
 
@@ -37,7 +40,21 @@ def add_sync_arguments(p: argparse.ArgumentParser) -> None:
                       help="be the clock master: send MIDI clock at --tempo on the output for the DAW")
 
 
-def open_transport(args: argparse.Namespace, stack: ExitStack, out: OutputPort,
+def open_player(args: argparse.Namespace, stack: ExitStack, *,
+                on_port_lost: Callable[[str], None] | None = None,
+                on_port_back: Callable[[str], None] | None = None) -> ProcessPlayer:
+    """The player's process on the output --port and --backend ask for (None: the virtual port,
+    which the child creates), closed with the stack; or a CommandError."""
+    try:
+        player = ProcessPlayer(args.port, args.backend, realtime=True,  # SCHED_FIFO where allowed
+                               on_port_lost=on_port_lost, on_port_back=on_port_back)
+    except (PortError, OSError) as err:
+        raise CommandError(str(err)) from None
+    stack.callback(player.close)
+    return player
+
+
+def open_transport(args: argparse.Namespace, stack: ExitStack, out: Output,
                    bpm: float) -> tuple[Transport, ClockFollower | None]:
     """The transport the sync options ask for, closed with the stack; with --clock-in also the
     follower, whose input is opened here unless it is the jam's keyboard input as well."""
@@ -80,6 +97,6 @@ def wait_until(done: Callable[[], bool], stop: Callable[[], None]) -> bool:
             time.sleep(POLL_S)
     except KeyboardInterrupt:
         stop()
-        print("Stopped.", file=sys.stderr, flush=True)
+        warn("Stopped.")
         return False
     return True

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
-import sys
-import threading
 
 from studio.commands import CommandError
-from studio.commands.common import add_file_argument, add_output_arguments, open_output_port, read_song
+from studio.commands.common import (
+    add_file_argument,
+    add_lead_in_argument,
+    add_output_arguments,
+    check_lead_in,
+    describe_output,
+    open_output_port,
+    read_song,
+    sigterm_as_ctrl_c,
+    warn,
+)
 from studio.midi.playback import PortPlayback
 
 POLL_S = 0.1
@@ -28,17 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tempo", type=float, help="tempo in BPM (default: the file's)")
     p.add_argument("--loop", action="store_true", help="play it again and again, whole bars, until Ctrl+C")
     p.add_argument("--from-bar", type=int, default=1, help="start at this bar (1 = the beginning)")
-    p.add_argument("--lead-in", type=float, default=0.0,
-                   help="seconds of silence first (time to connect a DAW to the virtual port)")
+    add_lead_in_argument(p)
     p.set_defaults(run=run)
-
-
-def _err(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,27 +53,22 @@ def run(args: argparse.Namespace) -> int:
     start = (args.from_bar - 1) * bar
     if not 0 <= start < end:
         raise CommandError(f"{args.file.name} has bars 1 to {end // bar}; --from-bar must be one of them.")
-    if not 0 <= args.lead_in <= 60:
-        raise CommandError("The lead-in goes from 0 to 60 seconds.")
+    check_lead_in(args)
     with contextlib.ExitStack() as stack:
         port = open_output_port(args)
         stack.callback(port.close)
-        where = (f"the virtual port '{port.name}' (connect your DAW or synth to it)" if port.virtual
-                 else f"'{port.name}'")
-        print(f"Playing {args.file.name} into {where} at {tempo:g} BPM"
+        print(f"Playing {args.file.name} into {describe_output(port.name, port.virtual)} at {tempo:g} BPM"
               f"{', looping' if args.loop else ''}; Ctrl+C stops.", flush=True)
-        playback = PortPlayback(port, on_message=_err, realtime=True)
+        playback = PortPlayback(port, on_message=warn, realtime=True)
         stack.callback(playback.close)
-        if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGTERM, _interrupt)
-            stack.callback(signal.signal, signal.SIGTERM, previous)
+        stack.enter_context(sigterm_as_ctrl_c())
         try:
             playback.play(notes, tempo, start, loop=(0, end) if args.loop else None, lead_in_s=args.lead_in)
             while not playback.wait(POLL_S):
                 pass
         except KeyboardInterrupt:
             playback.close()  # every sounding note off before the process goes
-            _err("Stopped.")
+            warn("Stopped.")
             return 0
         if playback.error is not None:
             raise CommandError(playback.error)

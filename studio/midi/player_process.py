@@ -76,6 +76,7 @@ class ProcessPlayer(Timeline):
             self.close()
             raise PortError(reply[1] if reply[0] == "error" else "The player process did not start.")
         self.port_name: str = reply[1]
+        self.virtual: bool = reply[2]  # Continuo's own port, which others connect to
         self.error: str | None = None
         self.sent_late_s: list[float] = []
         self.realtime_granted = False
@@ -131,7 +132,8 @@ class ProcessPlayer(Timeline):
         with self._run_lock:
             if run != self._run or self._finished.is_set():
                 return
-            self.error, self.sent_late_s, self.realtime_granted, self.lost_at = error, late, granted, lost_at
+            # lost_at before error: whoever sees the error sees whether a lost port caused it
+            self.lost_at, self.error, self.sent_late_s, self.realtime_granted = lost_at, error, late, granted
             self._stop_feed.set()
             if self.on_finish is not None:  # before wait() returns, as with Player
                 self.on_finish(error)
@@ -188,6 +190,13 @@ class ProcessPlayer(Timeline):
         """Send one message on the child's port at once (a live note, a panic), beside whatever
         plays; never blocks for long and never raises (a lost port drops it)."""
         self._send(("now", bytes(message.bytes())))
+
+    send = send_now  # an Output too: a ClockSender in this process clocks the DAW on the child's port
+
+    @property
+    def alive(self) -> bool:
+        """False once the child has ended (closed, or gone unexpectedly)."""
+        return self._proc.poll() is None
 
     def stop(self, timeout: float = 2.0) -> None:
         """Stop now; returns once the child has turned every sounding note off."""
@@ -294,7 +303,7 @@ def _serve(read: Any, write: Any) -> None:
         write.flush()
         return
     child = _Child(port, realtime, write)
-    child.reply(("ready", port.name))
+    child.reply(("ready", port.name, port.virtual))
     child.watcher.start()
     try:
         while True:
