@@ -4,6 +4,7 @@ cleanly with no hanging note, and bad ports are one sentence."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -61,6 +62,28 @@ def test_ctrl_c_stops_cleanly_with_no_hanging_note(jack_server, receiver, seed_f
     assert wait_until(lambda: not open_notes(receiver.messages()))
     assert any(m.type == "control_change" and m.control == 123 for _, m in receiver.messages())
     assert not out.exists()  # stopped early: nothing half-written
+
+
+@pytest.mark.jack
+def test_the_player_process_opens_the_virtual_port_and_sigterm_stops_cleanly(jack_server, receiver,
+                                                                             seed_file):
+    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", "continue", str(seed_file), "--play",
+                             "--backend", "jack", "--bars", "16", "--tempo", "60", "--lead-in", "2"],
+                            env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        name = re.search(r"Playing on the virtual port '([^']+)' \(connect your DAW", line)
+        assert name, line
+        jack_server.connect(name.group(1), receiver.port)  # the child created it
+        assert wait_until(lambda: any(m.type == "note_on" for _, m in receiver.messages()), 60)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and stderr.strip() == "Stopped."
+    assert wait_until(lambda: not open_notes(receiver.messages()))
+    assert any(m.type == "control_change" and m.control == 123 for _, m in receiver.messages())
 
 
 @pytest.mark.jack
