@@ -49,7 +49,6 @@ class ClipDocument(QObject):
         self._notes: dict[int, Note] = {}
         self._context = ClipContext()
         self._ids = itertools.count(1)
-        self.revision = 0
         if clip is not None:
             self.load(clip)
 
@@ -120,7 +119,6 @@ class ClipDocument(QObject):
         context_moved = context is not None and context != self._context
         if context is not None:
             self._context = context
-        self.revision += 1
         if notes:
             self.notes_changed.emit(frozenset(notes))
         if context_moved:

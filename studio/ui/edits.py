@@ -10,8 +10,9 @@ Notes placed by hand (moved, pasted, duplicated, and added with place=True, as t
 them) clear their way as in a DAW, so no key sounds twice at once: another note of the same
 pitch and channel that runs into one ends where it starts, and one that starts under it is
 written over (undo brings both back); lengthening a note stops at the next note on its key.
-Consecutive nudges of the same notes (arrow keys) and consecutive tempo changes merge into one
-step, as long as each follows the last within a couple of seconds (a pause starts a new step).
+Consecutive nudges of the same notes (arrow keys), consecutive resizes of them (Alt+arrows) and
+consecutive tempo changes merge into one step, as long as each follows the last within a couple
+of seconds (a pause starts a new step).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from studio.ui.document import ClipContext, ClipDocument
 NO_MERGE = -1
 MERGE_NUDGE = 1
 MERGE_TEMPO = 2
+MERGE_RESIZE = 3
 MERGE_WINDOW_S = 2.0  # the longest pause between two edits that still merge
 
 Changes = Mapping[int, Note | None]
@@ -182,11 +184,11 @@ def transpose_notes(document: ClipDocument, ids: Iterable[int], semitones: int) 
 
 
 def resize_notes(
-    document: ClipDocument, ids: Iterable[int], ticks: int, minimum: int = 1
+    document: ClipDocument, ids: Iterable[int], ticks: int, minimum: int = 1, *, nudge: bool = False
 ) -> DocumentEdit | None:
     """Lengthen (or shorten, ticks < 0) notes by the same amount, never into the next note on
     the same key, and shortening stops at `minimum` ticks (a note already shorter keeps its
-    length)."""
+    length). `nudge=True` (Alt+arrow keys) merges with the previous such resize of the notes."""
     notes = _existing(document, ids)
     starts: dict[tuple[int, int], list[int]] = defaultdict(list)  # other notes' starts, by key
     for note_id, other in document.notes.items():
@@ -202,7 +204,7 @@ def resize_notes(
         if ticks > 0 and k < len(lane):
             duration = min(duration, max(note.duration, lane[k] - note.start))
         resized[note_id] = note.moved(duration=duration)
-    return _edit_notes(document, _plural(len(notes), "Resize"), resized)
+    return _edit_notes(document, _plural(len(notes), "Resize"), resized, MERGE_RESIZE if nudge else NO_MERGE)
 
 
 def set_velocities(document: ClipDocument, velocities: Mapping[int, int]) -> DocumentEdit | None:

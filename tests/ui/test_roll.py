@@ -224,6 +224,7 @@ def test_alt_arrows_resize_and_escape_deselects(roll, doc, qtbot) -> None:
     for _ in range(5):
         qtbot.keyClick(roll.canvas, Qt.Key.Key_Left, ALT)
     assert Note(480, 64, SIXTEENTH, 90) in notes(doc)  # never below one snap step
+    assert doc.undo_stack.count() == 1  # consecutive resizes are one step, like nudges
     qtbot.keyClick(roll.canvas, Qt.Key.Key_Escape)
     assert roll.selected_notes() == []
 

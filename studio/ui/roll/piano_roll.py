@@ -6,7 +6,8 @@ Keyboard (when the roll has focus): Delete/Backspace deletes; Up/Down transposes
 semitone, Shift+Up/Down by an octave; Left/Right moves by the snap step, Shift+Left/Right by a
 bar, Alt+Left/Right shortens/lengthens; Ctrl+A selects all, Esc selects none; Ctrl+C/X/V
 copy, cut, paste; Ctrl+D duplicates; Q quantizes (the selection, or everything if nothing is
-selected); Ctrl+Z / Ctrl+Shift+Z undo and redo. Consecutive arrow-key moves are one undo step.
+selected); Ctrl+Z / Ctrl+Shift+Z undo and redo. Consecutive arrow-key moves are one undo step,
+and so are consecutive Alt+arrow resizes.
 Paste puts the notes at the edit position: right after what was copied (each further paste
 continues from there) or where the ruler was last clicked. Mouse and wheel: see canvas.py,
 keys.py and ruler.py.
@@ -186,9 +187,6 @@ class PianoRoll(QWidget):
 
     # Selection.
 
-    def selected_ids(self) -> frozenset[int]:
-        return self.state.selected
-
     def selected_notes(self) -> list[Note]:
         notes = self.document.notes
         return sorted(notes[i] for i in self.state.selected if i in notes)
@@ -258,7 +256,9 @@ class PianoRoll(QWidget):
         self.document.push(edits.move_notes(self.document, self.state.selected, ticks, semitones, nudge=True))
 
     def resize_selection(self, ticks: int) -> None:
-        self.document.push(edits.resize_notes(self.document, self.state.selected, ticks, self.state.grid))
+        """Lengthen or shorten the selection (Alt+arrows): repeated ones merge into one undo step."""
+        self.document.push(edits.resize_notes(self.document, self.state.selected, ticks, self.state.grid,
+                                              nudge=True))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         for sequence, action in (
