@@ -1,16 +1,18 @@
 """Recording: notes played on screen, on the computer keys or on a hardware keyboard while the
 transport records are taken at the playhead's tick, in clip ticks (a loop's wrap included).
-Notes played during the count-in land on the first beat; notes still held when recording stops
-end there. `finish()` hands back the take, quantized to a grid if asked, for the window to add
-as one undoable edit.
+Notes played during the count-in land on the first beat (one tapped and let go within it lasts
+a sixteenth); notes still held when recording stops end there. `finish()` hands back the take,
+quantized to a grid if asked, for the window to add as one undoable edit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from studio.core.notes import Note
+from studio.core.notes import TICKS_PER_QUARTER, Note
 from studio.core.quantize import quantize_notes
+
+TAP = TICKS_PER_QUARTER // 4  # the length of a note let go before the clock moved (the count-in)
 
 
 class Recorder:
@@ -52,8 +54,10 @@ class Recorder:
         if tick is None:
             tick = self._last
         start, velocity = held
-        if tick <= start:  # the loop wrapped while the key was held: end at the loop's end
+        if tick < start:  # the loop wrapped while the key was held: end at the loop's end
             tick = max(start + 1, self._loop_end() or start + 1)
+        elif tick == start:  # tapped while the clock stood still (the count-in): not a loop long
+            tick = start + TAP
         self._take.append(Note(start, pitch, tick - start, max(1, min(127, velocity))))
 
     def finish(self, grid: int | None = None) -> list[Note]:
