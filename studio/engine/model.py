@@ -5,6 +5,9 @@ styles and model shape. A file that is missing, damaged, not ONNX, or made for a
 encoding is refused with one sentence (`ModelError`), before anything is sampled. The graph
 takes token [T, B] (models/graph.py: a whole seed primes in one call, a step is T = 1);
 files from earlier exports, with a single-step graph (token [B]), still work, token by token.
+A float model's batch-1 steps run in numpy (studio/engine/numpy_step.py: at the speed the
+weights stream from memory, where onnxruntime's per-node costs are several times that);
+priming, batches and int8 models run in onnxruntime.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from studio.core import encoding
+from studio.engine.numpy_step import NumpyStep
+from studio.engine.onnx_weights import WeightsError, float_initializers
 
 INPUTS = ("token", "h", "c")
 OUTPUTS = ("logits", "style_logits", "h_out", "c_out")
@@ -61,8 +66,10 @@ class Model:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 4
         try:
-            self._session = ort.InferenceSession(str(self.path), options,
-                                                 providers=["CPUExecutionProvider"])
+            blob = self.path.read_bytes()
+            self._session = ort.InferenceSession(blob, options, providers=["CPUExecutionProvider"])
+        except OSError as err:
+            raise ModelError(f"{name} cannot be read ({err.strerror or err}).") from None
         except Exception:  # onnxruntime raises its own (unexported) types for bad files
             raise ModelError(f"{name} is not an ONNX model file, or it is damaged.") from None
         meta = self._session.get_modelmeta().custom_metadata_map
@@ -76,6 +83,18 @@ class Model:
         weights = json.loads(meta.get("continuo.copy_weights") or "{}")
         # per style: {"folk": [w per match bucket], ..., "any": pooled}; a bare list = all styles
         self.copy_weights: dict[str, list[float]] = {"any": weights} if isinstance(weights, list) else weights
+        self._numpy = self._numpy_step(blob) if self.sequence else None
+
+    def _numpy_step(self, blob: bytes) -> NumpyStep | None:
+        """The numpy step over the file's PyTorch-named float weights (None for int8 files)."""
+        try:
+            weights = float_initializers(blob)
+        except WeightsError:
+            raise ModelError(f"{self.path.name} is damaged (its weights do not read).") from None
+        try:
+            return NumpyStep(weights, self.layers, self.hidden)
+        except KeyError:  # not the float LSTM's names: the graph alone runs it
+            return None
 
     def _check(self, name: str, meta: dict[str, str]) -> None:
         version = meta.get("continuo.encoding_version")
@@ -105,8 +124,10 @@ class Model:
 
     @property
     def weight_bytes(self) -> int:
-        """Bytes of the weights a step reads (the embedding: one row), as the file states
-        it; for older files, the file's size."""
+        """Bytes of the weights a batch-1 step reads (of the embedding, or the numpy step's
+        input table, one row), as the file states it; for older files, the file's size."""
+        if self._numpy is not None:
+            return self._numpy.step_bytes
         try:
             return int(self.metadata["continuo.step_bytes"])
         except (KeyError, ValueError):
@@ -120,6 +141,8 @@ class Model:
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """One step for a batch: tokens [B] -> logits [B, V], style logits [B, S], h, c."""
         tokens = np.asarray(tokens, np.int64)
+        if self._numpy is not None and len(tokens) == 1:
+            return self._numpy.step(tokens, h, c)
         logits, style, h, c = self._session.run(None, {"token": tokens[None] if self.sequence else tokens,
                                                        "h": h, "c": c})
         return logits, style, h, c
