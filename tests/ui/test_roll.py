@@ -66,6 +66,13 @@ def click(widget: QWidget, pos: QPointF, mods=NONE) -> None:
     send(widget, QEvent.Type.MouseButtonRelease, pos, mods, Qt.MouseButton.NoButton)
 
 
+def right_click_while_dragging(widget: QWidget, pos: QPointF) -> None:
+    """The right button let go while the left one is still held."""
+    right = Qt.MouseButton.RightButton
+    event = QMouseEvent(QEvent.Type.MouseButtonRelease, pos, widget.mapToGlobal(pos), right, LEFT, NONE)
+    QApplication.sendEvent(widget, event)
+
+
 def notes(doc: ClipDocument) -> list[Note]:
     return sorted(doc.notes.values())
 
@@ -294,6 +301,17 @@ def test_dragging_a_selected_stem_moves_the_selection_together(roll, doc) -> Non
     assert doc.undo_stack.count() == 1
 
 
+def test_a_right_click_mid_drag_in_the_lane_does_not_end_the_drag(roll, doc) -> None:
+    lane, start, end = roll.lane, lane_point(roll, 480, 90), lane_point(roll, 480, 30)
+    send(lane, QEvent.Type.MouseButtonPress, start)
+    send(lane, QEvent.Type.MouseMove, (start + end) / 2)
+    right_click_while_dragging(lane, end)
+    send(lane, QEvent.Type.MouseMove, end)
+    send(lane, QEvent.Type.MouseButtonRelease, end, buttons=RELEASED)
+    assert abs(next(n.velocity for n in notes(doc) if n.pitch == 64) - 30) <= 2  # where the drag ended
+    assert doc.undo_stack.count() == 1
+
+
 def test_a_line_across_empty_lane_space_ramps_the_velocities(roll, doc) -> None:
     view, lane = roll.state.viewport, roll.lane
     drag(lane, QPointF(view.x(200), lane.y_of(20)), QPointF(view.x(1100), lane.y_of(120)))
@@ -413,9 +431,7 @@ def test_another_button_released_mid_drag_neither_drops_the_note_nor_leaves_it_s
     start, end = at(roll, 1920, 72), at(roll, 1920 + 700, 72)
     send(roll.canvas, QEvent.Type.MouseButtonPress, start)
     send(roll.canvas, QEvent.Type.MouseMove, end)
-    right = QMouseEvent(QEvent.Type.MouseButtonRelease, end, roll.canvas.mapToGlobal(end),
-                        Qt.MouseButton.RightButton, LEFT, NONE)
-    QApplication.sendEvent(roll.canvas, right)  # a right click while the left button is held
+    right_click_while_dragging(roll.canvas, end)
     send(roll.canvas, QEvent.Type.MouseButtonRelease, end, buttons=RELEASED)
     assert Note(1920, 72, 720, 100) in notes(doc) and roll.state.drafts == []
     assert offs == [72]

@@ -107,7 +107,7 @@ class VelocityLane(QWidget):
         return min(near)[2] if near else None
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
+        if event.button() != Qt.MouseButton.LeftButton or self.gesture is not None:
             return
         pos = event.position()
         note_id = self._hit(pos.x())
@@ -122,6 +122,7 @@ class VelocityLane(QWidget):
             self.gesture.move(event.position(), event.modifiers())
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self.gesture is None:
+            return  # another button let go mid-drag: the drag goes on
         gesture, self.gesture = self.gesture, None
-        if gesture is not None:
-            gesture.finish(event.modifiers())
+        gesture.finish(event.modifiers())
