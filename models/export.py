@@ -48,22 +48,12 @@ def export(model: ContinuoLSTM, out: Path, extra: dict[str, str] | None = None) 
     graph.save(graph.build(graph.lstm_weights(weights), model.config.to_dict(), meta), out)
 
 
-def set_metadata(proto, meta: dict[str, str]) -> None:
-    existing = {p.key: p for p in proto.metadata_props}
-    for key, value in meta.items():
-        if key in existing:
-            existing[key].value = value
-        else:
-            prop = proto.metadata_props.add()
-            prop.key, prop.value = key, value
-
-
 def update_metadata(path: Path, meta: dict[str, str]) -> None:
     """Add or replace metadata entries of an exported model, atomically."""
     import onnx
 
     proto = onnx.load(str(path))
-    set_metadata(proto, meta)
+    graph.set_metadata(proto, meta)
     graph.save(proto, path)
 
 

@@ -33,10 +33,23 @@ def lstm_weights(initializers: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def step_bytes(weights: dict[str, np.ndarray]) -> int:
-    """Bytes of weights one step reads: everything but the embedding, of which one row."""
+    """Bytes of weights one step reads: everything but the embedding, of which one row (the
+    embedding is the tensor whose name starts with "embedding": PyTorch's, or a quantised
+    graph's)."""
+    embedding = next(k for k in weights if k.startswith("embedding"))
     total = sum(int(w.nbytes) for w in weights.values())
-    emb = weights["embedding.weight"]
-    return total - int(emb.nbytes) + int(emb[0].nbytes)
+    return total - int(weights[embedding].nbytes) + int(weights[embedding][0].nbytes)
+
+
+def set_metadata(proto, meta: dict[str, str]) -> None:
+    """Add or replace metadata entries of a model proto."""
+    existing = {p.key: p for p in proto.metadata_props}
+    for key, value in meta.items():
+        if key in existing:
+            existing[key].value = value
+        else:
+            prop = proto.metadata_props.add()
+            prop.key, prop.value = key, value
 
 
 def build(weights: dict[str, np.ndarray], args: dict, metadata: dict[str, str]):
@@ -102,12 +115,8 @@ def build(weights: dict[str, np.ndarray], args: dict, metadata: dict[str, str]):
         ], inits)
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=8,
                               producer_name="continuo")
-    meta = dict(metadata)
-    meta.update({"continuo.graph": GRAPH_KIND, "continuo.model_args": json.dumps(args),
-                 "continuo.step_bytes": str(step_bytes(weights))})
-    for key, value in meta.items():
-        prop = proto.metadata_props.add()
-        prop.key, prop.value = key, value
+    set_metadata(proto, {**metadata, "continuo.graph": GRAPH_KIND, "continuo.model_args": json.dumps(args),
+                         "continuo.step_bytes": str(step_bytes(weights))})
     onnx.checker.check_model(proto)
     return proto
 

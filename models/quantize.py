@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from models.graph import save
+from models.graph import save, set_metadata, step_bytes
 
 
 def quantize(model: Path, out: Path) -> int:
@@ -40,14 +40,10 @@ def quantize(model: Path, out: Path) -> int:
                          op_types_to_quantize=["LSTM", "Gemm", "MatMul"])
         proto = onnx.load(str(quantized))
     source = {p.key: p.value for p in onnx.load(str(model)).metadata_props}
-    inits = {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer}
-    embedding = next(v for k, v in inits.items() if k.startswith("embedding"))
-    step = sum(int(v.nbytes) for v in inits.values()) - int(embedding.nbytes) + int(embedding[0].nbytes)
-    source.update({"continuo.step_bytes": str(step), "continuo.quantized": "int8 dynamic, per channel"})
+    step = step_bytes({t.name: numpy_helper.to_array(t) for t in proto.graph.initializer})
     del proto.metadata_props[:]
-    for key, value in source.items():
-        prop = proto.metadata_props.add()
-        prop.key, prop.value = key, value
+    set_metadata(proto, {**source, "continuo.step_bytes": str(step),
+                         "continuo.quantized": "int8 dynamic, per channel"})
     onnx.checker.check_model(proto)
     save(proto, out)
     return step
