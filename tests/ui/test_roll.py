@@ -247,6 +247,8 @@ def test_copy_cut_paste_follow_on(roll, doc, qtbot) -> None:
     assert [n.start for n in roll.selected_notes()] == [1920, 2400]
     qtbot.keyClick(roll.canvas, Qt.Key.Key_X, CTRL)
     assert len(doc.notes) == 5
+    qtbot.keyClick(roll.canvas, Qt.Key.Key_V, CTRL)
+    assert [n.start for n in roll.selected_notes()] == [1920, 2400]  # cut and pasted: back in place
     roll.paste(at_tick=3840)
     assert Note(3840, 60, 480, 80) in notes(doc) and Note(4320, 64, 240, 90) in notes(doc)
 

@@ -9,8 +9,8 @@ copy, cut, paste; Ctrl+D duplicates; Q quantizes (the selection, or everything i
 selected); Ctrl+Z / Ctrl+Shift+Z undo and redo. Consecutive arrow-key moves are one undo step,
 and so are consecutive Alt+arrow resizes.
 Paste puts the notes at the edit position: right after what was copied (each further paste
-continues from there) or where the ruler was last clicked. Mouse and wheel: see canvas.py,
-keys.py and ruler.py.
+continues from there), where what was cut began, or where the ruler was last clicked. Mouse
+and wheel: see canvas.py, keys.py and ruler.py.
 """
 
 from __future__ import annotations
@@ -221,8 +221,11 @@ class PianoRoll(QWidget):
             self._paste_tick = min(n.start for n in notes) + self._block_length(notes)
 
     def cut(self) -> None:
+        """Copy and delete the selection; a paste right after puts it back where it was."""
+        notes = self.selected_notes()
         self.copy()
-        self.document.push(edits.remove_notes(self.document, self.state.selected, "Cut"))
+        if self.document.push(edits.remove_notes(self.document, self.state.selected, "Cut")):
+            self._paste_tick = min(n.start for n in notes)
 
     def paste(self, at_tick: int | None = None) -> None:
         """Paste the copied notes at at_tick (default: the edit position) and select them."""
