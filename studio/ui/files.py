@@ -101,7 +101,7 @@ class FileController(QObject):
             if not path:
                 return False
         path = Path(path)
-        if not path.suffix:
+        if not path.suffix or is_midi(path):  # a project never goes over a .mid file
             path = path.with_suffix(EXTENSION)
         return self._save_to(path)
 

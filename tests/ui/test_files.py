@@ -125,3 +125,13 @@ def test_a_midi_file_dropped_on_the_window_opens(qtbot, window) -> None:
     with qtbot.waitSignal(window.files.opened, timeout=30000):
         QApplication.sendEvent(window, drop)
     assert enter.isAccepted() and drop.isAccepted() and window.document.clip() == read_midi(DEMO_SEED)
+
+
+def test_save_as_under_a_midi_name_writes_a_project_beside_the_midi_file(qtbot, window, tmp_path) -> None:
+    tune = tmp_path / "tune.mid"
+    tune.write_bytes(DEMO_SEED.read_bytes())
+    _open(qtbot, window, tune)
+    window.document.push(edits.set_key(window.document, "E-minor"))
+    assert window.files.save_as(tmp_path / "tune.mid")
+    assert tune.read_bytes() == DEMO_SEED.read_bytes()  # the MIDI file is left as it was
+    assert window.files.path == tmp_path / "tune.continuo" and (tmp_path / "tune.continuo").exists()
