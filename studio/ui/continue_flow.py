@@ -112,10 +112,12 @@ class ContinueFlow(QObject):
             self._say("Variations discarded.")
 
     def reset(self) -> None:
-        """A new sketch: drop the variations, and what a running request would still bring."""
+        """A new sketch: drop the variations, what a running request would still bring, and
+        the seed (Again then continues the new sketch, not the old one)."""
         if self.running:
             self._dropping = True
             self.engine.cancel()
+        self._seed = None
         self._clear()
 
     def audition(self) -> None:

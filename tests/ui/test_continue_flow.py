@@ -150,3 +150,12 @@ def test_a_second_request_while_one_runs_replaces_it(qtbot, window) -> None:
     assert len(window.flow.variations) == 3 and all(window.flow.variations)
     assert [list(v) for v in window.flow.variations] == finished[0].variations
     assert window.actions.accept.isEnabled()
+
+
+def test_again_after_a_new_sketch_continues_the_new_one(qtbot, window) -> None:
+    _load_demo(window)
+    _continue(qtbot, window)
+    window.files.new()
+    window.actions.again.trigger()
+    assert not window.flow.running and not window.flow.variations
+    assert "nothing to continue" in window.panel.status.text()
