@@ -67,6 +67,11 @@ SPECS: dict[str, Spec] = {
     "midi_thru": Spec("MIDI &Thru", (), None, "Play what the MIDI input receives through the output", True),
     "panic": Spec("&Panic (All Notes Off)", ("Ctrl+Shift+P",), "panic",
                   "Silence every note on every channel"),
+    # Jam (call and response)
+    "jam": Spec("&Jam", ("Ctrl+J",), "keyboard",
+                "Jam: play a phrase, pause, and Continuo answers it in tempo; play again to cut in", True),
+    "keep_jam": Spec("&Keep Jam Take", ("Ctrl+Shift+J",), "accept",
+                     "Add what was played and answered in the last jam to the sketch (one undo step)"),
     # Continue
     "continue": Spec("&Continue", ("Ctrl+Return", "Ctrl+Enter"), "continue",
                      "Continue the selection, or the whole clip (Ctrl+Enter)"),
@@ -94,7 +99,7 @@ MENUS: dict[str, tuple[str, ...]] = {
     "&Edit": ("undo", "redo", "-", "cut", "copy", "paste", "duplicate", "delete", "-", "select_all", "-",
               "quantize", "transpose_up", "transpose_down", "octave_up", "octave_down"),
     "&Transport": ("play", "play_start", "loop", "-", "record", "metronome", "count_in", "quantize_recording",
-                   "-", "@output", "@input", "midi_thru", "-", "panic"),
+                   "-", "jam", "keep_jam", "-", "@sync", "@output", "@input", "midi_thru", "-", "panic"),
     "&Continue": ("continue", "again", "-", "next_variation", "previous_variation", "audition", "-",
                   "accept", "discard"),
     "&View": ("zoom_in", "zoom_out", "-", "undo_history", "@docks", "-", "@layouts"),

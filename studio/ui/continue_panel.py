@@ -1,7 +1,8 @@
 """The Continue panel: the engine's controls (style, bars, variations, temperature, top-p,
 repeat, key lock, seed), the Continue button with its progress, and the variation strip (pick,
-audition, accept, discard, again). Its buttons are the window's actions, so their shortcuts
-are the ones in the menus; `settings()` turns the controls into studio.engine Settings and
+audition, accept, discard, again), and jam mode's controls (the Jam button and the pause before
+an answer). Its buttons are the window's actions, so their shortcuts are the ones in the menus;
+`settings()` turns the controls into studio.engine Settings and
 `values()` / `set_values()` turn them into the plain dict a project and the app settings keep.
 """
 
@@ -12,6 +13,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -156,8 +158,10 @@ class ContinuePanel(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(strip)
+        layout.addWidget(self._jam_box(actions))
         keys = QLabel("<b>Ctrl+Enter</b> continue &nbsp; <b>Tab</b> next &nbsp; <b>Shift+Tab</b> previous<br>"
-                      "<b>Enter</b> accept &nbsp; <b>Esc</b> discard &nbsp; <b>Ctrl+R</b> again")
+                      "<b>Enter</b> accept &nbsp; <b>Esc</b> discard &nbsp; <b>Ctrl+R</b> again<br>"
+                      "<b>Ctrl+J</b> jam &nbsp; <b>Ctrl+Shift+J</b> keep the jam")
         keys.setProperty("dim", True)
         keys.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(keys)
@@ -167,6 +171,29 @@ class ContinuePanel(QWidget):
                        self.temperature.slider.valueChanged, self.top_p.slider.valueChanged,
                        self.repeat.slider.valueChanged):
             signal.connect(self.changed)
+
+    def _jam_box(self, actions: Actions) -> QGroupBox:
+        """Jam: the button, the pause that makes an answer, and what it answers with."""
+        box = QGroupBox("Jam")
+        self.jam_pause = QDoubleSpinBox()
+        self.jam_pause.setRange(0.25, 16.0)
+        self.jam_pause.setSingleStep(0.25)
+        self.jam_pause.setDecimals(2)
+        self.jam_pause.setValue(1.0)
+        self.jam_pause.setSuffix(" beats")
+        self.jam_pause.setToolTip("How long you pause before Continuo answers what you just played")
+        row = QHBoxLayout()
+        row.addWidget(self._tool(actions.jam))
+        row.addWidget(QLabel("after"))
+        row.addWidget(self.jam_pause)
+        self.jam_status = QLabel("Play a phrase on the computer keys or your MIDI keyboard, then pause: "
+                                 "Continuo answers with the controls above, in tempo.")
+        self.jam_status.setProperty("dim", True)
+        self.jam_status.setWordWrap(True)
+        layout = QVBoxLayout(box)
+        layout.addLayout(row)
+        layout.addWidget(self.jam_status)
+        return box
 
     @staticmethod
     def _bind(button: QPushButton, action: QAction) -> None:

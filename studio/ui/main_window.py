@@ -4,9 +4,9 @@ bottom, the undo history as a dock of its own, and a status bar with the MIDI ou
 engine's state and the model's name. Menus come from the one action collection.
 
 The window only assembles and wires: the document and its edits, the roll, the engine service
-and the continuation workflow, transport and recording, MIDI ports and files are each their own
-module. Settings are read once at start and written at exit through AppSettings; the sketch is
-autosaved while it changes.
+and the continuation workflow, transport and recording, jam mode, tempo sync, MIDI ports and
+files are each their own module. Settings are read once at start and written at exit through
+AppSettings; the sketch is autosaved while it changes.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from studio.ui.document import ClipDocument
 from studio.ui.engine_worker import EngineService, EngineState
 from studio.ui.files import ClipDragButton, FileController, is_midi
 from studio.ui.icons import icon
+from studio.ui.jam_mode import JamMode
 from studio.ui.keyboard import VirtualKeyboard
 from studio.ui.keyboard_keys import LAYOUTS, ComputerKeys
 from studio.ui.midi_io import MidiIO
@@ -45,6 +46,7 @@ from studio.ui.paths import log_dir
 from studio.ui.playback import Playback
 from studio.ui.roll import PianoRoll
 from studio.ui.settings import AppSettings
+from studio.ui.sync import CLOCK, Sync
 from studio.ui.transport_bar import TransportBar
 
 WINDOW_SIZE = QSize(1600, 1000)
@@ -81,9 +83,12 @@ class MainWindow(QMainWindow):
         self.files = FileController(self, self.document, self.roll.selected_notes, self.project,
                                     self.restore)
         self.bar = TransportBar(self.actions, self.document, self.roll, self)
+        self.sync = Sync(self.midi, lambda: self.document.tempo, self)
         self.playback = Playback(self.actions, self.document, self.roll, self.flow, self.midi, self.keyboard,
-                                 self.bar, self)
+                                 self.bar, self.sync, self)
         self.transport, self.recorder = self.playback.transport, self.playback.recorder
+        self.jam = JamMode(self.actions, self.engine, self.midi, self.playback, self.sync, self.panel,
+                           self.flow, self.roll, self.document, self.keyboard, self)
         self.files.default_snap = self.roll.snap
         self.autosaver = Autosaver(self.project, settings.folder, parent=self)
         self._shut_down = False
@@ -158,13 +163,15 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         status = self.statusBar()
         status.setSizeGripEnabled(False)
+        self.jam_label = QLabel()
+        self.jam_label.hide()
         self.keys_label = QLabel()
         self.keys_label.setToolTip("The computer keys: Z/X octave down/up, C/V velocity down/up")
         self.midi_label = QLabel(self.midi.status)
         self.engine_label = QLabel(self.engine.message)
         self.model_label = QLabel(self.engine.model_name)
         self.model_label.setProperty("dim", True)
-        for label in (self.keys_label, self.midi_label, self.engine_label, self.model_label):
+        for label in (self.jam_label, self.keys_label, self.midi_label, self.engine_label, self.model_label):
             label.setContentsMargins(10, 0, 10, 0)
             status.addPermanentWidget(label)
 
@@ -173,7 +180,9 @@ class MainWindow(QMainWindow):
         build_menus(self.menuBar(), self.actions, {
             "recent": self.files.recent_menu(self), "output": self.midi.output_menu(self),
             "input": self.midi.input_menu(self), "docks": docks, "layouts": self._layout_menu(),
+            "sync": self.sync.menu(self),
         })
+        self.bar.set_sync_menu(self.sync.menu(self), self.sync.label)
 
     def _layout_menu(self) -> QMenu:
         """Which computer keyboard the notes are laid out for (the same physical keys)."""
@@ -212,8 +221,11 @@ class MainWindow(QMainWindow):
         stack.cleanChanged.connect(self._update_title)
         self.files.path_changed.connect(self._update_title)
         for source in (self.files.message, self.flow.message, self.midi.message, self.playback.message,
-                       self.autosaver.failed):
+                       self.autosaver.failed, self.sync.message, self.jam.message):
             source.connect(self.say)
+        self.sync.changed.connect(lambda: self.bar.show_sync(self.sync.label))
+        self.sync.tempo_changed.connect(self.bar.show_followed_tempo)
+        self.jam.state_changed.connect(self._show_jam)
         self.midi.status_changed.connect(self.midi_label.setText)
         a.midi_thru.setChecked(self.midi.thru)
         a.midi_thru.toggled.connect(lambda on: setattr(self.midi, "thru", on))
@@ -238,6 +250,10 @@ class MainWindow(QMainWindow):
         self.actions.metronome.setChecked(s.metronome)
         self.actions.count_in.setChecked(s.count_in)
         self.actions.quantize_recording.setChecked(s.quantize_recording)
+        self.panel.jam_pause.setValue(s.jam_pause_beats)
+        self.sync.set_send_clock(s.send_clock)
+        if s.sync_mode != CLOCK or s.sync_clock_input:
+            self.sync.choose(s.sync_mode, s.sync_clock_input)
         self.resize(WINDOW_SIZE)
         if s.window_geometry:
             self.restoreGeometry(s.window_geometry)
@@ -255,6 +271,9 @@ class MainWindow(QMainWindow):
         s.metronome, s.count_in = self.actions.metronome.isChecked(), self.actions.count_in.isChecked()
         s.quantize_recording = self.actions.quantize_recording.isChecked()
         s.midi_thru = self.midi.thru
+        s.jam_pause_beats = self.panel.jam_pause.value()
+        s.sync_mode, s.send_clock = self.sync.mode, self.sync.send_clock
+        s.sync_clock_input = self.sync.clock_input
         s.recent_files = list(self.files.recent)
         s.sync()
 
@@ -266,6 +285,7 @@ class MainWindow(QMainWindow):
 
     def restore(self, project: Project) -> None:
         """Put a project in the window (Open, New, crash recovery); the undo history starts anew."""
+        self.jam.stop()
         self.transport.stop()
         self.flow.reset()
         self.document.load(project.clip)
@@ -296,6 +316,11 @@ class MainWindow(QMainWindow):
     # -- status -------------------------------------------------------------------------------
     def say(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)
+
+    def _show_jam(self, state: str) -> None:
+        """Listening / Answering / waiting for the DAW while jamming; hidden otherwise."""
+        self.jam_label.setText(state)
+        self.jam_label.setVisible(bool(state))
 
     def _show_keys(self, *_: object) -> None:
         self.keys_label.setText(f"Keys: octave {self.keys.octave}, velocity {self.keys.velocity}")
@@ -366,10 +391,12 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self.jam.stop()  # returns once no answer sounds
         self.transport.stop(wait=True)  # every note-off out before the process may end
         self.keys.release_all()
         QApplication.instance().removeEventFilter(self.keys)
         self.save_settings()
+        self.sync.close()
         self.engine.shutdown()
         self.midi.close()
         self.autosaver.discard()

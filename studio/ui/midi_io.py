@@ -1,5 +1,7 @@
 """The window's MIDI connections, through studio.midi.ports: one output (Continuo's own virtual
-port by default, an existing port, or none) and one optional input (a hardware keyboard).
+port by default, an existing port, or none), one optional input (a hardware keyboard) and one
+optional clock input (a DAW's MIDI clock; the keyboard's own port when it is the same one, so a
+port is never opened twice).
 
 The output port is opened by the player's own process (studio.midi.player_process), which
 owns it: playback is scheduled there, out of reach of this process's GIL, and a key played live
@@ -11,13 +13,17 @@ transport is told to stop and the status bar says so in one sentence; it is join
 comes back, and `output_back` lets playback go on. With no output the app still works: notes go
 nowhere and the status bar says why. Incoming notes are played straight through to the output on
 rtmidi's thread (lowest latency) and reported to the GUI as queued signals, so the keyboard lights
-up and recording can take them. The Output and Input menus list the ports each time they open.
+up and recording can take them; `on_input` and `on_clock` hear every message on rtmidi's thread,
+with its arrival time, for what must not wait for the GUI (jam mode, the clock follower). The
+Output and Input menus list the ports each time they open.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
+from collections.abc import Callable
 
 import mido
 from PySide6.QtCore import QObject, Signal
@@ -33,6 +39,8 @@ RESTARTED = ("The player process ended unexpectedly; Continuo started it again a
              "note.")
 VIRTUAL = None  # the output choice meaning "Continuo's own virtual port" (the default)
 NO_PORT = "<none>"  # the output choice meaning "send nowhere"; for the input, None is none
+NOTES = ("note_on", "note_off")
+Listener = Callable[[mido.Message, float], None]  # a message and its perf_counter arrival time
 
 
 class SilentOutput:
@@ -97,11 +105,15 @@ class MidiIO(QObject):
         self.backend = backend
         self.output_choice: str | None = VIRTUAL
         self.input_choice: str | None = None
+        self.clock_choice: str | None = None  # the input a MIDI clock is followed on
         self.thru = True  # play what the input receives straight out of the output
+        self.on_input: Listener | None = None  # every note of the keyboard input, on rtmidi's thread
+        self.on_clock: Listener | None = None  # every other message of the clock input, likewise
         self._port: OutputPort | None = None
         self._child: ProcessPlayer | None = None
         self._out: _Locked | ChildOutput | SilentOutput = SilentOutput()
         self._input: InputPort | None = None
+        self._clock_port: InputPort | None = None
         self._watcher: PortWatcher | None = None
         self._release_all = False  # once the output is open again: all-notes-off everywhere
         self.status = "MIDI output: opening…"
@@ -130,6 +142,18 @@ class MidiIO(QObject):
             self._input = None
         if choice is not None:
             self._in_background("input", choice)
+        if self.clock_choice is not None:
+            self.choose_clock_input(self.clock_choice)  # it may share this port, or no longer
+
+    def choose_clock_input(self, choice: str | None) -> None:
+        """Follow a MIDI clock on this input (None: none). The keyboard's input, when it is the
+        same port, brings the clock too; any other port is opened in the background."""
+        self.clock_choice = choice
+        if self._clock_port is not None:
+            self._clock_port.close()
+            self._clock_port = None
+        if choice is not None and choice != self.input_choice:
+            self._in_background("clock", choice)
 
     def send_note(self, pitch: int, velocity: int) -> None:
         """Play-through of a key pressed on screen or on the computer keyboard (0 = release)."""
@@ -138,9 +162,10 @@ class MidiIO(QObject):
 
     def close(self) -> None:
         """Close the ports; the player's process is ended here, after its last note-offs."""
-        if self._input is not None:
-            self._input.close()
-            self._input = None
+        for port in (self._input, self._clock_port):
+            if port is not None:
+                port.close()
+        self._input = self._clock_port = None
         child = self._child
         self._close_output(keep_child=True)
         if child is not None:
@@ -194,7 +219,8 @@ class MidiIO(QObject):
                         port.on_port_lost = lambda s, p=port: self._lost.emit(p, s)
                         port.on_port_back = lambda s, p=port: self._back.emit(p, s)
                 else:
-                    port = open_input(choice, self._received, self.backend)
+                    port = open_input(choice, self._received if kind == "input" else self._clocked,
+                                      self.backend)
             except PortError as err:
                 self._opened.emit(kind, None, str(err), None)
                 return
@@ -202,6 +228,15 @@ class MidiIO(QObject):
         threading.Thread(target=work, daemon=True, name=f"continuo-open-{kind}").start()
 
     def _on_opened(self, kind: str, port, error: str | None, note: str | None) -> None:
+        if kind == "clock":
+            if port is None:
+                self.message.emit(f"No MIDI clock input: {error}")
+            elif self.clock_choice != port.name or self._clock_port is not None:
+                port.close()  # chosen away while it opened
+            else:
+                self._clock_port = port
+                self.message.emit(f"Following the MIDI clock on {port.name}.")
+            return
         if kind == "input":
             if port is None:
                 self.message.emit(f"No MIDI input: {error}")
@@ -262,14 +297,27 @@ class MidiIO(QObject):
             self.output_back.emit()
 
     def _received(self, message: mido.Message) -> None:
-        """On rtmidi's thread: play through, then tell the GUI."""
-        if message.type in ("note_on", "note_off"):
-            if self.thru:
-                self._send(message)
-            if message.type == "note_on" and message.velocity:
-                self.note_on.emit(message.note, message.velocity)
-            else:
-                self.note_off.emit(message.note)
+        """On rtmidi's thread: play through, then tell the listener and the GUI."""
+        arrived = time.perf_counter()
+        if message.type not in NOTES:
+            if self.clock_choice is not None and self.clock_choice == self.input_choice:
+                self._clocked(message)  # the keyboard's port is the clock input as well
+            return
+        if self.thru:
+            self._send(message)
+        listener = self.on_input
+        if listener is not None:
+            listener(message, arrived)
+        if message.type == "note_on" and message.velocity:
+            self.note_on.emit(message.note, message.velocity)
+        else:
+            self.note_off.emit(message.note)
+
+    def _clocked(self, message: mido.Message) -> None:
+        """On rtmidi's thread: a clock input's message, to the follower with its arrival time."""
+        listener = self.on_clock
+        if listener is not None and message.type not in NOTES:
+            listener(message, time.perf_counter())
 
     def _send(self, message: mido.Message) -> None:
         # the watcher reports a lost port; a dropped live note is all that happens

@@ -6,6 +6,12 @@ played live (on screen, on the computer keys, on the roll's keys or a MIDI keybo
 straight to the output and into a take. When the output goes away mid-play, playback stops; when
 it is back, playback goes on from where it stopped. It drives the Transport and the Recorder;
 the roll's playhead, the position readout and the keyboard's lit keys follow it.
+
+With Sync following a DAW's MIDI clock, Play arms: playback starts with the DAW's Start or
+Continue, from the DAW's song position, on its clock; the DAW's Stop stops it (still armed), and
+its Song Position Pointer moves the playhead; Play again disarms. With Ableton Link, playback
+launches on the session's next bar at the session's tempo; with Send MIDI Clock, the clock goes
+out from the playhead while playing.
 """
 
 from __future__ import annotations
@@ -22,24 +28,30 @@ from studio.ui.keyboard import VirtualKeyboard
 from studio.ui.midi_io import MidiIO
 from studio.ui.recorder import Recorder
 from studio.ui.roll import PianoRoll
-from studio.ui.transport import Transport
+from studio.ui.sync import CLOCK, LINK, Sync
+from studio.ui.transport import Follow, Transport
 from studio.ui.transport_bar import TransportBar
+
+WAITING = "Waiting for the DAW to play: Continuo starts with its Start or Continue (Space disarms)."
 
 
 class Playback(QObject):
-    """Binds the transport actions (play, play from start, loop, record, metronome, panic)."""
+    """Binds the transport actions (play, play from start, loop, record, metronome, panic).
+    `about_to_play` is emitted before anything plays (jam mode gives the player back then)."""
 
     message = Signal(str)
+    about_to_play = Signal()
 
     def __init__(self, actions: Actions, document: ClipDocument, roll: PianoRoll, flow: ContinueFlow,
-                 midi: MidiIO, keyboard: VirtualKeyboard, bar: TransportBar,
+                 midi: MidiIO, keyboard: VirtualKeyboard, bar: TransportBar, sync: Sync,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.actions, self.document, self.roll, self.flow = actions, document, roll, flow
-        self.midi, self.keyboard, self.bar = midi, keyboard, bar
+        self.midi, self.keyboard, self.bar, self.sync = midi, keyboard, bar, sync
         self.transport = Transport(midi.output, self)
         self.recorder = Recorder(self.transport.position, lambda: (roll.loop or (0, None))[1])
         self.cursor = 0  # where play starts: the ruler's last click, or where playback stopped
+        self.armed = False  # following a DAW's clock: play when the DAW plays
         self._last_position = 0
         actions.bind({
             "play": self.toggle, "play_start": lambda: self.play(from_tick=0), "loop": self._loop_toggled,
@@ -62,6 +74,9 @@ class Playback(QObject):
         roll.loop_changed.connect(lambda _: self._replay() if actions.loop.isChecked() else None)
         document.context_changed.connect(self._context_changed)
         flow.chosen.connect(lambda _: self._replay())  # hear the newly shown variation
+        sync.daw_playing.connect(self._daw_playing)
+        sync.song_position.connect(self._song_position)
+        sync.changed.connect(self._sync_changed)
 
     # -- playing ----------------------------------------------------------------------------
     def notes_to_play(self) -> list[Note]:
@@ -72,31 +87,61 @@ class Playback(QObject):
         return notes
 
     def play(self, from_tick: int | None = None) -> None:
-        """Play the sketch from the cursor, or from from_tick."""
+        """Play the sketch from the cursor, or from from_tick; on the sync's beat (with a DAW's
+        clock: arm, and play when the DAW does)."""
         if from_tick is not None:
             self.cursor = from_tick
+        start, sync = self.cursor, self.sync
+        self.about_to_play.emit()
+        if sync.mode == CLOCK:
+            self.armed = True
+            if sync.daw_running:
+                self._play_with_daw()
+            else:
+                self.transport.stop()
+                self.actions.play.setIcon(icon("stop"))
+                self.message.emit(WAITING)
+            return
+        if sync.mode == LINK:
+            self._start(start, sync.link_follow(self.document.time_signature))
+        elif sync.send_clock:
+            self.transport.stop()  # and the clock it sent: this play sends its own
+            self._start(*sync.start_clock(start, self.document.tempo))
+        else:
+            self._start(start)
+
+    def _start(self, start: int, follow: Follow | None = None) -> None:
         a = self.actions
         loop = self._loop_region() if a.loop.isChecked() else None
         recording = a.record.isChecked()
         self.transport.play(self.notes_to_play(), self.document.tempo, self.document.time_signature,
-                            self.cursor, loop=loop, clicks=a.metronome.isChecked(),
+                            start, loop=loop, clicks=a.metronome.isChecked(),
                             count_in=recording and a.count_in.isChecked(),
-                            open_end=recording and loop is None)
+                            open_end=recording and loop is None, follow=follow)
+
+    def _play_with_daw(self) -> None:
+        """The DAW plays: from its song position, on its clock."""
+        self._start(*self.sync.daw_follow())
 
     def toggle(self) -> None:
-        if self.transport.playing:
+        if self.transport.playing or self.armed:
             self.stop()
         else:
             self.play()
 
     def stop(self) -> None:
+        was_armed, self.armed = self.armed, False
         if self.actions.record.isChecked():
             self.actions.record.setChecked(False)  # ends the take, then stops
         else:
             self.transport.stop()
+        if was_armed and not self.transport.playing:
+            self.actions.play.setIcon(icon("play"))
+        self.sync.stop_clock()
 
     def audition(self, notes: list[Note]) -> None:
-        """Play one variation alone, from its first note."""
+        """Play one variation alone, from its first note (on Continuo's own clock)."""
+        self.about_to_play.emit()
         self.transport.play(notes, self.document.tempo, self.document.time_signature,
                             min(n.start for n in notes))
 
@@ -135,6 +180,24 @@ class Playback(QObject):
     def _context_changed(self) -> None:
         if self.transport.playing:
             self.transport.set_tempo(self.document.tempo)
+        self.sync.set_tempo(self.document.tempo)
+
+    def _daw_playing(self, playing: bool) -> None:
+        """The followed DAW said Start or Continue (its Stop ends the play by itself)."""
+        if playing and self.armed:
+            self._play_with_daw()
+
+    def _song_position(self, tick: int) -> None:
+        """The DAW moved its song position while stopped: the playhead goes there."""
+        if not self.transport.playing:
+            self.cursor = self._last_position = tick
+            self.roll.set_playhead(tick)
+            self.bar.show_position(tick)
+
+    def _sync_changed(self) -> None:
+        """Another sync choice: what plays stops (it followed the old one)."""
+        if self.transport.playing or self.armed:
+            self.stop()
 
     def _loop_region(self) -> tuple[int, int]:
         if self.roll.loop is None:  # loop the clip's bars
@@ -167,15 +230,16 @@ class Playback(QObject):
             self._last_position = tick
 
     def _playing_changed(self, playing: bool) -> None:
-        self.actions.play.setIcon(icon("stop" if playing else "play"))
+        self.actions.play.setIcon(icon("stop" if playing or self.armed else "play"))
         if not playing:
-            if self.actions.record.isChecked():
+            if self.actions.record.isChecked() and not self.armed:
                 self.actions.record.setChecked(False)
+            self.sync.stop_clock()  # a clock we sent stops with the play
             self.cursor = self._last_position
 
     def _seek(self, tick: int) -> None:
         self.cursor = tick
-        if self.transport.playing:
+        if self.transport.playing and self.sync.mode != CLOCK:  # the DAW's position rules
             self.play()
         else:
             self.roll.set_playhead(tick)

@@ -74,6 +74,16 @@ def _integer(low: int, high: int) -> Callable[[Any], int]:
     return parse
 
 
+def _number(low: float, high: float) -> Callable[[Any], float]:
+    def parse(raw: Any) -> float:
+        value = float(str(raw))
+        if value != value:  # NaN
+            raise ValueError("not a number")
+        return min(high, max(low, value))
+
+    return parse
+
+
 def _boolean(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
@@ -145,6 +155,13 @@ class AppSettings:
     metronome = _Setting("transport/metronome", False, _boolean)
     count_in = _Setting("transport/count_in", True, _boolean)
     quantize_recording = _Setting("transport/quantize_recording", False, _boolean)
+    # Tempo sync: Continuo's own clock ("internal", optionally sent as MIDI clock), a DAW's MIDI
+    # clock on an input ("clock"), or Ableton Link ("link")
+    sync_mode = _Setting("sync/mode", "internal", _choice(("internal", "clock", "link")))
+    sync_clock_input = _Setting[str | None]("sync/clock_input", None, _optional_text)
+    send_clock = _Setting("sync/send_clock", False, _boolean)
+    # Jam mode: beats of pause before Continuo answers
+    jam_pause_beats = _Setting("jam/pause_beats", 1.0, _number(0.25, 16.0))
     # Window
     window_geometry = _Setting("window/geometry", b"", _bytes, QByteArray)
     window_state = _Setting("window/state", b"", _bytes, QByteArray)

@@ -9,7 +9,9 @@ streamed to the player lazily from the player's feeder thread, a couple of bars 
 never ends and never piles up. Metronome clicks are GM wood blocks on channel 10. Stopping never
 waits on the GUI thread: the old player finishes its note-offs by itself, and panic sends
 all-notes-off everywhere. When the port goes away mid-play, the transport stops and remembers where
-(`lost_at`), so playback can go on from there once it is back.
+(`lost_at`), so playback can go on from there once it is back. A play can `follow` an outside
+timeline (a DAW's MIDI clock, Ableton Link, or the clock Continuo sends as master): a thread of
+ours re-aligns the player to it every few milliseconds, and the play ends when that timeline stops.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.notes import DRUM_CHANNEL, TICKS_PER_QUARTER, Note, TimeSignature
+from studio.live.transport import SYNC_S
+from studio.live.transport import Transport as Source
 from studio.midi.player import PANIC, Output, Player, all_notes_off
 from studio.midi.player_process import ProcessPlayer
 from studio.midi.ports import PortError
@@ -34,6 +38,18 @@ CLICK_TICKS = TICKS_PER_QUARTER // 8
 PLAYHEAD_MS = 30
 AHEAD_TICKS = TICKS_PER_QUARTER * 8  # how far the stream runs ahead of the player
 OPEN_END = 2**40  # the end of a play that goes on until stopped
+FIRST_PULSE_S = 1.0  # how long a followed timeline may take to begin moving after a play starts
+
+
+@dataclass(frozen=True)
+class Follow:
+    """Keep a play on an outside timeline: the play's first tick (after no count-in) falls on
+    `source`'s tick `offset`; `lead_in_s` is how far ahead that is when the source is not moving
+    yet (a DAW's Start arrives one clock pulse before its first beat)."""
+
+    source: Source
+    offset: float
+    lead_in_s: float = 0.005
 
 
 @dataclass(frozen=True)
@@ -182,6 +198,7 @@ class Transport(QObject):
         self._player: Player | ProcessPlayer | None = None
         self._timeline: Timeline | None = None
         self._halt: threading.Event | None = None
+        self._follow: Follow | None = None
         self._lights = _Lights()
         self._token = object()
         self.lost_at: int | None = None  # the clip tick where the port went away mid-play
@@ -204,12 +221,22 @@ class Transport(QObject):
             return None
         return int(self._timeline.clip_tick(self._player.position()))
 
+    @property
+    def following(self) -> bool:
+        """Playing on an outside timeline (its tempo rules, not the clip's)."""
+        return self._player is not None and self._follow is not None
+
     def play(self, notes: Iterable[Note], tempo: float, time_signature: TimeSignature, start: int = 0, *,
              loop: tuple[int, int] | None = None, clicks: bool = False, count_in: bool = False,
-             open_end: bool = False) -> None:
+             open_end: bool = False, follow: Follow | None = None) -> None:
         """Start playing (stopping what plays). With a loop or an open end (recording),
-        playback goes on until stopped."""
+        playback goes on until stopped; with `follow`, at the outside timeline's tempo and
+        position until it stops (and without a count-in: the DAW has its own)."""
         self.stop()
+        if follow is not None:
+            count_in = False
+            line = follow.source.timeline()
+            tempo = line.bpm if line is not None else tempo
         notes = list(notes)
         if loop is not None and loop[1] <= loop[0]:
             loop = None  # an empty region loops nothing
@@ -230,16 +257,24 @@ class Transport(QObject):
         stream = lights.passing(timeline_notes(notes, timeline, time_signature, clicks,
                                                self._pacer(player, halt)))
         self._player, self._timeline, self._halt = player, timeline, halt
-        self._token, self._lights = token, lights
+        self._token, self._lights, self._follow = token, lights, follow
+        lead_in = follow.lead_in_s if follow is not None else 0.005
         if child is not None:
             try:
-                child.start(stream, tempo, 0, on_finish=lambda err: ended(token, err, child.lost_at))
+                child.start(stream, tempo, 0, lead_in_s=lead_in,
+                            on_finish=lambda err: ended(token, err, child.lost_at))
             except PortError as err:  # the child has ended: the output says so as well
                 self._stop()
                 self.error.emit(str(err))
                 return
         else:
-            player.start(stream, tempo, 0)
+            player.start(stream, tempo, 0, lead_in_s=lead_in)
+        if follow is not None:
+            line = follow.source.timeline()
+            if line is not None and line.playing:  # on the source's beat from the first note
+                player.align(line.bpm, line.seconds, line.tick - follow.offset)
+            threading.Thread(target=self._follow_source, daemon=True, name="continuo-follow",
+                             args=(player, follow, halt, lambda: ended(token, None, None))).start()
         self._timer.start()
         self.playing_changed.emit(True)
 
@@ -270,8 +305,26 @@ class Transport(QObject):
         self.playing_changed.emit(False)
 
     def set_tempo(self, bpm: float) -> None:
-        if self._player is not None:
+        """The clip's tempo changed: playback follows it (unless an outside timeline rules)."""
+        if self._player is not None and self._follow is None:
             self._player.set_tempo(bpm)
+
+    @staticmethod
+    def _follow_source(player: Player | ProcessPlayer, follow: Follow, halt: threading.Event,
+                       stopped: Callable[[], None]) -> None:
+        """On a thread of its own: keep the player on the source's timeline until this play
+        stops; when the source stops (or never starts), end the play."""
+        moving, waited = False, 0.0
+        while not halt.wait(SYNC_S):
+            line = follow.source.timeline()
+            if line is None or not line.playing:
+                waited += SYNC_S
+                if moving or waited > FIRST_PULSE_S:
+                    stopped()  # the DAW stopped: so do we, every note turned off
+                    return
+                continue
+            moving = True
+            player.align(line.bpm, line.seconds, line.tick - follow.offset)
 
     def panic(self) -> None:
         """Stop, then all-notes-off, all-sound-off and controller reset on all 16 channels."""

@@ -1,13 +1,14 @@
 """The tool bar across the top: file and undo buttons, the transport (play, loop, record,
-metronome, panic), the position readout, and the clip's context (tempo, metre, key) and the
-roll's snap. Tempo, metre and key are edits of the document (undoable; a dragged tempo is one
-step); the key also shades the roll's scale rows.
+metronome, jam, panic), the position readout, the sync choice, and the clip's context (tempo,
+metre, key) and the roll's snap. Tempo, metre and key are edits of the document (undoable; a
+dragged tempo is one step); the key also shades the roll's scale rows. While a DAW's clock or
+Ableton Link sets the tempo, the tempo box shows theirs and cannot be edited.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QMenu, QToolBar, QToolButton, QWidget
 
 from studio.core.notes import TICKS_PER_QUARTER, TimeSignature
 from studio.core.quantize import GRIDS
@@ -22,6 +23,7 @@ METRES = ("2/4", "3/4", "4/4", "5/4", "6/8", "7/8", "9/8", "12/8")
 KEY_NAMES = tuple(f"{tonic}-{scale}" for scale in ("major", "minor") for tonic in NOTE_NAMES)
 SNAPS = ("1/1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/4T", "1/8T", "1/16T")
 DEFAULT_SNAP = "1/16"
+TEMPO_TIP = "Tempo of the clip (playback and export)"
 
 
 def position_text(tick: int | None, time_signature: TimeSignature) -> str:
@@ -54,7 +56,7 @@ class TransportBar(QToolBar):
         for name in ("undo", "redo"):
             self.addAction(actions[name])
         self.addSeparator()
-        for name in ("play", "loop", "record", "metronome"):
+        for name in ("play", "loop", "record", "metronome", "jam"):
             self.addAction(actions[name])
         self.position = QLabel(position_text(0, document.time_signature))
         self.position.setObjectName("position")
@@ -66,6 +68,12 @@ class TransportBar(QToolBar):
             f" border-radius: 4px; padding: 2px 8px; font-family: monospace; font-size: 13px;"
             f" font-weight: bold; }}")
         self.addWidget(self.position)
+        self.sync_button = QToolButton()
+        self.sync_button.setObjectName("sync")
+        self.sync_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.sync_button.setToolTip("Where the beat comes from: Continuo's own tempo, a DAW's MIDI clock, "
+                                    "or Ableton Link")
+        self.addWidget(self.sync_button)
         self.addSeparator()
 
         self.tempo = QDoubleSpinBox()
@@ -73,7 +81,8 @@ class TransportBar(QToolBar):
         self.tempo.setDecimals(1)
         self.tempo.setSuffix(" BPM")
         self.tempo.setKeyboardTracking(False)
-        self.tempo.setToolTip("Tempo of the clip (playback and export)")
+        self.tempo.setToolTip(TEMPO_TIP)
+        self._followed: float | None = None
         self.metre = QComboBox()
         self.metre.addItems(METRES)
         self.metre.setToolTip("Time signature")
@@ -103,6 +112,26 @@ class TransportBar(QToolBar):
         self.key.currentIndexChanged.connect(self._key_edited)
         self.snap.currentIndexChanged.connect(lambda _: roll.set_snap(self.snap.currentData()))
 
+    def set_sync_menu(self, menu: QMenu, label: str) -> None:
+        self.sync_button.setMenu(menu)
+        self.show_sync(label)
+
+    def show_sync(self, label: str) -> None:
+        self.sync_button.setText(label)
+
+    def show_followed_tempo(self, bpm: float | None) -> None:
+        """A DAW's clock or Link sets the tempo (shown, not editable); None: the clip's own again."""
+        self._followed = bpm
+        self.tempo.setEnabled(bpm is None)
+        if bpm is None:
+            self.tempo.setToolTip(TEMPO_TIP)
+            self._sync()
+            return
+        self.tempo.setToolTip("The tempo of the clock Continuo follows (Sync)")
+        self.tempo.blockSignals(True)
+        self.tempo.setValue(bpm)
+        self.tempo.blockSignals(False)
+
     def show_position(self, tick: int) -> None:
         """The playhead moved (tick < 0: stopped)."""
         self.position.setText(position_text(tick if tick >= 0 else 0, self.document.time_signature))
@@ -116,7 +145,7 @@ class TransportBar(QToolBar):
         doc = self.document
         for widget in (self.tempo, self.metre, self.key):
             widget.blockSignals(True)
-        self.tempo.setValue(doc.tempo)
+        self.tempo.setValue(doc.tempo if self._followed is None else self._followed)
         metre = str(doc.time_signature)
         if self.metre.findText(metre) < 0:
             self.metre.addItem(metre)

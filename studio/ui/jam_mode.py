@@ -1,0 +1,335 @@
+"""Jam mode in the window (call and response): the musician plays a phrase on the computer keys,
+the on-screen keyboard or the MIDI keyboard; when they pause for the set number of beats, the
+continuation of what they just played answers live, in tempo, through the window's own player;
+the moment they play again the answer stops, every note of it turned off.
+
+`JamMode` runs studio.live.jam's `Jam` with the model the window has loaded (the engine runs on
+Jam's watcher and the player's feeder threads, never on the GUI thread), the window's player
+(the player process that owns the output, or a player thread for an in-process output), the
+Continue panel's controls and the beat of the window's Sync: Continuo's own tempo from the
+playhead (sent as MIDI clock with Send MIDI Clock), a DAW's MIDI clock or Ableton Link. A
+hardware keyboard reaches the jam on rtmidi's thread with its arrival time; the computer keys
+from the GUI thread. The roll shows what was played and, as it sounds, the answer, as two ghost
+layers over the sketch: jam never changes the sketch by itself, and Keep Jam Take adds the last
+jam's notes to it as one undoable step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+import time
+from collections.abc import Iterable
+
+import mido
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from studio.core.notes import TICKS_PER_QUARTER, Note
+from studio.engine.continuation import Engine
+from studio.live.jam import Answer, Jam
+from studio.live.transport import FixedTempo, LiveError
+from studio.live.transport import Transport as Source
+from studio.midi.player import Output, Player
+from studio.midi.player_process import ProcessPlayer
+from studio.ui import edits
+from studio.ui.actions import Actions
+from studio.ui.continue_flow import ContinueFlow
+from studio.ui.continue_panel import ContinuePanel
+from studio.ui.document import ClipDocument
+from studio.ui.engine_worker import EngineService
+from studio.ui.keyboard import VirtualKeyboard
+from studio.ui.midi_io import MidiIO
+from studio.ui.playback import Playback
+from studio.ui.roll import PianoRoll
+from studio.ui.sync import CLOCK, INTERNAL, Sync
+
+SHOW_MS = 40  # how often the roll, the playhead and the state follow the jam
+ANSWERED = 1  # the ghost layers: 0 what the musician played, 1 what Continuo answered (it stands out)
+LISTENING = "Jam: listening… play a phrase, then pause."
+ANSWERING = "Jam: answering… play again to cut in."
+WAITING_FOR_DAW = "Jam: waiting for the DAW to play (its clock sets the beat)."
+
+
+def loaded_engine(service: EngineService) -> Engine | None:
+    """The Engine the window's engine service has loaded, or None while it has none. An Engine
+    may be used from any number of threads (studio.engine.continuation)."""
+    if not (service.ready or service.busy):
+        return None
+    return service._worker.engine  # the service has no public handle on it (yet)
+
+
+class WindowPlayer:
+    """The window's player lent to a jam (the RealTimePlayer protocol): each run brings its own
+    end callback, so an answer's end never reaches the window's transport, and once stopped
+    this run's late re-alignments are dropped, so they cannot move the next play's timeline."""
+
+    def __init__(self, output: Output) -> None:
+        child: ProcessPlayer | None = getattr(output, "process_player", None)
+        self._child = child
+        self._player: ProcessPlayer | Player = child or Player(output)
+        self._lock = threading.Lock()
+        self._current = False
+
+    @property
+    def error(self) -> str | None:
+        return self._player.error
+
+    @property
+    def playing(self) -> bool:
+        return self._player.playing
+
+    def start(self, notes: Iterable[Note], tempo: float, start_tick: int = 0, *,
+              lead_in_s: float = 0.005) -> None:
+        with self._lock:
+            self._current = True
+            if self._child is not None:
+                self._child.start(notes, tempo, start_tick, lead_in_s=lead_in_s, on_finish=lambda _: None)
+            else:
+                self._player.start(notes, tempo, start_tick, lead_in_s=lead_in_s)
+
+    def align(self, bpm: float, seconds: float, tick: float) -> None:
+        with self._lock:
+            if self._current:
+                self._player.align(bpm, seconds, tick)
+
+    def stop(self, timeout: float = 2.0) -> None:
+        with self._lock:
+            self._current = False
+        self._player.stop(timeout)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._player.wait(timeout)
+
+
+class JamMode(QObject):
+    """Binds the Jam and Keep Jam Take actions. `state_changed(text)`: Listening / Answering /
+    waiting for the DAW while jamming, "" once it stops; `message(sentence)` for the status bar."""
+
+    state_changed = Signal(str)
+    message = Signal(str)
+    _failed = Signal(str)  # from the jam's watcher thread
+
+    def __init__(self, actions: Actions, engine: EngineService, midi: MidiIO, playback: Playback,
+                 sync: Sync, panel: ContinuePanel, flow: ContinueFlow, roll: PianoRoll,
+                 document: ClipDocument, keyboard: VirtualKeyboard, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.actions, self.engine, self.midi, self.playback, self.sync = actions, engine, midi, playback, sync
+        self.panel, self.flow, self.roll, self.document, self.keyboard = panel, flow, roll, document, keyboard
+        self.jam: Jam | None = None
+        self.take: list[Note] = []  # the last jam's notes, played and answered, until kept
+        self._source: Source | None = None
+        self._played: list[Note] = []
+        self._held: dict[int, tuple[int, int]] = {}  # pitch -> (tick, velocity) of a key held now
+        self._heard: list[Note] = []
+        self._heard_of: dict[int, int] = {}  # id(answer) -> how many of its notes have sounded
+        self._drawn = 0  # how many played notes the roll shows
+        self._state = ""
+        self._timer = QTimer(self)
+        self._timer.setInterval(SHOW_MS)
+        self._timer.timeout.connect(self._show)
+        actions.bind({"jam": self._toggled, "keep_jam": self.keep})
+        actions.keep_jam.setEnabled(False)
+        playback.about_to_play.connect(self.stop)  # playback takes the player back
+        sync.changed.connect(self.stop)  # the jam's beat came from the old choice
+        document.context_changed.connect(self._tempo_changed)
+        self._failed.connect(self._say)
+
+    @property
+    def active(self) -> bool:
+        return self.jam is not None
+
+    # -- on and off -------------------------------------------------------------------------
+    def _toggled(self, on: bool) -> None:
+        if on and not self.active and not self.start():
+            self.actions.jam.setChecked(False)
+        elif not on:
+            self.stop()
+
+    def start(self) -> bool:
+        """Start listening; False (and one sentence) when it cannot."""
+        engine = loaded_engine(self.engine)
+        if engine is None:
+            self._say(f"Jam needs the model: {self.engine.message}")
+            return False
+        self.playback.stop()
+        settings = dataclasses.replace(self.panel.settings(), variations=1)  # one answer at a time
+        try:
+            source = self._beat()
+            jam = Jam(engine, WindowPlayer(self.midi.output()), source, settings,
+                      pause_beats=self.panel.jam_pause.value(), metre=self.document.time_signature,
+                      on_error=self._failed_elsewhere)
+        except LiveError as err:
+            self.sync.stop_clock()
+            self._say(str(err))
+            return False
+        self.jam, self._source = jam, source
+        self._played, self._held, self._heard, self._heard_of, self._drawn = [], {}, [], {}, 0
+        jam.start()
+        self.midi.on_input = self._from_hardware
+        self.keyboard.note_on.connect(self._key_on)
+        self.keyboard.note_off.connect(self._key_off)
+        self.midi.note_on.connect(self._shown_on)
+        self.midi.note_off.connect(self._shown_off)
+        self._timer.start()
+        self._show()
+        pause = self.panel.jam_pause.value()
+        self.message.emit(f"Jam: play a phrase; after {pause:g} beats of pause Continuo answers it "
+                          "(Ctrl+J stops).")
+        return True
+
+    def stop(self) -> None:
+        """Stop listening and answering; returns once no note of an answer sounds."""
+        jam = self.jam
+        if jam is None:
+            return
+        self.jam = None
+        self.midi.on_input = None
+        for signal, slot in ((self.keyboard.note_on, self._key_on), (self.keyboard.note_off, self._key_off),
+                             (self.midi.note_on, self._shown_on), (self.midi.note_off, self._shown_off)):
+            signal.disconnect(slot)
+        self._timer.stop()
+        self._catch_up(jam)
+        jam.stop()
+        if self.sync.mode == INTERNAL:
+            self.sync.stop_clock()  # the clock this jam sent
+        end = self._now_tick()
+        self._played += [Note(t, p, max(1, int(end or t) - t), v) for p, (t, v) in self._held.items()]
+        self._held = {}
+        self.take = sorted(self._played + self._heard)
+        self.actions.keep_jam.setEnabled(bool(self.take))
+        if self.flow.variations:  # the variations come back; the take waits for Keep Jam Take
+            self.roll.set_ghosts(self.flow.variations, self.flow.selected)
+        self.roll.set_playhead(None)
+        self._set_state("")
+        if self.actions.jam.isChecked():
+            self.actions.jam.setChecked(False)
+        answered = sum(1 for a in jam.answers if a.announced)
+        if self.take:
+            self.message.emit(f"Jam stopped ({answered} answers): Ctrl+Shift+J keeps what was played "
+                              "in the sketch, as one undo step.")
+        else:
+            self.message.emit("Jam stopped.")
+
+    def keep(self) -> None:
+        """Add the last jam's notes to the sketch, as one undoable edit."""
+        take, self.take = self.take, []
+        self.actions.keep_jam.setEnabled(False)
+        if not take:
+            return
+        self.document.push(edits.add_notes(self.document, take, text="Keep jam"))
+        self.roll.set_ghosts(self.flow.variations, self.flow.selected)
+        self.message.emit(f"Added the jam's {len(take)} notes to the sketch; Ctrl+Z takes them back.")
+
+    def _beat(self) -> Source:
+        """The jam's transport, as the Sync says (LiveError if there is none to be had)."""
+        external = self.sync.external
+        if external is not None:
+            return external
+        tempo = self.document.tempo
+        if self.sync.send_clock:
+            return self.sync.start_clock(self.playback.cursor, tempo)[1].source
+        # Continuo's own beat, with the playhead's tick now: the jam is laid out after it
+        before = self.playback.cursor * 60.0 / (tempo * TICKS_PER_QUARTER)
+        return FixedTempo(tempo, origin=time.perf_counter() - before)
+
+    def _tempo_changed(self) -> None:
+        if isinstance(self._source, FixedTempo) and self.active:
+            self._source.set_tempo(self.document.tempo)
+
+    # -- the musician ---------------------------------------------------------------------
+    def _from_hardware(self, message: mido.Message, seconds: float) -> None:
+        """On rtmidi's thread: a note from the MIDI keyboard, with its arrival time."""
+        jam = self.jam
+        if jam is not None:
+            jam.receive(message, seconds)
+
+    def _key_on(self, pitch: int, velocity: int) -> None:
+        """A computer or on-screen key (the GUI thread)."""
+        if self.jam is not None:
+            self.jam.receive(mido.Message("note_on", note=pitch, velocity=velocity), time.perf_counter())
+        self._shown_on(pitch, velocity)
+
+    def _key_off(self, pitch: int) -> None:
+        if self.jam is not None:
+            self.jam.receive(mido.Message("note_off", note=pitch), time.perf_counter())
+        self._shown_off(pitch)
+
+    def _shown_on(self, pitch: int, velocity: int) -> None:
+        tick = self._now_tick()
+        if tick is not None:
+            self._shown_off(pitch)
+            self._held[pitch] = (int(tick), velocity)
+
+    def _shown_off(self, pitch: int) -> None:
+        held = self._held.pop(pitch, None)
+        tick = self._now_tick()
+        if held is not None and tick is not None:
+            start, velocity = held
+            self._played.append(Note(start, pitch, max(1, int(tick) - start), velocity))
+
+    def _now_tick(self) -> float | None:
+        """The jam's tick now, or None while its transport is stopped (nothing counts then)."""
+        line = self._source.timeline() if self._source is not None else None
+        if line is None or not line.playing:
+            return None
+        return line.tick_at(time.perf_counter())
+
+    # -- what the window shows ------------------------------------------------------------
+    def _failed_elsewhere(self, sentence: str) -> None:
+        with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+            self._failed.emit(sentence)
+
+    def _say(self, sentence: str) -> None:
+        self.panel.jam_status.setText(sentence)
+        self.message.emit(sentence)
+
+    def _set_state(self, text: str) -> None:
+        if text != self._state:
+            self._state = text
+            if text:
+                self.panel.jam_status.setText(text)
+            self.state_changed.emit(text)
+
+    def _catch_up(self, jam: Jam) -> bool:
+        """Move the notes of the answer that have begun to sound into the heard layer; True if
+        any did."""
+        tick = self._now_tick()
+        if tick is None:
+            return False
+        moved = False
+        for answer in list(jam.answers):
+            if not answer.live.playing and id(answer) in self._heard_of:
+                continue  # over: what sounded of it was taken while it played
+            moved |= self._heard_from(answer, tick)
+        return moved
+
+    def _heard_from(self, answer: Answer, tick: float) -> bool:
+        played = list(answer.live.played)
+        done = self._heard_of.get(id(answer), 0)
+        heard = done
+        while heard < len(played) and played[heard].start <= tick:
+            heard += 1
+        self._heard_of[id(answer)] = heard
+        self._heard += played[done:heard]
+        return heard > done
+
+    def _show(self) -> None:
+        jam = self.jam
+        if jam is None:
+            return
+        if jam.error is not None:  # the output went away under the answer
+            self._say(jam.error)
+            self.stop()
+            return
+        tick = self._now_tick()
+        if tick is None:
+            self._set_state(WAITING_FOR_DAW if self.sync.mode == CLOCK else LISTENING)
+            return
+        self.roll.set_playhead(int(tick))
+        self.playback.bar.show_position(int(tick))
+        self._set_state(ANSWERING if jam.answering else LISTENING)
+        if self._catch_up(jam) or self._held or len(self._played) != self._drawn:
+            self._drawn = len(self._played)
+            held = [Note(t, p, max(1, int(tick) - t), v) for p, (t, v) in self._held.items()]
+            self.roll.set_ghosts([self._played + held, list(self._heard)], ANSWERED)

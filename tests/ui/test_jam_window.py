@@ -1,0 +1,125 @@
+"""Jam mode in the real window with the shipped model: a phrase on the computer keys and a pause
+are answered through the window's player (here an in-memory output), the roll shows the phrase
+and the answer as it sounds, the status says Listening / Answering, playing again cuts the answer
+off with every note-off sent, and the sketch changes only by Keep Jam Take, as one undo step."""
+
+from __future__ import annotations
+
+from studio.core.notes import Clip, TimeSignature
+from studio.midi.player import MemoryOutput
+from studio.ui.jam_mode import ANSWERING, LISTENING
+from studio.ui.sync import CLOCK, INTERNAL
+from tests.live_helpers import open_notes
+
+PHRASE_KEYS = ("a", "s", "d", "f", "g", "f", "d", "s")  # C D E F G F E D in the Ableton layout
+BPM = 240.0  # a beat is 250 ms
+
+
+def _note_ons(out: MemoryOutput) -> list:
+    return [m for _, m in out.messages if m.type == "note_on" and m.velocity]
+
+
+def play_keys(qtbot, window, keys: tuple[str, ...], step_ms: int = 110) -> None:
+    for key in keys:
+        qtbot.keyPress(window.roll.canvas, key)
+        qtbot.wait(step_ms - 20)
+        qtbot.keyRelease(window.roll.canvas, key)
+        qtbot.wait(20)
+
+
+def jamming_window(window, out: MemoryOutput):
+    """The window at 240 BPM with its jam playing into `out` (an in-process player)."""
+    window.midi.output = lambda: out
+    window.document.load(Clip([], BPM, TimeSignature(4, 4), None))
+    window.panel.bars.setValue(1)
+    window.panel.jam_pause.setValue(1.0)
+    window.activateWindow()
+    window.roll.canvas.setFocus()
+    window.actions.jam.setChecked(True)
+    assert window.jam.active and window.actions.jam.isChecked()
+    return window.jam.jam
+
+
+def test_a_phrase_and_a_pause_are_answered_and_playing_again_cuts_the_answer_off(qtbot, window) -> None:
+    out = MemoryOutput()
+    jam = jamming_window(window, out)
+    undo_steps = window.document.undo_stack.count()
+    qtbot.waitUntil(lambda: window.jam_label.text() == LISTENING, timeout=2000)
+    assert window.jam_label.isVisible()
+    play_keys(qtbot, window, PHRASE_KEYS)
+    qtbot.waitUntil(lambda: bool(_note_ons(out)), timeout=15000)  # the answer sounds
+    qtbot.waitUntil(lambda: window.jam_label.text() == ANSWERING, timeout=2000)
+    answer = jam.answers[0]
+    assert [n.pitch for n in answer.phrase] == [60, 62, 64, 65, 67, 65, 64, 62]
+    played, heard = window.roll.state.ghosts
+    assert [n.pitch for n in played] == [n.pitch for n in answer.phrase]  # the phrase, in the roll
+    qtbot.waitUntil(lambda: bool(window.roll.state.ghosts[1]), timeout=2000)  # the answer, as it sounds
+    heard = window.roll.state.ghosts[1]
+    assert [n.pitch for n in heard] == [n.pitch for n in answer.live.played[:len(heard)]]
+    assert min(n.start for n in heard) >= max(n.end for n in played)  # after the pause
+
+    qtbot.keyPress(window.roll.canvas, "j")  # B4: the musician plays again
+    assert answer.interrupted or not answer.live.playing
+    assert answer.live.wait(2.0) and not open_notes(out.messages)  # every note-on got its note-off
+    heard_count = len(_note_ons(out))
+    qtbot.wait(300)
+    assert len(_note_ons(out)) == heard_count  # nothing more of that answer
+    qtbot.keyRelease(window.roll.canvas, "j")
+
+    window.actions.jam.setChecked(False)  # Ctrl+J again
+    assert not window.jam.active and not window.jam_label.isVisible()
+    assert not open_notes(out.messages)
+    # the sketch is as it was; Keep Jam Take adds what was played and heard, as one step
+    assert not window.document.notes and window.document.undo_stack.count() == undo_steps
+    assert window.actions.keep_jam.isEnabled()
+    take = list(window.jam.take)
+    assert {n.pitch for n in answer.phrase} | {71} <= {n.pitch for n in take}
+    window.actions.keep_jam.trigger()
+    assert sorted(window.document.notes.values()) == take
+    assert window.document.undo_stack.undoText() == f"Keep jam ({len(take)} notes)"
+    window.document.undo_stack.undo()
+    assert not window.document.notes and not window.actions.keep_jam.isEnabled()
+
+
+def test_play_takes_the_player_back_from_the_jam(qtbot, window) -> None:
+    out = MemoryOutput()
+    jam = jamming_window(window, out)
+    play_keys(qtbot, window, PHRASE_KEYS[:4])
+    qtbot.waitUntil(lambda: jam.answering, timeout=15000)
+    window.playback.play(from_tick=0)  # Space while jamming: the jam stops first
+    assert not window.jam.active and not window.actions.jam.isChecked()
+    assert jam.answers[-1].live.wait(2.0) and not open_notes(out.messages)
+    window.playback.stop()
+
+
+def test_jam_without_a_model_says_so_and_stays_off(qtbot, window, monkeypatch) -> None:
+    said: list[str] = []
+    window.jam.message.connect(said.append)
+    monkeypatch.setattr(type(window.engine), "ready", property(lambda self: False))
+    window.actions.jam.setChecked(True)
+    assert not window.jam.active and not window.actions.jam.isChecked()
+    assert said and said[-1].startswith("Jam needs the model") and said[-1].count(".") <= 2
+
+
+def test_the_pause_and_the_sync_choice_are_remembered(qtbot, window) -> None:
+    from studio.ui.main_window import MainWindow
+    from studio.ui.midi_io import NO_PORT, MidiIO
+    from studio.ui.settings import AppSettings
+
+    window.panel.jam_pause.setValue(2.5)
+    window.sync.choose(CLOCK, "Some DAW:clock out")
+    window.save_settings()
+    stored = AppSettings()
+    assert (stored.jam_pause_beats, stored.sync_mode, stored.sync_clock_input) == (2.5, CLOCK,
+                                                                                   "Some DAW:clock out")
+    midi = MidiIO()
+    midi.choose_output(NO_PORT)
+    again = MainWindow(stored, midi=midi, engine=window.engine)
+    try:
+        assert again.panel.jam_pause.value() == 2.5
+        assert again.sync.mode == CLOCK and again.sync.clock_input == "Some DAW:clock out"
+        assert again.bar.sync_button.text() == "Sync: Some DAW:clock out"
+        again.sync.choose(INTERNAL)
+        assert again.bar.sync_button.text() == "Sync: Internal"
+    finally:
+        again.close()  # shares the engine: the last test of the window
