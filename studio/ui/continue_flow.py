@@ -164,7 +164,8 @@ class ContinueFlow(QObject):
         self.variations = [list(v) for v in result.variations]
         if not any(self.variations):
             self._clear()
-            self._say("The model found nothing to add here; try other controls or another seed.")
+            self._say("Stopped before any notes came." if result.cancelled else
+                      "The model found nothing to add here; try other controls or another seed.")
             return
         self._show()
         counts = ", ".join(str(len(v)) for v in self.variations)

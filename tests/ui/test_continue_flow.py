@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from studio.core.project import Project
 from studio.midi.files import read_midi
+from studio.ui.engine_worker import ContinueResult
 from tests.ui.conftest import DEMO_SEED
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -159,3 +160,12 @@ def test_again_after_a_new_sketch_continues_the_new_one(qtbot, window) -> None:
     window.actions.again.trigger()
     assert not window.flow.running and not window.flow.variations
     assert "nothing to continue" in window.panel.status.text()
+
+
+def test_stopping_before_any_note_came_says_so_rather_than_blaming_the_model(window) -> None:
+    stopped = ContinueResult(job=0, variations=[[], [], []], start_tick=0, end_tick=1920, cancelled=True)
+    window.engine.finished.emit(stopped)
+    assert window.panel.status.text() == "Stopped before any notes came."
+    stopped.cancelled = False
+    window.engine.finished.emit(stopped)
+    assert window.panel.status.text().startswith("The model found nothing to add here")
