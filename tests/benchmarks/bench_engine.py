@@ -4,7 +4,8 @@ Prints one JSON object (milliseconds, medians over repeats). References measured
 run: `floor_ms_b1` (the bytes of weights one step of this model reads, timed with a numpy
 matrix-vector product over a buffer of that size, the fastest of many; `floor_float_ms_b1`
 the same for the float model shipped beside it; `floor_one_core_ms_b1` with numpy on one
-thread, as the engine steps), `windowed_note_ms` (the seed paper's approach: re-running a
+thread), `float_step_ms_b1` (the float model's batch-1 step, which runs in numpy, beside
+`floor_float_ms_b1`), `windowed_note_ms` (the seed paper's approach: re-running a
 25-note window for every token) and `torch_note_ms` (PyTorch eager stepping, null without
 torch).
 
@@ -178,9 +179,14 @@ def main(argv: list[str] | None = None) -> int:
     out["floor_ms_b1"] = round(floor_ms(model.weight_bytes, args.repeats), 4)
     out["floor_one_core_ms_b1"] = round(floor_one_core_ms(model.weight_bytes, args.repeats), 4)
     float_path = float_model_path()
-    out["floor_float_ms_b1"] = out["floor_ms_b1"] if args.model.resolve() == float_path else (
-        round(floor_ms(Model(float_path).weight_bytes, args.repeats), 4) if float_path.exists() else None)
+    float_model = model if args.model.resolve() == float_path else (
+        Model(float_path) if float_path.exists() else None)
+    out["floor_float_ms_b1"] = out["floor_ms_b1"] if float_model is model else (
+        None if float_model is None else round(floor_ms(float_model.weight_bytes, args.repeats), 4))
     out["step_ms_b1"] = round(step_ms(model, 1, args.repeats), 4)
+    # the float model's own batch-1 step (numpy), beside its floor: int8 and float both reported
+    out["float_step_ms_b1"] = out["step_ms_b1"] if float_model is model else (
+        None if float_model is None else round(step_ms(float_model, 1, args.repeats), 4))
     out["step_ms_b8"] = round(step_ms(model, 8, args.repeats), 4)
     seed_tokens_list = encode(seed, "folk", end=False)
     out["prime_ms"] = round(prime_ms(model, seed_tokens_list, args.repeats, stepped=False), 3)
@@ -221,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         "step_b1_over_one_core_floor": round(out["step_ms_b1"] / out["floor_one_core_ms_b1"], 3),
         "step_b1_over_float_floor": None if out["floor_float_ms_b1"] is None else round(
             out["step_ms_b1"] / out["floor_float_ms_b1"], 3),
+        "float_step_b1_over_float_floor": None if out["floor_float_ms_b1"] is None else round(
+            out["float_step_ms_b1"] / out["floor_float_ms_b1"], 3),
         "prime_stepped_over_prime": round(out["prime_stepped_ms"] / out["prime_ms"], 2),
         "windowed_over_note_b1": round(out["windowed_note_ms"] / out["note_ms_b1"], 2),
         "torch_over_note_b1": None if torch_ms is None else round(torch_ms / out["note_ms_b1"], 2),
