@@ -2,10 +2,12 @@
 Song Position Pointer) or send one as master.
 
 `ClockFollower` is pure logic fed with (message, perf_counter time) pairs, so it is tested with
-synthetic timestamps; whatever receives the port's messages calls `receive`. Its tempo is the
-slope of a least-squares line through the last pulses' arrival times, which averages out
-the jitter of a single pulse (a JACK period, a busy DAW) instead of trusting two neighbours,
-refitted without pulses that came far later than the line says (a held-up burst).
+synthetic timestamps. The time must be when the pulse arrived, not when Python got to it (any
+thread holding the interpreter lock makes a callback milliseconds late): an input opened with
+`studio.midi.timed_input.open_timed_input(name, follower.receive)` hands it rtmidi's timestamps.
+Its tempo is the slope of a least-squares line through the last pulses' arrival times, which
+averages out the jitter of a single pulse (a JACK period, a busy DAW) instead of trusting two
+neighbours, refitted without pulses that came far later than the line says (a held-up burst).
 Both classes hand out a `Timeline` (tempo plus one point tying a tick to a perf_counter time),
 which is what the player follows to land on the DAW's beat.
 """
@@ -99,7 +101,8 @@ class ClockFollower:
 
     # -- input ------------------------------------------------------------------------------
     def receive(self, message: mido.Message, seconds: float) -> None:
-        """Take one message that arrived at perf_counter time `seconds`; others are ignored."""
+        """Take one message that arrived at perf_counter time `seconds` (clock, Start, Continue,
+        Stop, Song Position Pointer; others are ignored)."""
         kind = message.type
         changed: bool | None = None
         with self._lock:

@@ -12,6 +12,7 @@ import pytest
 
 from studio.midi.clock import PPQN, TICKS_PER_PULSE, ClockFollower, ClockSender, Timeline
 from studio.midi.player import MemoryOutput
+from studio.midi.timed_input import StampClock
 
 CLOCK, START, STOP, CONTINUE = (mido.Message(t) for t in ("clock", "start", "stop", "continue"))
 
@@ -174,3 +175,25 @@ def test_sender_survives_a_vanishing_port():
         time.sleep(0.01)
     sender.stop()
     assert not sender.playing and "stopped working" in sender.error
+
+
+def test_rtmidi_stamps_give_the_exact_beat_where_late_callbacks_do_not():
+    # A clock at 120 BPM read by a busy interpreter: most messages are read up to 15 ms late, a
+    # few at once. rtmidi's deltas are exact; the follower fed the stamps placed on perf_counter
+    # has the tempo and the beat, the one fed the read times has neither.
+    rng = random.Random(11)
+    period = 60.0 / (120 * PPQN)
+    ideal = [100.0 + k * period for k in range(200)]
+    read = [t + (0.00002 if k % 17 == 0 else rng.uniform(0, 0.015)) for k, t in enumerate(ideal)]
+    stamps = StampClock()
+    stamped, called = ClockFollower(), ClockFollower()
+    stamped.receive(START, ideal[0] - period)
+    called.receive(START, ideal[0] - period)
+    for k, (t, r) in enumerate(zip(ideal, read, strict=True)):
+        stamped.receive(CLOCK, stamps.time_of(stamps.add(t - ideal[k - 1] if k else 0.0, r)))
+        called.receive(CLOCK, r)
+    assert stamped.bpm == pytest.approx(120, abs=1e-6)
+    line = stamped.timeline(ideal[-1])
+    assert line.tick == 199 * TICKS_PER_PULSE and line.seconds == pytest.approx(ideal[-1], abs=3e-5)
+    late = called.timeline(ideal[-1])
+    assert abs(late.seconds - ideal[-1]) > 0.002 and abs(called.bpm - 120) > 1e-3
