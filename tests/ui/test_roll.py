@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from studio.core.notes import Clip, Note, TimeSignature
 from studio.core.quantize import GRIDS
@@ -221,6 +221,24 @@ def test_ctrl_a_and_arrow_keys_move_and_transpose_in_one_undo_step(roll, doc, qt
     assert notes(doc)[0] == Note(SIXTEENTH + 1920, 51, 480, 80)
     doc.undo_stack.undo()
     assert notes(doc)[0] == Note(0, 60, 480, 80)
+
+
+def test_tab_keeps_the_focus_in_the_roll(doc, qtbot) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    roll = PianoRoll(doc)
+    layout.addWidget(roll)
+    layout.addWidget(QLineEdit())  # somewhere else Tab could go
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    roll.canvas.setFocus()
+    qtbot.waitUntil(roll.canvas.hasFocus)
+    qtbot.keyClick(roll.canvas, Qt.Key.Key_Tab)
+    assert roll.canvas.hasFocus()
+    qtbot.keyClick(roll.canvas, Qt.Key.Key_Backtab, SHIFT)
+    assert roll.canvas.hasFocus()
 
 
 def test_alt_arrows_resize_and_escape_deselects(roll, doc, qtbot) -> None:

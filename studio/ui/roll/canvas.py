@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QFocusEvent,
@@ -340,6 +340,14 @@ class GridCanvas(QWidget):
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         scroll_or_zoom(self.state.viewport, event)
+
+    def event(self, event: QEvent) -> bool:
+        """Tab stays in the roll, as in a DAW, instead of moving the focus on (with variations
+        shown, the window's Tab shortcut picks the next one before this sees the key)."""
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+            event.accept()
+            return True
+        return super().event(event)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         if self.gesture is not None:
