@@ -63,6 +63,7 @@ class FileController(QObject):
         self.default_snap: int | None = None  # the snap a .mid file or a new sketch opens with
         self.recent: list[str] = []
         self._drag_folder: Path | None = None
+        self._opening: Path | None = None  # the file an Open is reading (the latest one asked for)
         self._read.connect(self._on_read)
 
     # -- the commands -----------------------------------------------------------------------
@@ -193,10 +194,16 @@ class FileController(QObject):
                 self._read.emit(purpose, path, None, str(err))
                 return
             self._read.emit(purpose, path, project, None)
+        if purpose == "open":
+            self._opening = path
         self.message.emit(f"Reading {path.name}…")
         threading.Thread(target=work, daemon=True, name="continuo-read").start()
 
     def _on_read(self, purpose: str, path: Path, project: Project | None, error: str | None) -> None:
+        if purpose == "open":
+            if path != self._opening:
+                return  # another file was opened since: the latest Open wins, however slow this was
+            self._opening = None
         if project is None:
             self._fail(error or f"{path.name} could not be read.")
             return

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from studio.core.notes import Note, TimeSignature
 from studio.core.project import Project
 from studio.midi.files import read_midi
-from studio.ui import edits
+from studio.ui import edits, files
 from tests.ui.conftest import DEMO_SEED
 
 
@@ -135,3 +136,24 @@ def test_save_as_under_a_midi_name_writes_a_project_beside_the_midi_file(qtbot, 
     assert window.files.save_as(tmp_path / "tune.mid")
     assert tune.read_bytes() == DEMO_SEED.read_bytes()  # the MIDI file is left as it was
     assert window.files.path == tmp_path / "tune.continuo" and (tmp_path / "tune.continuo").exists()
+
+
+def test_the_file_opened_last_wins_however_slowly_an_earlier_one_reads(qtbot, window, tmp_path,
+                                                                      monkeypatch) -> None:  # fmt: skip
+    slow, quick = tmp_path / "slow.mid", tmp_path / "quick.mid"
+    for path in (slow, quick):
+        path.write_bytes(DEMO_SEED.read_bytes())
+    release = threading.Event()
+    read_any = files.read_any
+
+    def reading(path: Path, snap=None):
+        if path == slow:
+            release.wait(10)
+        return read_any(path, snap)
+
+    monkeypatch.setattr(files, "read_any", reading)
+    window.files.open(slow)
+    _open(qtbot, window, quick)
+    release.set()
+    qtbot.wait(300)
+    assert window.files.path == quick and window.windowTitle().startswith("quick")
