@@ -78,7 +78,7 @@ class Sync(QObject):
             raise ValueError(f"no sync mode {mode!r}")
         self._leave()
         if mode == CLOCK and clock_input:
-            self.follower = ClockFollower(on_transport=self._transport_message)
+            self.follower = ClockFollower()
             self.clock_input = clock_input
             self.midi.choose_clock_input(clock_input)
             self.mode = CLOCK
@@ -189,19 +189,19 @@ class Sync(QObject):
         if follower is None:
             return
         follower.receive(message, seconds)
-        if message.type == "start":
+        kind = message.type
+        if kind == "start":
             self._song_tick = 0
-        elif message.type == "stop":  # a Continue goes on from here
+        elif kind == "stop":  # a Continue goes on from here
             line = follower.timeline()
             self._song_tick = int(line.tick) if line is not None else self._song_tick
-        elif message.type == "songpos" and not follower.running:
+        elif kind == "songpos" and not follower.running:
             self._song_tick = message.pos * PULSES_PER_SPP * TICKS_PER_PULSE
-            with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+        with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+            if kind == "songpos" and not follower.running:
                 self.song_position.emit(self._song_tick)
-
-    def _transport_message(self, playing: bool) -> None:
-        with contextlib.suppress(RuntimeError):
-            self.daw_playing.emit(playing)
+            elif kind in ("start", "continue", "stop"):
+                self.daw_playing.emit(kind != "stop")
 
     # -- the tempo shown --------------------------------------------------------------------
     def _show_tempo(self) -> None:

@@ -1,0 +1,181 @@
+"""The window following a DAW's MIDI clock, fed the way rtmidi feeds it (messages with their arrival
+times, on a thread of their own): the tempo shown follows the DAW's, its Song Position Pointer
+moves the playhead, Play waits for its Start or Continue and then plays from the DAW's position
+at the DAW's tempo, and its Stop stops with no note left on. Internal with Send MIDI Clock sends
+Start, the clock and Stop with playback; Ableton Link launches on the session's bar."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import mido
+import pytest
+
+from studio.core.notes import Clip, Note, TimeSignature
+from studio.midi.clock import PPQN
+from studio.midi.player import MemoryOutput
+from studio.ui.midi_io import NO_PORT, MidiIO
+from studio.ui.playback import WAITING
+from studio.ui.sync import CLOCK, INTERNAL, LINK, LINK_MISSING, link_available
+from tests.live_helpers import open_notes
+
+DAW_BPM, CLIP_BPM = 150.0, 100.0
+
+
+class MemoryMidi(MidiIO):
+    """The window's MIDI with every note going to a MemoryOutput."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.choose_output(NO_PORT)
+        self.out = MemoryOutput()
+
+    def output(self) -> MemoryOutput:
+        return self.out
+
+
+class FakeDaw:
+    """A DAW's clock output as the window's clock input hears it: pulses at `bpm` on a thread
+    (while stopped too, as many DAWs send them), and transport messages on request."""
+
+    def __init__(self, midi: MidiIO, bpm: float) -> None:
+        self.midi, self.period = midi, 60.0 / (bpm * PPQN)
+        self._running = threading.Event()
+        self._running.set()
+        self._thread = threading.Thread(target=self._pulses, daemon=True)
+        self._thread.start()
+
+    def send(self, kind: str, **fields: int) -> None:
+        self.midi.on_clock(mido.Message(kind, **fields), time.perf_counter())
+
+    def _pulses(self) -> None:
+        first = time.perf_counter()
+        pulse = 0
+        while self._running.is_set():
+            pulse += 1
+            time.sleep(max(0.0, first + pulse * self.period - time.perf_counter()))
+            listener = self.midi.on_clock
+            if listener is not None:
+                listener(mido.Message("clock"), time.perf_counter())
+
+    def close(self) -> None:
+        self._running.clear()
+        self._thread.join(2.0)
+
+
+@pytest.fixture
+def synced(qtbot, app_home, dialogs) -> Iterator:
+    """The window (its own engine loading in the background; these tests never continue), with
+    a clip of quarter notes at 100 BPM and its notes going to `window.midi.out`."""
+    from studio.ui.main_window import MainWindow
+    from studio.ui.settings import AppSettings
+
+    window = MainWindow(AppSettings(), midi=MemoryMidi())
+    window.show()
+    qtbot.waitExposed(window)
+    window.document.load(Clip([Note(i * 480, 60 + i, 400, 90) for i in range(16)], CLIP_BPM,
+                              TimeSignature(4, 4), None))
+    yield window
+    window.document.undo_stack.setClean()
+    window.close()
+
+
+def _ons(window) -> list[tuple[float, mido.Message]]:
+    return [(t, m) for t, m in window.midi.out.messages if m.type == "note_on" and m.velocity]
+
+
+def test_the_window_follows_a_daws_clock_tempo_position_start_and_stop(qtbot, synced) -> None:
+    window = synced
+    said: list[str] = []
+    window.playback.message.connect(said.append)
+    window.sync.choose(CLOCK, "DAW:clock out")
+    daw = FakeDaw(window.midi, DAW_BPM)
+    try:
+        # the tempo shown is the DAW's, and not an edit of the clip
+        qtbot.waitUntil(lambda: abs(window.bar.tempo.value() - DAW_BPM) < 0.5, timeout=5000)
+        assert not window.bar.tempo.isEnabled() and window.document.tempo == CLIP_BPM
+        # the DAW moves its song position while stopped: the playhead goes there (bar 1, beat 3)
+        daw.send("songpos", pos=8)
+        qtbot.waitUntil(lambda: window.roll.state.playhead == 960, timeout=2000)
+        assert window.playback.cursor == 960 and window.bar.position.text() == "1.3.1"
+        # Play arms and waits for the DAW
+        window.playback.toggle()
+        assert window.playback.armed and not window.transport.playing and said[-1] == WAITING
+        qtbot.wait(200)
+        assert not _ons(window)
+        # the DAW's Continue: playback from its position, at its tempo, on its clock
+        daw.send("continue")
+        qtbot.waitUntil(lambda: len(_ons(window)) >= 3, timeout=5000)
+        assert window.transport.following
+        ons = _ons(window)
+        assert [m.note for _, m in ons[:3]] == [62, 63, 64]  # from beat 3
+        gaps = [b - a for (a, _), (b, _) in zip(ons, ons[1:], strict=False)]
+        beat_daw, beat_clip = 60 / DAW_BPM, 60 / CLIP_BPM
+        assert all(abs(g - beat_daw) < abs(g - beat_clip) for g in gaps)  # the DAW's tempo, not the clip's
+        # the DAW stops: so does playback, every note off, still armed for the DAW's next Start
+        daw.send("stop")
+        qtbot.waitUntil(lambda: not window.transport.playing, timeout=3000)
+        qtbot.waitUntil(lambda: not open_notes(window.midi.out.messages), timeout=3000)
+        assert window.playback.armed
+        heard = len(_ons(window))
+        daw.send("start")  # from the top
+        qtbot.waitUntil(lambda: len(_ons(window)) > heard, timeout=5000)
+        assert _ons(window)[heard][1].note == 60
+        window.playback.toggle()  # Space: stop and disarm
+        assert not window.playback.armed and not window.transport.playing
+        qtbot.waitUntil(lambda: not open_notes(window.midi.out.messages), timeout=3000)
+    finally:
+        daw.close()
+    window.sync.choose(INTERNAL)  # the clip's own tempo is shown, and editable, again
+    assert window.bar.tempo.isEnabled() and window.bar.tempo.value() == CLIP_BPM
+
+
+def test_internal_with_send_clock_sends_start_clock_and_stop_with_playback(qtbot, synced) -> None:
+    window = synced
+    window.sync.set_send_clock(True)
+    assert window.bar.sync_button.text() == "Sync: Internal + clock out"
+    window.playback.play(from_tick=0)
+    assert window.transport.following
+    qtbot.waitUntil(lambda: len(_ons(window)) >= 2, timeout=5000)
+    window.playback.stop()
+    qtbot.waitUntil(lambda: any(m.type == "stop" for _, m in window.midi.out.messages), timeout=3000)
+    qtbot.waitUntil(lambda: not open_notes(window.midi.out.messages), timeout=3000)  # the player's own thread
+    kinds = [m.type for _, m in window.midi.out.messages]
+    assert kinds[0] == "start" and kinds.count("clock") >= PPQN
+    assert "clock" not in kinds[kinds.index("stop"):]  # the clock stops with playback
+
+
+@pytest.mark.skipif(not link_available(), reason="aalink (the optional Link extra) is not installed")
+def test_with_ableton_link_playback_launches_on_the_sessions_bar(qtbot, synced) -> None:
+    window = synced
+    window.sync.choose(LINK)
+    try:
+        assert window.sync.mode == LINK and window.bar.sync_button.text() == "Sync: Link"
+        qtbot.waitUntil(lambda: window.bar.tempo.value() == CLIP_BPM and not window.bar.tempo.isEnabled(),
+                        timeout=2000)
+        window.playback.play(from_tick=0)
+        follow = window.transport._follow
+        assert window.transport.following and follow.offset % window.document.time_signature.bar_ticks == 0
+        qtbot.waitUntil(lambda: bool(_ons(window)), timeout=5000)
+        first = _ons(window)[0][0]
+        line = window.sync.link.timeline()
+        # on a bar line of the session (within 50 ms; a peer joining may move the session's beat)
+        bar = window.document.time_signature.bar_ticks
+        off = (line.tick_at(first) - follow.offset) % bar
+        assert min(off, bar - off) < 48
+        window.playback.stop()
+    finally:
+        window.sync.choose(INTERNAL)
+
+
+def test_without_aalink_link_is_not_offered_and_says_how_to_get_it(qtbot, synced, monkeypatch) -> None:
+    import studio.ui.sync as sync_module
+
+    monkeypatch.setattr(sync_module, "link_available", lambda: False)
+    menu = synced.sync.menu(synced)
+    menu.aboutToShow.emit()
+    [link] = [a for a in menu.actions() if "Link" in a.text()]
+    assert not link.isEnabled() and link.toolTip() == LINK_MISSING
+    assert "pip install" in LINK_MISSING
