@@ -185,11 +185,19 @@ class ContinueFlow(QObject):
         self._update()
 
     def _say(self, text: str) -> None:
-        """Say it once: in the panel, or in the status bar too while the panel is hidden (its
-        dock closed or behind another tab), where it would go unseen."""
+        """Say it once: in the panel, or in the status bar too while the panel cannot be seen."""
         self.panel.set_status(text)
-        if not self.panel.isVisible():
+        if not self._panel_seen():
             self.message.emit(text)
+
+    def _panel_seen(self) -> bool:
+        """Whether the panel is on screen: not when its dock is closed or behind another tab
+        (Qt moves such a tab out of sight rather than hiding it). A window not shown yet (the
+        screenshot) will show its panel."""
+        window = self.roll.window()
+        if not window.isVisible():
+            return self.panel.isVisibleTo(window)
+        return not self.panel.visibleRegion().isEmpty()
 
     def _update(self, *_: object) -> None:
         shown = bool(self.variations)

@@ -136,6 +136,16 @@ def test_the_outcome_is_said_once_in_the_panel_or_in_the_status_bar_while_the_pa
     _continue(qtbot, window)
     assert len(said) == 2 and said[-1].startswith("Done: 3 variations")  # "Continuing…", then the outcome
     assert window.statusBar().currentMessage() == said[-1]
+    window.continue_dock.show()
+    window.history_dock.show()
+    window.history_dock.raise_()  # the panel's tab is behind the undo history
+    _continue(qtbot, window)
+    assert len(said) == 4
+    window.continue_dock.raise_()
+    window.hide()  # not shown yet, as for the screenshot: the panel will be seen
+    window.flow.continue_()
+    qtbot.waitUntil(lambda: not window.flow.running, timeout=60000)
+    assert len(said) == 4
 
 
 def test_a_second_request_while_one_runs_replaces_it(qtbot, window) -> None:
