@@ -32,6 +32,7 @@ from studio.live.transport import FixedTempo, LiveError
 from studio.live.transport import Transport as Source
 from studio.midi.player import Output, Player
 from studio.midi.player_process import ProcessPlayer
+from studio.midi.ports import PortError
 from studio.ui import edits
 from studio.ui.actions import Actions
 from studio.ui.continue_flow import ContinueFlow
@@ -83,10 +84,13 @@ class WindowPlayer:
               lead_in_s: float = 0.005) -> None:
         with self._lock:
             self._current = True
-            if self._child is not None:
-                self._child.start(notes, tempo, start_tick, lead_in_s=lead_in_s, on_finish=lambda _: None)
-            else:
+            if self._child is None:
                 self._player.start(notes, tempo, start_tick, lead_in_s=lead_in_s)
+                return
+            try:
+                self._child.start(notes, tempo, start_tick, lead_in_s=lead_in_s, on_finish=lambda _: None)
+            except PortError as err:  # the player's process has ended: the jam says so
+                raise LiveError(str(err)) from None
 
     def align(self, bpm: float, seconds: float, tick: float) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 
+import mido
 import pytest
 
 from studio.core.notes import TICKS_PER_QUARTER, Clip, Note, TimeSignature
@@ -112,3 +113,33 @@ def test_a_daws_clock_starts_playback_sets_its_tempo_and_its_notes_land_on_its_b
     assert len(errors) >= 5
     assert statistics.median(errors) <= 2 * period_s + 0.005
     assert max(errors) <= 4 * period_s + 0.025
+
+
+def test_a_phrase_from_a_hardware_keyboard_is_answered(qtbot, app_home, dialogs, receiver) -> None:
+    from studio.midi.ports import open_output
+
+    keyboard = open_output(None, "jack")  # stands in for a MIDI keyboard: a real JACK source
+    window = _window(qtbot, receiver.port)
+    try:
+        with qtbot.waitSignal(window.midi.message, timeout=10000,
+                              check_params_cb=lambda text: text.startswith("Listening")):
+            window.midi.choose_input(keyboard.name)
+        qtbot.waitUntil(lambda: window.engine.ready, timeout=60000)
+        window.document.load(Clip([], 240.0, TimeSignature(4, 4), None))
+        window.panel.bars.setValue(1)
+        window.actions.jam.setChecked(True)
+        jam = window.jam.jam
+        phrase = [60, 64, 67, 72, 67, 64]
+        for pitch in phrase:
+            keyboard.send(mido.Message("note_on", note=pitch, velocity=90))
+            qtbot.wait(100)
+            keyboard.send(mido.Message("note_off", note=pitch))
+            qtbot.wait(20)
+        qtbot.waitUntil(lambda: bool(jam.answers) and jam.answers[0].announced, timeout=15000)
+        assert [n.pitch for n in jam.answers[0].phrase] == phrase
+        qtbot.waitUntil(lambda: [n.pitch for n in window.roll.state.ghosts[0]] == phrase, timeout=2000)
+        window.actions.jam.setChecked(False)
+        assert wait_until(lambda: not hanging(receiver.messages()), 5)
+    finally:
+        _close(window)
+        keyboard.close()

@@ -30,7 +30,8 @@ SHORTCUTS = {
     "redo": "Ctrl+Shift+Z", "select_all": "Ctrl+A", "copy": "Ctrl+C", "cut": "Ctrl+X", "paste": "Ctrl+V",
     "duplicate": "Ctrl+D", "delete": "Del", "play": "Space", "continue": "Ctrl+Return",
     "next_variation": "Tab", "previous_variation": "Shift+Tab", "accept": "Return", "discard": "Esc",
-    "again": "Ctrl+R", "export_midi": "Ctrl+E", "undo_history": "Ctrl+H",
+    "again": "Ctrl+R", "export_midi": "Ctrl+E", "undo_history": "Ctrl+H", "jam": "Ctrl+J",
+    "keep_jam": "Ctrl+Shift+J",
 }  # fmt: skip
 
 
