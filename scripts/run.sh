@@ -4,11 +4,22 @@
 # With arguments they go straight to `continuo`. Without a display (no DISPLAY or
 # WAYLAND_DISPLAY) there is no window to open, so it runs the main job headless: it continues
 # the demo seed (resources/demo_seed.mid) with the shipped model into three variations,
-# continuation-1.mid ... continuation-3.mid in the current folder, and summarises the first.
+# continuation-1.mid ... continuation-3.mid in the checkout's top folder, and summarises the first.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PYTHON=${PYTHON:-python3}
+# shellcheck source=system_packages.sh
+source scripts/system_packages.sh
+# libasound2 for python-rtmidi (the MIDI ports); with a display, the libraries Qt's xcb platform
+# plugin links against (as in scripts/test.sh) and one font, so the window opens on a fresh machine.
+packages=(libasound2)
+if [[ -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ]]; then
+    packages+=(libegl1 libgl1 libx11-6 libx11-xcb1 libfontconfig1 libfreetype6 libxkbcommon0
+        libxkbcommon-x11-0 libdbus-1-3 libglib2.0-0 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4
+        libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1)
+fi
+install_system_packages "${packages[@]}"
 "$PYTHON" -m pip install -q --root-user-action=ignore -e .
 
 if [[ $# -gt 0 ]]; then

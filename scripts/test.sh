@@ -25,35 +25,8 @@ APT_PACKAGES=(
     libxcb-render-util0 libxcb-shape0 libxcb-xkb1
 )
 
-is_installed() {
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
-}
-
-install_system_packages() {
-    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
-        echo "test.sh: not root or no apt-get: skipping system packages" >&2
-        return
-    fi
-    local missing=() pkg
-    for pkg in "${APT_PACKAGES[@]}"; do
-        is_installed "$pkg" || is_installed "${pkg}t64" || missing+=("$pkg")
-    done
-    [[ ${#missing[@]} -eq 0 ]] && return
-    echo "test.sh: installing ${missing[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    local resolved=()
-    for pkg in "${missing[@]}"; do
-        # Newer releases renamed some libraries (libasound2 -> libasound2t64); the old name is
-        # then purely virtual and apt-get refuses it, so take the real one.
-        if ! apt-cache show --no-all-versions "$pkg" >/dev/null 2>&1 \
-            && apt-cache show --no-all-versions "${pkg}t64" >/dev/null 2>&1; then
-            pkg="${pkg}t64"
-        fi
-        resolved+=("$pkg")
-    done
-    apt-get install -y -qq --no-install-recommends "${resolved[@]}" >/dev/null
-}
+# shellcheck source=system_packages.sh
+source scripts/system_packages.sh
 
 # True when this checkout is installed editable with every requirement (extras included)
 # present, and pyproject.toml has not changed since: then pip (~20 s even as a no-op) is skipped.
@@ -109,7 +82,7 @@ install_python_packages() {
     deps_key >"$STAMP"
 }
 
-install_system_packages
+install_system_packages "${APT_PACKAGES[@]}"
 install_python_packages
 
 # Keep a copy of the output so the summary line can be repeated last, after any plugin chatter.
