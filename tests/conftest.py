@@ -34,6 +34,16 @@ def jack_server() -> Iterator[JackServer]:
 
 
 @pytest.fixture
+def own_jack_server() -> Iterator[JackServer]:
+    """A JACK server of the test's own, which it may stop and start again (`kill`, `start`)
+    without touching the session's; while it runs, this process's new clients use it."""
+    _need(jack_missing())
+    server = JackServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def receiver(jack_server: JackServer) -> Iterator[Receiver]:
     """An independent receiver process with a JACK MIDI input at `receiver.port`."""
     rx = Receiver(jack_server)

@@ -61,6 +61,7 @@ class JackServer:
         self.period, self.rate, self.realtime, self.synchronous = period, rate, realtime, synchronous
         self._proc: subprocess.Popen | None = None
         self._old_env: str | None = None
+        self._env_set = False
 
     @property
     def period_ms(self) -> float:
@@ -82,16 +83,25 @@ class JackServer:
         if waited.returncode != 0 or self._proc.poll() is not None:
             log = self.stop()
             raise RuntimeError(f"jackd did not start: {log.strip()[-2000:]}")
-        self._old_env = os.environ.get("JACK_DEFAULT_SERVER")
-        os.environ["JACK_DEFAULT_SERVER"] = self.name  # rtmidi clients in this process use it
+        if not self._env_set:  # started again after kill(): the environment names it still
+            self._old_env, self._env_set = os.environ.get("JACK_DEFAULT_SERVER"), True
+            os.environ["JACK_DEFAULT_SERVER"] = self.name  # rtmidi clients in this process use it
         return self
 
     def stop(self) -> str:
         """Stop jackd, wait for it to exit, and return what it printed."""
-        if self._old_env is None:
-            os.environ.pop("JACK_DEFAULT_SERVER", None)
-        else:
-            os.environ["JACK_DEFAULT_SERVER"] = self._old_env
+        if self._env_set:
+            if self._old_env is None:
+                os.environ.pop("JACK_DEFAULT_SERVER", None)
+            else:
+                os.environ["JACK_DEFAULT_SERVER"] = self._old_env
+            self._env_set = False
+        return self.kill()
+
+    def kill(self) -> str:
+        """Stop jackd alone (SIGTERM, as QjackCtl's Stop does), wait for it to exit and return what
+        it printed; this process and its children still name the server, so `start` brings the
+        same server back, as a user restarting JACK does."""
         if self._proc is None:
             return ""
         proc, self._proc = self._proc, None

@@ -122,8 +122,10 @@ class ProcessPlayer(Timeline):
                 return
             if message[0] == "finished":
                 self._end(*message[1:])
-            elif message[0] == "back" and self.on_port_back is not None:
-                self.on_port_back(message[1])
+            elif message[0] == "back":
+                self.port_name = message[2]  # a virtual port made again may have a new name
+                if self.on_port_back is not None:
+                    self.on_port_back(message[1])
             elif message[0] == "lost" and self.on_port_lost is not None:
                 self.on_port_lost(message[1])
 
@@ -231,7 +233,8 @@ class _Child:
         self.notes: queue.Queue = queue.Queue()
         self.player: Player | None = None
         self._lost: str | None = None  # why the current run stopped, when the port went away
-        self.watcher = PortWatcher(port, self.port_lost, lambda: self.reply(("back", back_sentence(port))))
+        self.watcher = PortWatcher(port, self.port_lost,
+                                   lambda: self.reply(("back", back_sentence(port), port.name)))
 
     def reply(self, message: tuple) -> None:
         with self._write_lock:

@@ -11,6 +11,9 @@ server runs) is silenced while a client is created.
 
 A port is opened under its backend's name and found again by name, never by index alone: JACK
 renames a second client "Continuo-01", and port numbers shift whenever a device comes or goes.
+When the JACK server itself stops, a port lets go of its client (`detach`) and `reconnect` later
+opens it on a fresh client of the new server: the virtual port created again, a joined port
+joined again once it is listed.
 """
 
 from __future__ import annotations
@@ -173,6 +176,32 @@ def match_port(wanted: str, names: list[str], kind: str) -> str:
     raise PortError(f"There is no MIDI {kind} called '{wanted}' (available: {listing}).")
 
 
+class _NoClient:
+    """Stands in for an rtmidi client let go of because its server stopped: a send or a read
+    that was under way finds nothing, as it would on a vanished port."""
+
+    def send_message(self, _data: list[int]) -> None:
+        pass
+
+    def get_message(self) -> None:
+        return None
+
+    def get_ports(self) -> list[str]:
+        return []
+
+    def close_port(self) -> None:
+        pass
+
+    def delete(self) -> None:
+        pass
+
+    def cancel_callback(self) -> None:
+        pass
+
+
+_RTMIDI_CLASS = {"output": rtmidi.MidiOut, "input": rtmidi.MidiIn}
+
+
 class Port:
     """What inputs and outputs share: the rtmidi client, its backend, the names and closing."""
 
@@ -182,6 +211,7 @@ class Port:
                  target: str | None) -> None:
         self._rt, self.backend, self.name, self.target = client, backend, name, target
         self.wanted = target  # what the user asked for: found again by it when the port returns
+        self.client_name = VIRTUAL_NAME  # the rtmidi client's, for a fresh one after a server restart
         self._lock = threading.Lock()
         self.closed = False
 
@@ -190,13 +220,48 @@ class Port:
         """True for Continuo's own port (others connect to it), False when it joins an existing port."""
         return self.target is None
 
+    @property
+    def detached(self) -> bool:
+        """True once `detach` let go of the client, until `reconnect` opened a fresh one."""
+        return isinstance(self._rt, _NoClient)
+
+    def detach(self) -> None:
+        """Let go of the client because its server has stopped (a JACK server restart): sends go
+        nowhere until `reconnect`. Do it while the server is away, before this process makes any
+        new client of the backend: libjack crashes deleting a dead server's client after that."""
+        with self._lock:
+            if self.closed or self.detached:
+                return
+            self._let_go()
+            self._rt = _NoClient()
+
+    def _let_go(self) -> None:
+        """Close the port and delete the client (the lock is held)."""
+        with contextlib.suppress(rtmidi.RtMidiError):
+            self._rt.close_port()
+        self._rt.delete()  # frees the client now: a lingering one makes JACK rename the next
+
+    def _listen_on(self, client: rtmidi.MidiIn | rtmidi.MidiOut) -> None:
+        """Set a fresh client up as the first one was (inputs hand their messages on)."""
+
+    def _reopen(self) -> None:
+        """A fresh client on the server that is back, opened as the port was (the lock is held)."""
+        client = make_client(self.backend, _RTMIDI_CLASS[self.kind], self.client_name)
+        self.name, target = _attach(client, self.backend, self.kind, None if self.virtual else self.wanted)
+        self._listen_on(client)
+        self._rt, self.target = client, target
+
     def reconnect(self) -> None:
-        """Join the target port again after it came back (a no-op for a virtual port)."""
-        if self.target is None:
+        """Join the target port again after it came back (a no-op for a virtual port); after
+        `detach`, open the port again on a fresh client (PortError while it cannot be yet)."""
+        if self.target is None and not self.detached:
             return
         with self._lock:
             if self.closed:
                 raise PortError(f"The MIDI {self.kind} '{self.name}' is closed.")
+            if self.detached:
+                self._reopen()
+                return
             names = self._rt.get_ports()
             self.target = self.name = match_port(self.wanted or self.target, names, self.kind)
             with contextlib.suppress(rtmidi.RtMidiError):
@@ -213,9 +278,7 @@ class Port:
             if self.closed:
                 return
             self.closed = True
-            with contextlib.suppress(rtmidi.RtMidiError):
-                self._rt.close_port()
-            self._rt.delete()  # frees the client now: a lingering one makes JACK rename the next
+            self._let_go()
 
     def __enter__(self) -> Port:
         return self
@@ -247,20 +310,37 @@ class InputPort(Port):
 
     kind = "input"
 
-    def close(self) -> None:
-        """Cancel the callback and let one already under way finish before closing: closing a
-        JACK client waits for its process thread, which may itself be waiting for Python's
-        interpreter lock to run the callback - a deadlock if we held the lock all along (seen
-        with a DAW's clock, 24 messages a beat)."""
+    _received: Callable[[tuple[list[int], float], object], None] | None = None
+
+    def _listen_on(self, client: rtmidi.MidiIn | rtmidi.MidiOut) -> None:
+        if self._received is not None:
+            client.ignore_types(sysex=False, timing=False, active_sense=True)
+            client.set_callback(self._received)
+
+    @contextlib.contextmanager
+    def _callback_drained(self) -> Iterator[None]:
+        """Cancel the callback and let one already under way finish before the client goes:
+        closing a JACK client waits for its process thread, which may itself be waiting for
+        Python's interpreter lock to run the callback - a deadlock if we held the lock all along
+        (seen with a DAW's clock, 24 messages a beat)."""
         # rtmidi drops its (callback, data) pair on cancel; a callback already waiting for the
         # lock still reads it, so this keeps it alive until the client is closed.
         pair = [r for r in gc.get_referents(self._rt) if isinstance(r, tuple)]
-        if not self.closed:
+        if not self.closed and not self.detached:
             with contextlib.suppress(rtmidi.RtMidiError):
                 self._rt.cancel_callback()
             time.sleep(CALLBACK_DRAIN_S)  # released: a callback in flight runs to its end
-        super().close()
+        yield
         pair.clear()
+
+    def detach(self) -> None:
+        with self._callback_drained():
+            super().detach()
+
+    def close(self) -> None:
+        """Cancel the callback (see _callback_drained), then close."""
+        with self._callback_drained():
+            super().close()
 
 
 def _open(kind: type, port_class: type[Port], name: str | None, backend: str | None,
@@ -270,19 +350,29 @@ def _open(kind: type, port_class: type[Port], name: str | None, backend: str | N
     if name is None and not chosen.virtual:
         raise PortError(WINDOWS_HINT)
     client = make_client(chosen, kind, client_name)
+    port_name, target = _attach(client, chosen, label, name)
+    port = port_class(client, chosen, port_name, target)
+    port.wanted, port.client_name = name, client_name
+    return port
+
+
+def _attach(client: rtmidi.MidiIn | rtmidi.MidiOut, backend: MidiBackend, label: str,
+            name: str | None) -> tuple[str, str | None]:
+    """Open Continuo's virtual port on a new client (name None) or join the port called name:
+    (the port's name as others see it, the joined port's name or None). On failure the client
+    is deleted and a PortError raised."""
+    kind = _RTMIDI_CLASS[label]
     try:
         if name is None:
-            before = set(_other_side(chosen, kind))
+            before = set(_other_side(backend, kind))
             # JACK shows client:port, so "Continuo:out"; ALSA and CoreMIDI show the port's own name.
-            client.open_virtual_port(_JACK_PORT[label] if chosen.name == "jack" else VIRTUAL_NAME)
-            mine = [n for n in _other_side(chosen, kind) if n not in before]
-            return port_class(client, chosen, mine[0] if len(mine) == 1 else VIRTUAL_NAME, None)
+            client.open_virtual_port(_JACK_PORT[label] if backend.name == "jack" else VIRTUAL_NAME)
+            mine = [n for n in _other_side(backend, kind) if n not in before]
+            return (mine[0] if len(mine) == 1 else VIRTUAL_NAME), None
         names = client.get_ports()
         target = match_port(name, names, label)
         client.open_port(names.index(target), f"{VIRTUAL_NAME} {label}")
-        port = port_class(client, chosen, target, target)
-        port.wanted = name
-        return port
+        return target, target
     except rtmidi.RtMidiError as err:
         client.delete()
         raise PortError(f"The MIDI {label} '{name or VIRTUAL_NAME}' could not be opened ({err}).") from None
@@ -320,6 +410,6 @@ def open_input(name: str | None, callback: Callable[[mido.Message], None],
         for message in parser:
             callback(message)
 
-    port._rt.ignore_types(sysex=False, timing=False, active_sense=True)
-    port._rt.set_callback(received)
+    port._received = received
+    port._listen_on(port._rt)
     return port

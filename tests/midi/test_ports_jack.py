@@ -31,6 +31,14 @@ def assert_plays_on(notes: list[Note], resumed) -> list[tuple[int, int]]:
     return rest
 
 
+def played_on(player: ProcessPlayer, notes: list[Note], receiver: Receiver) -> list:
+    """The owner plays on from where the port went away: what `receiver` heard of it."""
+    player.start(notes, FAST, int(player.lost_at))
+    assert player.wait(15) and player.error is None
+    assert wait_until(lambda: len(all_notes_off(receiver.messages())) == 2, 5)
+    return receiver.messages()
+
+
 def scale(count: int, step: int = 120) -> list[Note]:
     return [Note(i * step, 48 + i % 36, step // 2, 60 + i % 60, channel=i % 2) for i in range(count)]
 
@@ -219,10 +227,7 @@ def test_the_player_process_stops_when_its_port_goes_and_says_when_it_is_back(ja
         assert 0 < player.lost_at < notes[-1].end
         with Receiver(jack_server, "far-synth") as second:
             assert back.wait(5)
-            player.start(notes, FAST, int(player.lost_at))  # the owner plays on from there
-            assert player.wait(10) and player.error is None
-            assert wait_until(lambda: len(all_notes_off(second.messages())) == 2, 5)
-            resumed = second.messages()
+            resumed = played_on(player, notes, second)
     finally:
         player.close()
     assert_plays_on(notes, resumed)
