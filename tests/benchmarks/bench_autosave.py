@@ -18,10 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -34,19 +32,11 @@ from studio.core.notes import Clip, Note  # noqa: E402
 from studio.core.project import Project, save_project  # noqa: E402
 from studio.ui.autosave import Autosaver  # noqa: E402
 from studio.ui.document import ClipDocument  # noqa: E402
+from tests.benchmarks._timing import median_ms, percentile  # noqa: E402
 
 
 def big_clip(count: int) -> Clip:
     return Clip([Note(i * 120, 36 + (i * 7) % 60, 110, 1 + (i * 13) % 127) for i in range(count)], 120.0)
-
-
-def median_ms(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return round(statistics.median(times), 3)
 
 
 def stalls(app: QApplication, seconds: float, saver: Autosaver | None) -> dict[str, float]:
@@ -73,7 +63,7 @@ def stalls(app: QApplication, seconds: float, saver: Autosaver | None) -> dict[s
     ticker.timeout.connect(tick)
     ticker.start()
     app.exec()
-    return {"max_ms": max(gaps), "p99_ms": statistics.quantiles(gaps, n=100)[98],
+    return {"max_ms": max(gaps), "p99_ms": percentile(gaps, 99),
             "over_16ms": sum(gap > 16 for gap in gaps)}  # fmt: skip
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks._timing import median_of  # noqa: E402
 
 
 def build(into: Path) -> tuple[Path, dict]:
@@ -48,7 +50,7 @@ def seconds(command: list[str], home: Path, window: bool) -> float:
 def median_s(command: list[str], repeats: int, window: bool) -> float:
     with tempfile.TemporaryDirectory() as home:
         seconds(command, Path(home), window)  # warm the file cache: every run after is alike
-        return statistics.median(seconds(command, Path(home), window) for _ in range(repeats))
+        return median_of(lambda: seconds(command, Path(home), window), repeats)
 
 
 def main(argv: list[str] | None = None) -> int:

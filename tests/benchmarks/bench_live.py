@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -40,6 +39,7 @@ from studio.engine.model import Model, default_model_path  # noqa: E402
 from studio.midi.player import Player  # noqa: E402
 from studio.midi.player_process import ProcessPlayer  # noqa: E402
 from studio.midi.ports import OutputPort, open_output  # noqa: E402
+from tests.benchmarks._timing import summary  # noqa: E402
 from tests.jack_server import JackServer, Receiver  # noqa: E402
 from tests.streams import hanging  # noqa: E402
 
@@ -105,14 +105,6 @@ def events(count: int) -> tuple[list[Note], list[tuple[int, mido.Message]]]:
     return notes, timeline
 
 
-def stats(values_s: list[float]) -> dict:
-    ms = sorted(v * 1000 for v in values_s)
-    if not ms:
-        return {"p50": None, "p99": None, "max": None}
-    p99 = ms[min(len(ms) - 1, int(0.99 * len(ms)))]
-    return {"p50": round(statistics.median(ms), 3), "p99": round(p99, 3), "max": round(ms[-1], 3)}
-
-
 def arrivals(receiver: Receiver, timeline: list[tuple[int, mido.Message]], deadlines: list[float],
              since: int) -> tuple[list[float], int, int]:
     """(arrival minus deadline per event received, lost, hanging) for messages after `since`."""
@@ -133,7 +125,8 @@ def figures(receiver: Receiver, since: int, timeline: list[tuple[int, mido.Messa
             deadlines: list[float]) -> dict:
     """The figures of one run, from what the receiver heard after its first `since` messages."""
     late, lost, hang = arrivals(receiver, timeline, deadlines, since)
-    return {"sender_lateness_ms": stats(sent), "arrival_ms": stats(late), "lost": lost, "hanging": hang}
+    return {"sender_lateness_ms": summary(sent, scale=1000), "arrival_ms": summary(late, scale=1000),
+            "lost": lost, "hanging": hang}
 
 
 def run_player(app: QApplication, player: Player | ProcessPlayer, notes: list[Note],

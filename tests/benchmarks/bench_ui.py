@@ -46,6 +46,7 @@ from studio.ui.document import ClipDocument  # noqa: E402
 from studio.ui.roll import PianoRoll  # noqa: E402
 from studio.ui.roll.index import NoteIndex  # noqa: E402
 from studio.ui.theme import apply_theme  # noqa: E402
+from tests.benchmarks._timing import percentile, summary  # noqa: E402
 
 Measurement = Callable[[argparse.Namespace], dict[str, float]]
 MEASUREMENTS: dict[str, Measurement] = {}
@@ -114,7 +115,7 @@ def repaint_ms_10k(args: argparse.Namespace) -> dict[str, float]:
     roll.close()
     return {
         "repaint_ms_10k": round(statistics.median(scrolling), 2),
-        "repaint_ms_10k_p95": round(statistics.quantiles(scrolling, n=20)[-1], 2),
+        "repaint_ms_10k_p95": round(percentile(scrolling, 95), 2),
         "repaint_ms_10k_editing": round(editing, 2),
         "repaint_ms_10k_naive": round(naive, 2),
         "repaint_index_speedup": round(naive / editing, 1),
@@ -211,9 +212,7 @@ class _Heartbeat:
 
 
 def _gap_summary(gaps: list[float]) -> dict:
-    ordered = sorted(gaps) or [0.0]
-    return {"max": round(ordered[-1], 2), "p99": round(ordered[int(0.99 * (len(ordered) - 1))], 2),
-            "median": round(statistics.median(ordered), 2), "beats": len(gaps)}
+    return {**summary(gaps or [0.0], digits=2), "beats": len(gaps)}
 
 
 @measurement
