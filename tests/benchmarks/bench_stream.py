@@ -57,9 +57,8 @@ def seed_clip() -> Clip:
 
 
 def spread(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
-    return {"p50": round(statistics.median(ordered), 2), "p90": round(p90, 2)}
+    """p50/p90 over the repeats."""
+    return summary(values, percents=(50, 90), largest=False, digits=2)
 
 
 def streamed(model: Model, settings: Settings) -> tuple[float, float, float]:
