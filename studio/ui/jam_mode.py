@@ -143,6 +143,11 @@ class JamMode(QObject):
     def active(self) -> bool:
         return self.jam is not None
 
+    @property
+    def showing(self) -> bool:
+        """The roll shows a jam: one running, or a take not kept yet."""
+        return self.active or bool(self.take)
+
     # -- on and off -------------------------------------------------------------------------
     def _toggled(self, on: bool) -> None:
         if on and not self.active and not self.start():
@@ -178,8 +183,8 @@ class JamMode(QObject):
         self._timer.start()
         self._show()
         pause = self.panel.jam_pause.value()
-        self.message.emit(f"Jam: play a phrase; after {pause:g} beats of pause Continuo answers it "
-                          "(Ctrl+J stops).")
+        beats = "1 beat" if pause == 1 else f"{pause:g} beats"
+        self.message.emit(f"Jam: play a phrase; after {beats} of pause Continuo answers it (Ctrl+J stops).")
         return True
 
     def stop(self) -> None:

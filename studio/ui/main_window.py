@@ -142,7 +142,9 @@ class MainWindow(QMainWindow):
         """What to do first, in the empty roll: it goes once there is a note."""
         self.hint = QLabel("Draw notes with the mouse, play them on the computer keys (A S D F …)\n"
                            "or a MIDI keyboard while recording (F9), or open a .mid file (Ctrl+O).\n"
-                           "Then Ctrl+Enter continues them.", self.roll.canvas)
+                           "Then Ctrl+Enter continues them.\n"
+                           "Or jam (Ctrl+J): play a phrase, pause, and Continuo answers it.",
+                           self.roll.canvas)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setProperty("dim", True)
         self.hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -153,7 +155,7 @@ class MainWindow(QMainWindow):
         self.hint.adjustSize()
         canvas = self.roll.canvas
         self.hint.move((canvas.width() - self.hint.width()) // 2, (canvas.height() - self.hint.height()) // 2)
-        self.hint.setVisible(not self.document.notes and not self.flow.variations)
+        self.hint.setVisible(not self.document.notes and not self.flow.variations and not self.jam.showing)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.roll.canvas and event.type() == QEvent.Type.Resize:
@@ -226,6 +228,7 @@ class MainWindow(QMainWindow):
         self.sync.changed.connect(lambda: self.bar.show_sync(self.sync.label))
         self.sync.tempo_changed.connect(self.bar.show_followed_tempo)
         self.jam.state_changed.connect(self._show_jam)
+        self.jam.state_changed.connect(lambda _: self._place_hint())
         self.midi.status_changed.connect(self.midi_label.setText)
         a.midi_thru.setChecked(self.midi.thru)
         a.midi_thru.toggled.connect(lambda on: setattr(self.midi, "thru", on))

@@ -131,3 +131,21 @@ def test_an_app_data_folder_that_cannot_be_made(tmp_path: Path, monkeypatch: pyt
     settings.octave = 2
     assert settings.sync() is False  # said by the one who writes, not a traceback at start
     assert paths.log_dir() == tmp_path / "file" / "home" / "logs"
+
+
+def test_sync_and_jam_settings_round_trip_and_damaged_ones_read_as_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "settings.ini"
+    settings = AppSettings(path)
+    assert (settings.sync_mode, settings.sync_clock_input, settings.send_clock) == ("internal", None, False)
+    assert settings.jam_pause_beats == 1.0
+    settings.sync_mode, settings.sync_clock_input, settings.send_clock = "clock", "DAW clock", True
+    settings.jam_pause_beats = 2.5
+    assert settings.sync()
+    again = AppSettings(path)
+    assert (again.sync_mode, again.sync_clock_input, again.send_clock) == ("clock", "DAW clock", True)
+    assert again.jam_pause_beats == 2.5
+    for raw, read in (("100", 16.0), ("0", 0.25), ("nan", 1.0), ("many", 1.0)):
+        again.store.setValue("jam/pause_beats", raw)
+        assert again.jam_pause_beats == read
+    again.store.setValue("sync/mode", "wall clock")
+    assert again.sync_mode == "internal"
