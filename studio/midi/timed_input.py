@@ -74,7 +74,7 @@ class TimedInputPort(Port):
 
     def listen(self, callback: Callable[[mido.Message, float], None]) -> None:
         """Start handing messages to callback."""
-        self._rt.ignore_types(sysex=False, timing=False, active_sense=False)
+        self._listen_on(self._rt)
         self._thread = threading.Thread(target=self._run, args=(callback,), daemon=True,
                                         name="continuo-timed-input")
         self._thread.start()
@@ -103,10 +103,16 @@ class TimedInputPort(Port):
             for message, seconds in self.read():
                 callback(message, seconds)
 
+    def _listen_on(self, client: rtmidi.MidiIn) -> None:
+        """Let every message into rtmidi's queue; a fresh client (after a JACK server restart)
+        counts its deltas anew."""
+        client.ignore_types(sysex=False, timing=False, active_sense=False)
+        self._clock.reset()
+
     def reconnect(self) -> None:
         super().reconnect()
         with self._lock:
-            self._clock.reset()
+            self._clock.reset()  # the port was opened again: its first delta says nothing
 
     def close(self) -> None:
         """Stop the reader (after the callback under way), then close the port; twice is fine."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 
 import mido
 import pytest
@@ -56,6 +57,7 @@ class FakeMidiIn:
     def __init__(self, events: list[tuple[list[int], float]]) -> None:
         self.events = list(events)
         self.ignored: dict[str, bool] = {}
+        self.opened: list[int] = []
         self.deleted = False
 
     def ignore_types(self, **flags: bool) -> None:
@@ -63,6 +65,12 @@ class FakeMidiIn:
 
     def get_message(self) -> tuple[list[int], float] | None:
         return self.events.pop(0) if self.events else None
+
+    def get_ports(self) -> list[str]:
+        return ["daw:out"]
+
+    def open_port(self, index: int, _name: str) -> None:
+        self.opened.append(index)
 
     def close_port(self) -> None:
         pass
@@ -96,3 +104,17 @@ def test_the_reader_hands_on_parsed_messages_with_their_arrival_times():
     assert client.deleted and port.closed
     port.close()  # twice is fine
     assert port.read() == []
+
+
+def test_a_port_joined_again_or_let_go_of_learns_its_times_anew():
+    client = FakeMidiIn([([0xF8], 0.0)])
+    port = TimedInputPort(client, BACKENDS["jack"], "daw:out", "daw:out")
+    (_, first), = port.read()
+    time.sleep(0.05)
+    port.reconnect()  # the DAW's port came back: rtmidi's deltas start again from nothing
+    client.events.append(([0xF8], 0.0))
+    (_, again), = port.read()
+    assert client.opened == [0] and again - first >= 0.05  # not placed where the old anchor says
+    port.detach()  # its JACK server stopped
+    assert port.detached and client.deleted and port.read() == []
+    port.close()
