@@ -2,15 +2,15 @@
 what a clock follower needs, since any thread holding the interpreter lock (the engine sampling,
 the GUI painting) makes a callback run milliseconds late.
 
-rtmidi stamps every incoming message in its own thread, without Python: on JACK from the
-process cycle's time (so to a period, as every JACK client hears it), on ALSA from the
-sequencer queue, on CoreMIDI from the packet's host time, and hands it out as the delta since
-the message before. `open_timed_input` leaves rtmidi's
-realtime thread alone (no Python callback on it, so it never waits for the interpreter lock),
-queues the messages there, and a reader thread hands each one on as (mido.Message, perf_counter
-seconds). `StampClock` places rtmidi's accumulated deltas on perf_counter: a message is always
-read after it arrived, so the smallest (read time - stamp) seen recently is the offset between
-the two clocks, learned again as it changes (a clock that drifts, a port opened again).
+rtmidi stamps every incoming message in its own thread, without Python: on JACK from the process
+cycle's time (so to a period, as every JACK client hears it), on ALSA from the sequencer queue,
+on CoreMIDI from the packet's host time, and hands it out as the delta since the message before.
+`open_timed_input` leaves rtmidi's realtime thread alone (no Python callback on it, so it never
+waits for the interpreter lock), queues the messages there, and a reader thread hands each one
+on as (mido.Message, perf_counter seconds). `StampClock` places rtmidi's accumulated deltas on
+perf_counter: a message is always read after it arrived, so the smallest (read time - stamp)
+seen recently is the offset between the two clocks, learned again as it changes (a clock that
+drifts, a port opened again).
 """
 
 from __future__ import annotations
