@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import mido
 import pytest
 
-from studio.core.notes import Clip, Note, TimeSignature
+from studio.core.notes import TICKS_PER_QUARTER, Clip, Note, TimeSignature
 from studio.midi.clock import PPQN
 from studio.midi.player import MemoryOutput
 from studio.ui.midi_io import NO_PORT, MidiIO
@@ -179,3 +179,46 @@ def test_without_aalink_link_is_not_offered_and_says_how_to_get_it(qtbot, synced
     [link] = [a for a in menu.actions() if "Link" in a.text()]
     assert not link.isEnabled() and link.toolTip() == LINK_MISSING
     assert "pip install" in LINK_MISSING
+
+
+def test_a_jam_listens_while_the_daw_plays_and_answers_on_its_beat(qtbot, synced) -> None:
+    from studio.ui.jam_mode import LISTENING, WAITING_FOR_DAW
+    from tests.ui.test_jam_window import PHRASE_KEYS, play_keys
+
+    window = synced
+    qtbot.waitUntil(lambda: window.engine.ready, timeout=60000)
+    window.sync.choose(CLOCK, "DAW:clock out")
+    window.panel.bars.setValue(1)
+    daw = FakeDaw(window.midi, DAW_BPM)
+    try:
+        window.activateWindow()
+        window.roll.canvas.setFocus()
+        window.actions.jam.setChecked(True)
+        jam = window.jam.jam
+        assert jam.transport is window.sync.follower
+        qtbot.waitUntil(lambda: window.jam_label.text() == WAITING_FOR_DAW, timeout=3000)
+        play_keys(qtbot, window, PHRASE_KEYS[:3])  # the DAW is stopped: noodling, not a phrase
+        qtbot.wait(600)
+        assert not jam.answers
+        daw.send("start")
+        qtbot.waitUntil(lambda: window.jam_label.text() == LISTENING, timeout=3000)
+        play_keys(qtbot, window, PHRASE_KEYS)
+        qtbot.waitUntil(lambda: bool(jam.answers) and jam.answers[0].announced, timeout=15000)
+        answer = jam.answers[0]
+        assert answer.live.start_tick % TICKS_PER_QUARTER == 0  # on a beat of the DAW's song
+        first = answer.live.played[0]
+        since = answer.live.start_time - 0.1
+
+        def sent() -> list[float]:
+            return [t for t, m in window.midi.out.messages
+                    if m.type == "note_on" and m.velocity and m.note == first.pitch and t >= since]
+        qtbot.waitUntil(lambda: bool(sent()), timeout=3000)
+        line = window.sync.follower.timeline()
+        assert abs(line.tick_at(sent()[0]) - first.start) < 24  # within a 20th of a beat
+        daw.send("stop")  # the DAW stops: so does the answer, every note off
+        qtbot.waitUntil(lambda: not jam.answering, timeout=3000)
+        assert answer.live.wait(2.0)
+        window.actions.jam.setChecked(False)
+        qtbot.waitUntil(lambda: not open_notes(window.midi.out.messages), timeout=3000)
+    finally:
+        daw.close()
