@@ -93,12 +93,15 @@ class ContinueFlow(QObject):
             self.chosen.emit(index)
 
     def accept(self) -> None:
-        """Add the shown variation to the clip: one undoable edit."""
+        """Add the shown variation to the clip: one undoable edit, in which its notes clear
+        their way on their keys as drawn notes do (a seed note still sounding where the
+        variation plays that key again ends there)."""
         if self.running or self.selected is None or not self.variations[self.selected]:
             return
         index = self.selected
         notes = self.variations[index]
-        self.document.push(edits.add_notes(self.document, notes, text=f"Accept variation {index + 1}"))
+        text = f"Accept variation {index + 1}"
+        self.document.push(edits.add_notes(self.document, notes, text=text, place=True))
         self._clear()
         self._say(f"Variation {index + 1} added ({len(notes)} notes); Ctrl+Z takes it back.")
         self.accepted.emit(index)

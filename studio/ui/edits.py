@@ -7,9 +7,11 @@ replace-all, tempo, metre, key) and return None when the edit would change nothi
 `document.push(edit)` never records an empty step. Edits keep a group's shape: a move or
 transpose that would push one note off the keyboard or before tick 0 is clamped for all.
 Notes placed by hand (moved, pasted, duplicated, and added with place=True, as the roll draws
-them) clear their way as in a DAW, so no key sounds twice at once: another note of the same
-pitch and channel that runs into one ends where it starts, and one that starts under it is
-written over (undo brings both back); lengthening a note stops at the next note on its key.
+them), quantized notes and an accepted variation clear their way as in a DAW, so no key sounds
+twice at once: another note of the same pitch and channel that runs into one ends where it
+starts, and one that starts under it is written over (undo brings both back); among the placed
+notes themselves, one that runs into the next on its key ends where that starts, and of two
+that start together the longer stays. Lengthening a note stops at the next note on its key.
 Consecutive nudges of the same notes (arrow keys), consecutive resizes of them (Alt+arrows) and
 consecutive tempo changes merge into one step, as long as each follows the last within a couple
 of seconds (a pause starts a new step).
@@ -99,23 +101,39 @@ def _plural(count: int, one: str) -> str:
 
 
 def _clear_the_way(document: ClipDocument, placed: Mapping[int, Note]) -> dict[int, Note | None]:
-    """What becomes of the other notes where `placed` land: one of the same pitch and channel
-    that runs into a placed note ends where it starts; one that starts under it goes."""
-    lanes: dict[tuple[int, int], list[Note]] = defaultdict(list)
-    for note in placed.values():
-        lanes[note.pitch, note.channel].append(note)
+    """What becomes of the notes where `placed` land, key by key (pitch and channel): placed
+    notes first make room among themselves (one running into the next ends where that starts;
+    of two starting together the longer stays), then another note that runs into a placed one
+    ends where it starts, and one that starts under it goes. Changes to placed notes are
+    included (trimmed, or None when written over)."""
+    lanes: dict[tuple[int, int], list[tuple[int, Note]]] = defaultdict(list)
+    for item in sorted(placed.items(), key=lambda item: (item[1].start, -item[1].duration)):
+        lanes[item[1].pitch, item[1].channel].append(item)
     changes: dict[int, Note | None] = {}
+    starts: dict[tuple[int, int], list[int]] = {}
+    for key, lane in lanes.items():
+        kept: list[tuple[int, Note]] = []
+        for note_id, note in lane:
+            if kept and kept[-1][1].start == note.start:
+                changes[note_id] = None
+                continue
+            if kept and kept[-1][1].end > note.start:
+                last_id, last = kept[-1]
+                kept[-1] = (last_id, last.moved(duration=note.start - last.start))
+                changes[last_id] = kept[-1][1]
+            kept.append((note_id, note))
+        lanes[key] = kept
+        starts[key] = [note.start for _, note in kept]
     for note_id, other in document.notes.items():
-        lane = lanes.get((other.pitch, other.channel))
+        key = (other.pitch, other.channel)
+        lane = lanes.get(key)
         if lane is None or note_id in placed:
             continue
-        for note in lane:
-            if note.start <= other.start < note.end:
-                changes[note_id] = None
-                break
-            if other.start < note.start < other.end:
-                other = other.moved(duration=note.start - other.start)
-                changes[note_id] = other
+        k = bisect_right(starts[key], other.start)  # lane[k - 1] starts at or before other
+        if k and lane[k - 1][1].end > other.start:
+            changes[note_id] = None
+        elif k < len(lane) and lane[k][1].start < other.end:
+            changes[note_id] = other.moved(duration=lane[k][1].start - other.start)
     return changes
 
 
@@ -127,13 +145,13 @@ def _edit_notes(
     with place=True the notes clear their way (see _clear_the_way)."""
     current = document.notes
     after = {i: n for i, n in after.items() if current.get(i) != n}
-    if not after:
-        return None
     select = None
     if place:
         placed = {i: n for i, n in after.items() if n is not None}
-        select = list(placed)
-        after = _clear_the_way(document, placed) | after
+        after = {i: n for i, n in (after | _clear_the_way(document, placed)).items() if current.get(i) != n}
+        select = [i for i in placed if after.get(i, current.get(i)) is not None]
+    if not after:
+        return None
     return DocumentEdit(document, text, {i: current.get(i) for i in after}, after, merge=merge, select=select)
 
 
@@ -217,10 +235,12 @@ def set_velocities(document: ClipDocument, velocities: Mapping[int, int]) -> Doc
 def quantize(
     document: ClipDocument, ids: Iterable[int], grid: int, *, strength: float = 1.0, lengths: bool = False
 ) -> DocumentEdit | None:
-    """Snap the notes' starts (and optionally lengths) to the grid; see studio.core.quantize."""
+    """Snap the notes' starts (and optionally lengths) to the grid (see studio.core.quantize);
+    notes that land on or run into another on their key clear their way, as placed ones do."""
     notes = _existing(document, ids)
     snapped = quantize_notes(notes.values(), grid, strength=strength, lengths=lengths)
-    return _edit_notes(document, _plural(len(notes), "Quantize"), dict(zip(notes, snapped, strict=True)))
+    changed = dict(zip(notes, snapped, strict=True))
+    return _edit_notes(document, _plural(len(notes), "Quantize"), changed, place=True)
 
 
 def paste_notes(

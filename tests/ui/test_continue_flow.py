@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from studio.core.notes import Clip, Note
 from studio.core.project import Project
 from studio.midi.files import read_midi
 from studio.ui.engine_worker import ContinueResult
@@ -179,3 +180,19 @@ def test_stopping_before_any_note_came_says_so_rather_than_blaming_the_model(win
     stopped.cancelled = False
     window.engine.finished.emit(stopped)
     assert window.panel.status.text().startswith("The model found nothing to add here")
+
+
+def test_an_accepted_variation_clears_its_way_on_its_keys_in_the_same_undo_step(window) -> None:
+    seed = [Note(0, 60, 1920, 90), Note(0, 64, 480, 80)]  # C still sounds where the variation plays C
+    window.restore(Project(clip=Clip(seed)))
+    variation = [Note(960, 60, 240, 100), Note(960, 62, 480, 100), Note(1200, 62, 240, 100)]
+    window.engine.finished.emit(ContinueResult(job=0, variations=[variation], start_tick=960,
+                                               end_tick=1920, cancelled=False))
+    window.flow.choose(0)
+    window.flow.accept()
+    assert sorted(window.document.notes.values()) == [
+        Note(0, 60, 960, 90), Note(0, 64, 480, 80), Note(960, 60, 240, 100),
+        Note(960, 62, 240, 100), Note(1200, 62, 240, 100)]  # the seed's C ends where the new one starts
+    assert window.document.undo_stack.count() == 1
+    window.document.undo_stack.undo()
+    assert sorted(window.document.notes.values()) == seed

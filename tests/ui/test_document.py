@@ -169,6 +169,30 @@ def test_lengthening_stops_at_the_next_note_on_the_key(doc: ClipDocument) -> Non
     assert min(n.duration for n in doc.notes.values()) == 10
 
 
+def test_quantized_notes_resolve_same_key_overlaps_in_the_same_undo_step(doc: ClipDocument) -> None:
+    doc.load(Clip([Note(100, 60, 140), Note(230, 60, 100), Note(5, 62, 120, 90), Note(20, 62, 60, 70),
+                   Note(0, 64, 480), Note(110, 64, 60, 70, channel=2)]))
+    before = doc.clip()
+    doc.push(edits.quantize(doc, list(doc.notes), 120))
+    assert sorted(doc.notes.values()) == [
+        Note(0, 62, 120, 90),  # of two that land together on a key the longer stays
+        Note(0, 64, 480), Note(120, 60, 120),  # the earlier C ends where the next one starts
+        Note(120, 64, 60, 70, channel=2),  # another channel is another key
+        Note(240, 60, 100)]
+    assert doc.undo_stack.count() == 1
+    doc.undo_stack.undo()
+    assert doc.clip() == before
+
+
+def test_a_quantized_note_writes_over_one_it_lands_on_and_cuts_one_running_into_it(doc: ClipDocument) -> None:
+    doc.load(Clip([Note(0, 60, 600), Note(470, 60, 100), Note(960, 60, 240), Note(700, 60, 300)]))
+    moving = [i for i, n in doc.notes.items() if n.start in (470, 700)]
+    doc.push(edits.quantize(doc, moving, 240))  # 470 -> 480 inside the first; 700 -> 720 over 960
+    assert sorted(doc.notes.values()) == [Note(0, 60, 480), Note(480, 60, 100), Note(720, 60, 300)]
+    doc.undo_stack.undo()
+    assert len(doc.notes) == 4
+
+
 def test_consecutive_nudges_of_the_same_notes_are_one_undo_step(doc: ClipDocument) -> None:
     ids = _first_two(doc)
     for _ in range(3):
