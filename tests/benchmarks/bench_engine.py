@@ -34,6 +34,7 @@ from studio.core.encoding import encode  # noqa: E402
 from studio.core.notes import Clip, Note, TimeSignature  # noqa: E402
 from studio.engine.continuation import Engine, Settings  # noqa: E402
 from studio.engine.model import Model, default_model_path, float_model_path  # noqa: E402
+from tests.benchmarks._timing import elapsed_ms, median_of  # noqa: E402
 
 TUNE = [67, 69, 71, 67, 69, 71, 72, 74, 76, 74, 72, 71, 69, 67, 66, 67]
 
@@ -47,11 +48,7 @@ SPREAD: dict[str, list[float]] = {}
 
 
 def timed(fn, repeats: int, name: str | None = None) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
+    times = [elapsed_ms(fn) for _ in range(repeats)]
     if name:
         quartiles = statistics.quantiles(times, n=4)
         SPREAD[name] = [round(quartiles[0], 4), round(quartiles[2], 4)]
@@ -64,12 +61,7 @@ def floor_ms(weight_bytes: int, repeats: int) -> float:
     cols = 1024
     w = np.random.default_rng(0).standard_normal((weight_bytes // 4 // cols, cols)).astype(np.float32)
     x = np.ones(cols, np.float32)
-    times = []
-    for _ in range(repeats * 20):
-        t = time.perf_counter()
-        w @ x
-        times.append((time.perf_counter() - t) * 1000)
-    return min(times)
+    return min(elapsed_ms(lambda: w @ x) for _ in range(repeats * 20))
 
 
 def floor_one_core_ms(weight_bytes: int, repeats: int) -> float:
@@ -203,8 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         next(iter(e.continuation(seed, Settings(bars=1, variations=1, seed=1, style="folk"))))
         return (time.perf_counter() - t) * 1000
 
-    out["first_note_ms"] = round(statistics.median(first_note(True) for _ in range(args.repeats)), 3)
-    out["first_note_primed_ms"] = round(statistics.median(first_note(False) for _ in range(args.repeats)), 3)
+    out["first_note_ms"] = round(median_of(lambda: first_note(True), args.repeats), 3)
+    out["first_note_primed_ms"] = round(median_of(lambda: first_note(False), args.repeats), 3)
 
     def eight_four(cold: bool) -> float:
         e = Engine(model) if cold else engine
@@ -218,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     out["eight_bars_four_variations_ms"] = round(statistics.median(cold), 2)
     SPREAD["eight_bars_four_variations_ms"] = [round(q, 2) for q in statistics.quantiles(cold, n=4)[::2]]
     out["eight_bars_four_variations_primed_ms"] = round(
-        statistics.median(eight_four(False) for _ in range(args.repeats)), 2)
+        median_of(lambda: eight_four(False), args.repeats), 2)
     out["windowed_note_ms"] = round(windowed_note_ms(model, steps_per_note, max(3, args.repeats // 3)), 3)
     torch_ms = torch_note_ms(model, steps_per_note, args.repeats)
     out["torch_note_ms"] = None if torch_ms is None else round(torch_ms, 4)
