@@ -94,6 +94,9 @@ def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Setting
         say(f"Playing on {describe_output(player.port_name, player.virtual)} at "
             f"{transport.timeline().bpm:.1f} BPM from the next {args.grid} (Ctrl+C stops).")
         finished = wait_until(lambda: not live.playing, live.stop)
+    if live.error is not None and player.lost_at is not None:  # no waiting for it: the command ends
+        raise CommandError(f"The MIDI output '{player.port_name}' went away during the continuation, "
+                           "which stopped there.")
     if live.error is not None:
         raise CommandError(live.error)
     if not finished:

@@ -20,9 +20,9 @@ from studio.commands.continue_cmd import add_settings_arguments, settings_from
 from studio.commands.live_io import (
     add_port_arguments,
     add_sync_arguments,
-    input_port,
     open_player,
     open_transport,
+    open_watched_input,
     say,
     wait_until,
 )
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
                 follower.receive(message, now)
             jam.receive(message, now)
 
-        stack.enter_context(input_port(args.input, keys, args.backend))
+        open_watched_input(stack, args.input, keys, args.backend)
         jam.start()
         stack.callback(jam.stop)
         clocked = f"; on {args.clock_in}'s clock, once the DAW plays" if follower is not None else ""

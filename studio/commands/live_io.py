@@ -2,7 +2,7 @@
 options (Continuo's own tempo, sent as MIDI clock or not; a DAW's MIDI clock; Ableton Link),
 the player in a process of its own (which owns the output port, so the engine generating in
 this process cannot make a note late; the clock, when Continuo sends one, goes out there too),
-opening an input with a one-sentence error, and waiting for playback in a way Ctrl+C ends
+opening an input with a one-sentence error and watching it, and waiting for playback in a way Ctrl+C ends
 cleanly (every sounding note turned off before the process leaves)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from studio.live.transport import GRIDS, FixedTempo, Transport
 from studio.midi.clock import ClockFollower, ClockSender
 from studio.midi.player import Output
 from studio.midi.player_process import ProcessPlayer
+from studio.midi.port_watch import PortWatcher, back_sentence
 from studio.midi.ports import InputPort, PortError, open_input
 
 POLL_S = 0.1
@@ -68,8 +69,8 @@ def open_transport(args: argparse.Namespace, stack: ExitStack, out: Output,
         follower = ClockFollower(on_transport=lambda playing: say("The clock started." if playing
                                                                   else "The clock stopped."))
         if args.clock_in != getattr(args, "input", None):
-            stack.enter_context(input_port(args.clock_in, lambda m: follower.receive(m, time.perf_counter()),
-                                           args.backend))
+            open_watched_input(stack, args.clock_in, lambda m: follower.receive(m, time.perf_counter()),
+                               args.backend)
         return follower, follower
     if args.send_clock:
         sender = ClockSender(out, bpm)
@@ -79,11 +80,23 @@ def open_transport(args: argparse.Namespace, stack: ExitStack, out: Output,
     return FixedTempo(bpm), None
 
 
-def input_port(name: str, callback: Callable[[mido.Message], None], backend: str | None) -> InputPort:
+def open_watched_input(stack: ExitStack, name: str, callback: Callable[[mido.Message], None],
+                       backend: str | None) -> InputPort:
+    """The input called name, closed with the stack, or a CommandError. It is watched: when it
+    goes (the keyboard unplugged, the JACK server restarted) that is said in one sentence, and
+    it is joined again when it is back."""
     try:
-        return open_input(name, callback, backend)
+        port = open_input(name, callback, backend)
     except PortError as err:
         raise CommandError(str(err)) from None
+    stack.callback(port.close)
+    try:
+        watcher = PortWatcher(port, warn, lambda: say(back_sentence(port)))
+    except PortError as err:  # its backend went in between
+        raise CommandError(str(err)) from None
+    stack.callback(watcher.stop)  # before the port closes
+    watcher.start()
+    return port
 
 
 def say(line: str) -> None:

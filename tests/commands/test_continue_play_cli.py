@@ -14,7 +14,7 @@ import pytest
 from studio import cli
 from studio.core.notes import Clip, Note
 from studio.midi.files import read_midi, write_midi
-from tests.jack_server import wait_until
+from tests.jack_server import Receiver, wait_until
 from tests.live_helpers import ClockSource, announced_pulse, assert_on_clock_grid, open_notes
 
 
@@ -84,6 +84,24 @@ def test_the_player_process_opens_the_virtual_port_and_sigterm_stops_cleanly(jac
     assert proc.returncode == 130 and stderr.strip() == "Stopped."
     assert wait_until(lambda: not open_notes(receiver.messages()))
     assert any(m.type == "control_change" and m.control == 123 for _, m in receiver.messages())
+
+
+@pytest.mark.jack
+def test_an_output_that_goes_away_ends_it_in_one_sentence(jack_server, seed_file):
+    synth = Receiver(jack_server)
+    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", "continue", str(seed_file), "--play",
+                             "--port", synth.port, "--backend", "jack", "--bars", "16", "--tempo", "120"],
+                            env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert synth.wait_for(2, 60)
+        synth.kill()
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 2
+    assert stderr == (f"continuo: The MIDI output '{synth.port}' went away during the continuation, which "
+                      "stopped there.\n")
 
 
 @pytest.mark.jack

@@ -16,7 +16,7 @@ import uuid
 import pytest
 import rtmidi
 
-from tests.jack_server import wait_until
+from tests.jack_server import Receiver, wait_until
 from tests.live_helpers import ClockSource, announced_pulse, assert_on_clock_grid, open_notes
 
 BPM = 240.0
@@ -36,14 +36,24 @@ class Lines:
         return sum(text in line for line in list(self.lines))
 
 
+def open_keys(name: str) -> rtmidi.MidiOut:
+    """The musician's keyboard: a JACK client `name` with the output `name:out`."""
+    out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name=name)
+    out.open_virtual_port("out")
+    return out
+
+
+def close_keys(keys: rtmidi.MidiOut) -> None:
+    keys.close_port()
+    keys.delete()
+
+
 @pytest.fixture
 def keyboard(jack_server):
     name = f"keys-{uuid.uuid4().hex[:6]}"
-    out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name=name)
-    out.open_virtual_port("out")
-    yield out, f"{name}:out"
-    out.close_port()
-    out.delete()
+    keys = open_keys(name)
+    yield keys, f"{name}:out"
+    close_keys(keys)
 
 
 def play(keys: rtmidi.MidiOut, pitches: list[int], step_s: float) -> None:
@@ -141,6 +151,52 @@ def test_jam_as_clock_master_answers_on_the_clock_it_sends(jack_server, receiver
     kinds = [m.type for _, m in receiver.messages() if m.type in ("start", "stop")]
     assert kinds == ["start", "stop"]  # Start when the jam began, Stop when it ended
     assert_on_the_clock_grid(receiver, out, jack_server.period_ms / 1000)
+
+
+@pytest.mark.jack
+def test_jam_says_when_its_output_goes_and_answers_there_again_once_it_is_back(jack_server, keyboard):
+    keys, keys_port = keyboard
+    first = Receiver(jack_server, f"jam-synth-{uuid.uuid4().hex[:6]}")
+    synth = first.name
+    command = ["--in", keys_port, "--port", synth, "--backend", "jack", "--tempo", str(BPM), "--pause-beats",
+               "1", "--bars", "1", "--seed", "3"]
+    with jam_process(jack_server, command) as (proc, out, err):
+        first.kill()
+        assert wait_until(lambda: err.count(f"The MIDI output '{synth}:in' went away; Continuo stopped"), 10)
+        with Receiver(jack_server, synth) as second:
+            assert wait_until(lambda: out.count(f"The MIDI output '{synth}:in' is back."), 10), err.lines
+            play(keys, [60, 62, 64, 65], 60 / BPM / 2)
+            answered_then_stopped(proc, out, err, second, 4)  # the jam listened on meanwhile
+        assert not any("Traceback" in line for line in err.lines)
+
+
+@pytest.mark.jack
+def test_jam_plays_on_after_the_jack_server_restarts(own_jack_server):
+    server = own_jack_server
+    keys_name, synth = f"keys-{uuid.uuid4().hex[:6]}", f"synth-{uuid.uuid4().hex[:6]}"
+    keys, first = open_keys(keys_name), Receiver(server, synth)
+    try:
+        command = ["--in", f"{keys_name}:out", "--port", synth, "--backend", "jack", "--tempo", str(BPM),
+                   "--pause-beats", "1", "--bars", "1", "--seed", "4"]
+        with jam_process(server, command) as (proc, out, err):
+            server.kill()
+            close_keys(keys)  # this process's client of the dead server, before any new client
+            keys = None
+            first.close()
+            stopped = "The JACK server stopped, taking the MIDI {} with it; Continuo stopped"
+            assert wait_until(lambda: err.count(stopped.format(f"output '{synth}:in'"))
+                              and err.count(stopped.format(f"input '{keys_name}:out'")), 10), err.lines
+            server.start()
+            keys = open_keys(keys_name)  # the keyboard is back on the new server, under its old name
+            with Receiver(server, synth) as second:
+                assert wait_until(lambda: out.count(f"The MIDI output '{synth}:in' is back.")
+                                  and out.count(f"The MIDI input '{keys_name}:out' is back."), 15), err.lines
+                play(keys, [60, 64, 62, 65], 60 / BPM / 2)
+                answered_then_stopped(proc, out, err, second, 4)
+            assert not any("Traceback" in line for line in err.lines)
+    finally:
+        if keys is not None:
+            close_keys(keys)
 
 
 def assert_on_the_clock_grid(receiver, out: Lines, period: float) -> None:
