@@ -111,6 +111,31 @@ def test_the_index_finds_exactly_the_overlapping_notes() -> None:
         assert sorted(k for k, _ in index.query(t0, t1)) == expected
 
 
+class _Examined(Note):
+    """A note that counts how often a query looks at where it ends."""
+
+    looks = 0
+
+    @property
+    def end(self) -> int:
+        _Examined.looks += 1
+        return self.start + self.duration
+
+
+def test_one_note_lasting_the_whole_clip_neither_hides_nor_slows_the_others() -> None:
+    notes = [_Examined(i * 60, 40 + i % 40, (60, 120, 480, 1920)[i % 4]) for i in range(10_000)]
+    notes.append(_Examined(0, 30, 700_000))  # a held pad under everything
+    index = NoteIndex(enumerate(notes))
+    for tick in (0, 1234, 300_000, 599_990):
+        _Examined.looks = 0
+        found = list(index.query(tick, tick + 1))
+        assert _Examined.looks < 100  # the notes near the mouse, not the 5,000 that start before it
+        expected = sorted((k for k, n in enumerate(notes) if n.start < tick + 1 and n.end > tick),
+                          key=lambda k: (notes[k].start, notes[k].pitch))
+        assert [k for k, _ in found] == expected  # in start order: later notes paint on top
+        assert 10_000 in expected
+
+
 def test_ten_thousand_notes_load_and_paint_only_what_is_visible(qtbot, monkeypatch) -> None:
     rng = random.Random(1)
     notes = [Note(i * 96, rng.randrange(36, 96), rng.choice((60, 120, 240, 480)), rng.randrange(30, 127))
