@@ -162,6 +162,7 @@ class JamMode(QObject):
             self._say(f"Jam needs the model: {self.engine.message}")
             return False
         self.playback.stop()
+        self.sync.set_session_playing(True)  # a Link session plays for the jam (its peers with it)
         settings = dataclasses.replace(self.panel.settings(), variations=1)  # one answer at a time
         try:
             source = self._beat()

@@ -9,9 +9,10 @@ the roll's playhead, the position readout and the keyboard's lit keys follow it.
 
 With Sync following a DAW's MIDI clock, Play arms: playback starts with the DAW's Start or
 Continue, from the DAW's song position, on its clock; the DAW's Stop stops it (still armed), and
-its Song Position Pointer moves the playhead; Play again disarms. With Ableton Link, playback
-launches on the session's next bar at the session's tempo; with Send MIDI Clock, the clock goes
-out from the playhead while playing.
+its Song Position Pointer moves the playhead; Play again disarms. Ableton Link works the same way
+with the session's start and stop (Play also starts the session, Stop stops it), and playback
+launches from the playhead on the session's next bar at its tempo. With Send MIDI Clock, the
+clock goes out from the playhead while playing.
 """
 
 from __future__ import annotations
@@ -93,18 +94,18 @@ class Playback(QObject):
             self.cursor = from_tick
         start, sync = self.cursor, self.sync
         self.about_to_play.emit()
-        if sync.mode == CLOCK:
+        if sync.mode in (CLOCK, LINK):
             self.armed = True
+            sync.set_session_playing(True)  # Link: the session plays (a DAW's clock is the DAW's to start)
             if sync.daw_running:
                 self._play_with_daw()
             else:
                 self.transport.stop()
+                self.cursor = start
                 self.actions.play.setIcon(icon("stop"))
                 self.message.emit(WAITING)
             return
-        if sync.mode == LINK:
-            self._start(start, sync.link_follow(self.document.time_signature))
-        elif sync.send_clock:
+        if sync.send_clock:
             self.transport.stop()  # and the clock it sent: this play sends its own
             self._start(*sync.start_clock(start, self.document.tempo))
         else:
@@ -120,8 +121,12 @@ class Playback(QObject):
                             open_end=recording and loop is None, follow=follow)
 
     def _play_with_daw(self) -> None:
-        """The DAW plays: from its song position, on its clock."""
-        self._start(*self.sync.daw_follow())
+        """The DAW plays: from its song position, on its clock (Link: from the playhead, on the
+        session's next bar)."""
+        if self.sync.mode == LINK:
+            self._start(self.cursor, self.sync.link_follow(self.document.time_signature))
+        else:
+            self._start(*self.sync.daw_follow())
 
     def toggle(self) -> None:
         if self.transport.playing or self.armed:
@@ -137,6 +142,8 @@ class Playback(QObject):
             self.transport.stop()
         if was_armed and not self.transport.playing:
             self.actions.play.setIcon(icon("play"))
+        if was_armed:
+            self.sync.set_session_playing(False)
         self.sync.stop_clock()
 
     def audition(self, notes: list[Note]) -> None:
@@ -183,8 +190,9 @@ class Playback(QObject):
         self.sync.set_tempo(self.document.tempo)
 
     def _daw_playing(self, playing: bool) -> None:
-        """The followed DAW said Start or Continue (its Stop ends the play by itself)."""
-        if playing and self.armed:
+        """The followed DAW said Start or Continue, or the Link session began to play (a Stop
+        ends the play by itself)."""
+        if playing and self.armed and not self.transport.playing:
             self._play_with_daw()
 
     def _song_position(self, tick: int) -> None:
@@ -239,7 +247,7 @@ class Playback(QObject):
 
     def _seek(self, tick: int) -> None:
         self.cursor = tick
-        if self.transport.playing and self.sync.mode != CLOCK:  # the DAW's position rules
+        if self.transport.playing and self.sync.mode != CLOCK:  # a DAW's clock sets the position
             self.play()
         else:
             self.roll.set_playhead(tick)

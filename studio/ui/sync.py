@@ -4,10 +4,12 @@ to the DAW as MIDI clock), a DAW's MIDI clock on an input, or an Ableton Link se
 `Sync` owns the followed source (studio.midi.clock's ClockFollower fed from MidiIO's clock
 input on rtmidi's thread, studio.live.link's LinkTransport, or a ClockSender while Continuo is
 the master) and tells the GUI, as queued signals, what the window must follow: the DAW's
-Start/Continue and Stop (`daw_playing`), a Song Position Pointer (`song_position`, in ticks) and
-the followed tempo (`tempo_changed`, polled a few times a second; None when the clip's own tempo
-rules again). The Sync menu chooses; Ableton Link is offered only when the optional aalink
-(GPL-3) is installed, and otherwise says how to get it.
+Start/Continue and Stop, or a Link session starting and stopping (`daw_playing`), a Song Position
+Pointer (`song_position`, in ticks) and the followed tempo (`tempo_changed`, polled several times
+a second; None when the clip's own tempo rules again). Link runs with start/stop sync: the
+session plays when any peer plays, and Continuo's Play and Stop start and stop it. The Sync menu
+chooses; Ableton Link is offered only when the optional aalink (GPL-3) is installed, and
+otherwise says how to get it.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from studio.ui.transport import Follow
 
 INTERNAL, CLOCK, LINK = "internal", "clock", "link"
 MODES = (INTERNAL, CLOCK, LINK)
-TEMPO_POLL_MS = 250
+POLL_MS = 100  # how often the followed tempo (and a Link session's start/stop) is looked at
 TEMPO_STEP = 0.05  # BPM: a followed tempo that moved less is not shown again
 LINK_LEAD_S = 0.05  # a Link launch waits for a bar line at least this far ahead
 LINK_MISSING = ("Ableton Link needs the optional package aalink (GPL-3): "
@@ -66,8 +68,9 @@ class Sync(QObject):
         self._shown_tempo: float | None = None
         self._song_tick = 0  # where the followed DAW's song is, as its Start and pointers said
         self._poll = QTimer(self)
-        self._poll.setInterval(TEMPO_POLL_MS)
-        self._poll.timeout.connect(self._show_tempo)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._look)
+        self._session_playing = False
         midi.on_clock = self._clock_message
 
     # -- the choice -------------------------------------------------------------------------
@@ -87,15 +90,17 @@ class Sync(QObject):
             try:
                 from studio.live.link import LinkTransport
 
-                self.link = LinkTransport(bpm=self.clip_tempo(), start_stop=False)
+                self.link = LinkTransport(bpm=self.clip_tempo(), start_stop=True)
             except LiveError as err:
                 self.message.emit(str(err))
             else:
                 self.mode = LINK
-                self.message.emit("Following Ableton Link: Play starts on the session's next bar.")
+                self._session_playing = self.link.timeline().playing
+                self.message.emit("Following Ableton Link: Play starts the session and plays from its next "
+                                  "bar.")
         if self.mode != INTERNAL:
             self._poll.start()
-        self._show_tempo()
+        self._look()
         self.changed.emit()
 
     def set_send_clock(self, on: bool) -> None:
@@ -135,8 +140,17 @@ class Sync(QObject):
 
     @property
     def daw_running(self) -> bool:
-        """The followed DAW has said Start or Continue (and no Stop since)."""
+        """The followed DAW has said Start or Continue (and no Stop since), or the Link session
+        plays."""
+        if self.mode == LINK and self.link is not None:
+            return self.link.timeline().playing
         return self.follower is not None and self.follower.running
+
+    def set_session_playing(self, playing: bool) -> None:
+        """Start or stop the Link session (every peer with start/stop sync follows)."""
+        if self.mode == LINK and self.link is not None:
+            self.link.set_playing(playing)
+            self._look()
 
     def daw_follow(self) -> tuple[int, Follow]:
         """(the DAW's song tick, how to follow it) for a play from where the DAW is now. Until
@@ -203,13 +217,17 @@ class Sync(QObject):
             elif kind in ("start", "continue", "stop"):
                 self.daw_playing.emit(kind != "stop")
 
-    # -- the tempo shown --------------------------------------------------------------------
-    def _show_tempo(self) -> None:
+    # -- the tempo shown, a Link session's start and stop -------------------------------------
+    def _look(self) -> None:
         bpm = None
         if self.mode == CLOCK and self.follower is not None:
             bpm = self.follower.bpm
         elif self.mode == LINK and self.link is not None:
-            bpm = self.link.timeline().bpm
+            line = self.link.timeline()
+            bpm = line.bpm
+            if line.playing != self._session_playing:
+                self._session_playing = line.playing
+                self.daw_playing.emit(line.playing)
         shown = self._shown_tempo
         if (bpm is None) != (shown is None) or (bpm is not None and abs(bpm - shown) >= TEMPO_STEP):
             self._shown_tempo = bpm
