@@ -14,6 +14,7 @@ from studio.core.notes import Clip, Note, TimeSignature
 from studio.core.quantize import GRIDS
 from studio.ui.document import ClipDocument
 from studio.ui.roll import PianoRoll
+from studio.ui.roll.modifiers import drag_modifiers
 
 LEFT = Qt.MouseButton.LeftButton
 NONE = Qt.KeyboardModifier.NoModifier
@@ -32,6 +33,7 @@ def doc() -> ClipDocument:
 @pytest.fixture
 def roll(qtbot, doc: ClipDocument) -> Iterator[PianoRoll]:
     widget = PianoRoll(doc)
+    widget.state.copy_modifier, widget.state.no_snap_modifier = drag_modifiers("linux")  # on any OS
     qtbot.addWidget(widget)
     widget.resize(1000, 600)
     widget.show()
@@ -129,6 +131,25 @@ def test_dragging_moves_the_whole_selection_and_ctrl_copies(roll, doc) -> None:
     assert len(doc.notes) == 6
     assert Note(2400, 72, 480, 80) in notes(doc)
     assert len(roll.selected_notes()) == 3 and min(roll.selected_notes()).start == 2400
+
+
+def test_the_drag_modifiers_follow_the_platform() -> None:
+    assert drag_modifiers("linux") == drag_modifiers("win32") == (CTRL, ALT)  # Ableton: Ctrl copies
+    assert drag_modifiers("darwin") == (ALT, CTRL)  # Option copies, Cmd (Qt's Control) ignores the grid
+
+
+def test_on_macos_option_drag_copies_and_cmd_drag_ignores_the_snap(roll, doc) -> None:
+    roll.state.copy_modifier, roll.state.no_snap_modifier = drag_modifiers("darwin")
+    drag(roll.canvas, at(roll, 500, 64), at(roll, 500 + 480, 64), ALT)
+    assert Note(480, 64, 240, 90) in notes(doc) and Note(960, 64, 240, 90) in notes(doc)  # a copy
+    drag(roll.canvas, at(roll, 970, 64), at(roll, 970 + 55, 64), CTRL)
+    moved = [n for n in notes(doc) if n.pitch == 64]
+    assert len(moved) == 2 and abs(moved[1].start - 1015) <= 5  # moved off the grid, not copied
+    click(roll.canvas, at(roll, 1990, 72), CTRL)
+    drawn = next(n for n in notes(doc) if n.pitch == 72)
+    assert abs(drawn.start - 1990) <= 5 and drawn.start % SIXTEENTH  # drawn off the grid too
+    drag(roll.canvas, at(roll, 100, 60), at(roll, 100 + 250, 60), ALT)
+    assert [n.start for n in notes(doc) if n.pitch == 60] == [0, 240]  # Option's copy keeps the snap
 
 
 def test_dragging_past_the_edge_scrolls_and_keeps_moving(roll, doc, qtbot) -> None:

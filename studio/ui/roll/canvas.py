@@ -5,9 +5,9 @@ starts the gestures of studio.ui.roll.gestures.
 Only what is visible is painted: rows on screen, and notes found through the time index.
 Mouse: click empty space to draw (drag sets the length), click a note to select it (Shift
 adds, Ctrl toggles; a plain click inside the selection selects that note alone, a drag moves
-them all), drag it to move (Ctrl at release copies), drag its right edge to resize,
-double-click deletes, Shift+drag on empty space rubber-bands (Ctrl+Shift adds); Alt bypasses
-the snap; dragging past an edge scrolls the view along. Clicking a ghost note picks its
+them all), drag it to move (Ctrl at release copies; macOS: Option), drag its right edge to
+resize, double-click deletes, Shift+drag on empty space rubber-bands (Ctrl+Shift adds); Alt
+(macOS: Cmd) bypasses the snap; dragging past an edge scrolls the view along. Clicking a ghost note picks its
 variation (`ghost_clicked`) instead of drawing.
 """
 

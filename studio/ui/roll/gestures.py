@@ -3,8 +3,9 @@ resize it by the right edge, rubber-band select, drag velocities in the lane.
 
 A gesture starts on a mouse press, shows its effect as a preview in RollState while the mouse
 moves (nothing touches the document yet), and on release pushes exactly one undoable edit.
-Holding Alt bypasses the snap. Positions are widget pixels; the press is remembered in musical
-coordinates, so the view may scroll (wheel, auto-scroll at the edges) in the middle of a drag.
+Holding Alt (macOS: Cmd) bypasses the snap (studio.ui.roll.modifiers). Positions are widget
+pixels; the press is remembered in musical coordinates, so the view may scroll (wheel,
+auto-scroll at the edges) in the middle of a drag.
 """
 
 from __future__ import annotations
@@ -17,12 +18,6 @@ from PySide6.QtWidgets import QApplication
 from studio.core.notes import Note
 from studio.ui import edits
 from studio.ui.roll.state import RollState
-
-Mods = Qt.KeyboardModifier
-
-
-def _bypass(modifiers: Qt.KeyboardModifier) -> bool:
-    return bool(modifiers & Mods.AltModifier)
 
 
 class Gesture:
@@ -79,7 +74,7 @@ class DrawGesture(Gesture):
         super().__init__(state, pos)
         view = state.viewport
         self.pitch = view.pitch(pos.y())
-        self.start = state.snapped(view.tick(pos.x()), _bypass(modifiers), floor=True)
+        self.start = state.snapped(view.tick(pos.x()), state.bypasses_snap(modifiers), floor=True)
         self.velocity = state.last_velocity
         self.created: list[int] = []
         state.drafts = [Note(self.start, self.pitch, state.last_length, self.velocity)]
@@ -87,7 +82,7 @@ class DrawGesture(Gesture):
         state.repaint.emit()
 
     def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
-        bypass = _bypass(modifiers)
+        bypass = self.state.bypasses_snap(modifiers)
         end = self.state.snapped(self.state.viewport.tick(pos.x()), bypass)
         shortest = 1 if bypass else self.state.grid
         self.state.drafts = [Note(self.start, self.pitch, max(shortest, end - self.start), self.velocity)]
@@ -115,8 +110,8 @@ class _SelectionGesture(Gesture):
 
 
 class MoveGesture(_SelectionGesture):
-    """Drag a note: the selection follows, snapped by the grabbed note's start; Ctrl at
-    release drops a copy instead."""
+    """Drag a note: the selection follows, snapped by the grabbed note's start; Ctrl (macOS:
+    Option) at release drops a copy instead."""
 
     def __init__(self, state: RollState, pos: QPointF, anchor: int) -> None:
         super().__init__(state, pos, anchor, state.selected)
@@ -126,7 +121,8 @@ class MoveGesture(_SelectionGesture):
     def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         view, originals = self.state.viewport, self.originals.values()
         raw = view.tick(pos.x()) - self.origin_tick
-        ticks = self.state.snapped(self.anchor.start + raw, _bypass(modifiers)) - self.anchor.start
+        ticks = self.state.snapped(self.anchor.start + raw, self.state.bypasses_snap(modifiers))
+        ticks -= self.anchor.start
         self.ticks = max(ticks, -min(n.start for n in originals))
         semitones = view.pitch(pos.y()) - self.origin_pitch
         low, high = min(n.pitch for n in originals), max(n.pitch for n in originals)
@@ -143,7 +139,7 @@ class MoveGesture(_SelectionGesture):
         moved, state.preview = state.preview, {}
         if not self.dragged or (self.ticks, self.semitones) == (0, 0):  # dropped where it was
             return
-        if modifiers & Mods.ControlModifier:
+        if state.copies(modifiers):
             edit = edits.add_notes(state.document, list(moved.values()), "Copy", place=True)
         else:
             edit = edits.move_notes(state.document, self.ids, self.ticks, self.semitones)
@@ -161,7 +157,7 @@ class ResizeGesture(_SelectionGesture):
 
     def update(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         state, view = self.state, self.state.viewport
-        bypass = _bypass(modifiers)
+        bypass = state.bypasses_snap(modifiers)
         raw = view.tick(pos.x()) - self.origin_tick
         self.delta = state.snapped(self.anchor.end + raw, bypass) - self.anchor.end
         shortest = min(n.duration for n in self.originals.values())

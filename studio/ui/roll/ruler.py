@@ -74,7 +74,7 @@ class Ruler(QWidget):
         painter.end()
 
     def _tick(self, pos: QPointF, event: QMouseEvent) -> int:
-        bypass = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        bypass = self.state.bypasses_snap(event.modifiers())
         return self.state.snapped(self.state.viewport.tick(pos.x()), bypass)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from studio.core.notes import TICKS_PER_QUARTER, Note
 from studio.core.quantize import snap as snap_tick
 from studio.core.scales import Key
 from studio.ui.document import ClipDocument
 from studio.ui.roll.index import NoteIndex
+from studio.ui.roll.modifiers import drag_modifiers
 from studio.ui.roll.viewport import Viewport
 
 
@@ -51,6 +52,7 @@ class RollState(QObject):
         self.loop: tuple[int, int] | None = None
         self.last_length = TICKS_PER_QUARTER  # new notes take the last drawn or resized length
         self.last_velocity = 100  # and the velocity of the last note clicked
+        self.copy_modifier, self.no_snap_modifier = drag_modifiers()  # Ctrl/Alt; macOS: Option/Cmd
         self._index: NoteIndex | None = None
         self.version = 0
         self.repaint.connect(self._bump)  # first, so views see the new version
@@ -109,6 +111,14 @@ class RollState(QObject):
     def grid(self) -> int:
         """The step for nudging and quantizing: the snap, or a 1/16 when snap is off."""
         return self.snap or TICKS_PER_QUARTER // 4
+
+    def copies(self, modifiers: Qt.KeyboardModifier) -> bool:
+        """Whether a drag released with these modifiers drops a copy."""
+        return bool(modifiers & self.copy_modifier)
+
+    def bypasses_snap(self, modifiers: Qt.KeyboardModifier) -> bool:
+        """Whether these modifiers, held while drawing or dragging, ignore the snap."""
+        return bool(modifiers & self.no_snap_modifier)
 
     def snapped(self, tick: float, bypass: bool = False, floor: bool = False) -> int:
         """tick on the snap grid (nearest line, or the line at or before it with floor)."""
