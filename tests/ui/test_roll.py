@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from studio.core.notes import Clip, Note, TimeSignature
 from studio.core.quantize import GRIDS
+from studio.ui import edits
 from studio.ui.document import ClipDocument
 from studio.ui.roll import PianoRoll
 from studio.ui.roll.modifiers import drag_modifiers
@@ -410,6 +411,24 @@ def test_dragging_in_the_ruler_sets_the_loop_and_a_click_seeks(roll, qtbot) -> N
     assert seek.args == [960]
     roll.set_loop(None)
     assert roll.loop is None
+
+
+def test_the_ruler_labels_beats_once_they_have_room_and_thins_bars_far_out(roll, doc) -> None:
+    view, ruler = roll.state.viewport, roll.ruler
+    view.scroll_to(left=0)
+    texts = [text for _, text in ruler.labels()]
+    assert texts[:3] == ["1", "1.2", "1.3"]  # 96 px per quarter: room for bar.beat
+    view.zoom_time(0.25)  # 24 px per quarter: bars only
+    assert [text for _, text in ruler.labels()][:3] == ["1", "2", "3"]
+    view.zoom_time(1 / 8)  # 3 px per quarter, 12 per bar: every 4th bar
+    assert [text for _, text in ruler.labels()][:3] == ["1", "5", "9"]
+    doc.push(edits.set_time_signature(doc, TimeSignature(6, 8)))  # two dotted-quarter beats a bar
+    view.zoom_time(32.0)
+    assert [(tick, text) for tick, text in ruler.labels()][:4] == [(0, "1"), (720, "1.2"), (1440, "2"),
+                                                                   (2160, "2.2")]
+    blank = ruler.grab().toImage()
+    ruler.labels = lambda: []  # the same ruler with nothing written: the labels reach the pixels
+    assert ruler.grab().toImage() != blank
 
 
 def test_snap_off_and_triplets(roll, doc) -> None:

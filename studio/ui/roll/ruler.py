@@ -1,4 +1,5 @@
-"""The bar/beat ruler above the roll: bar numbers, beat ticks, the loop region and the
+"""The bar/beat ruler above the roll: bar numbers (every 2nd, 4th, ... bar zoomed far out),
+beat ticks, labelled bar.beat ("3.2") once zoomed in far enough for them, the loop region and the
 playhead. Drag in the ruler to set the loop (snapped), click to ask for the playhead to move
 there (`seek_requested`), double-click the loop to clear it; Ctrl+wheel zooms time.
 """
@@ -8,7 +9,16 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF, QWheelEvent
+from PySide6.QtGui import (
+    QFont,
+    QFontMetricsF,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QApplication, QWidget
 
 from studio.ui.roll import palette
@@ -18,6 +28,7 @@ from studio.ui.roll.viewport import scroll_or_zoom
 
 RULER_HEIGHT = 26
 LABEL_GAP_PX = 34
+BEAT_LABEL_PAD_PX = 12  # the least space between a beat's label and the next beat
 
 
 class Ruler(QWidget):
@@ -52,17 +63,17 @@ class Ruler(QWidget):
         for tick in lines.beats:
             x = math.floor(view.x(tick)) + 0.5
             painter.drawLine(QPointF(x, height - 5), QPointF(x, height))
-        bar = metre.bar_ticks
-        every = max(1, 2 ** math.ceil(math.log2(max(1.0, LABEL_GAP_PX / (bar * view.px_per_tick)))))
         painter.setFont(self._font)
+        labelled = dict(self.labels())
         for tick in lines.bars:
-            number = tick // bar
             x = math.floor(view.x(tick)) + 0.5
-            major = number % every == 0
+            major = tick in labelled
             painter.setPen(QPen(palette.TEXT if major else palette.TEXT_DIM, 1))
             painter.drawLine(QPointF(x, height - (14 if major else 8)), QPointF(x, height))
-            if major:
-                painter.drawText(QPointF(x + 4, 12), str(number + 1))
+        bars = set(lines.bars)
+        for tick, text in labelled.items():
+            painter.setPen(QPen(palette.TEXT if tick in bars else palette.TEXT_DIM, 1))
+            painter.drawText(QPointF(math.floor(view.x(tick)) + 4.5, 12), text)
         if state.playhead is not None:
             x = view.x(state.playhead)
             painter.setPen(Qt.PenStyle.NoPen)
@@ -72,6 +83,19 @@ class Ruler(QWidget):
         painter.setPen(QPen(palette.PANEL_EDGE, 1))
         painter.drawLine(QPointF(0, height - 0.5), QPointF(self.width(), height - 0.5))
         painter.end()
+
+    def labels(self) -> list[tuple[int, str]]:
+        """(tick, text) of the numbers to write: the bars ("5"; zoomed out, only every 2nd,
+        4th, ... bar) and, where a beat is wide enough for its label, the beats ("5.2")."""
+        view, metre = self.state.viewport, self.state.document.time_signature
+        lines = time_lines(view, metre, None)
+        bar, beat = metre.bar_ticks, metre.beat_ticks
+        every = max(1, 2 ** math.ceil(math.log2(max(1.0, LABEL_GAP_PX / (bar * view.px_per_tick)))))
+        shown = [(tick, str(tick // bar + 1)) for tick in lines.bars if tick // bar % every == 0]
+        widest = f"{int(view.visible_ticks()[1]) // bar + 1}.{bar // beat}"
+        if beat * view.px_per_tick >= QFontMetricsF(self._font).horizontalAdvance(widest) + BEAT_LABEL_PAD_PX:
+            shown += [(tick, f"{tick // bar + 1}.{tick % bar // beat + 1}") for tick in lines.beats]
+        return sorted(shown)
 
     def _tick(self, pos: QPointF, event: QMouseEvent) -> int:
         bypass = self.state.bypasses_snap(event.modifiers())
