@@ -466,6 +466,31 @@ def test_ctrl_wheel_zooms_time_around_the_mouse_and_pitch_over_the_keys(roll) ->
     assert view.left > left and roll.hbar.value() == round(view.left)
 
 
+def test_keyboard_zoom_keeps_the_playhead_or_the_middle_in_place_and_the_wheel_the_mouse(roll) -> None:
+    view = roll.state.viewport
+    view.scroll_to(left=1920)
+    middle = sum(view.visible_ticks()) / 2
+    roll.zoom_time(1.25)
+    assert abs(view.tick(view.width / 2) - middle) < 1  # no playhead: the middle stays
+    roll.set_playhead(round(view.tick(view.width * 0.8)))
+    x = view.x(roll.state.playhead)
+    roll.zoom_time(0.8)
+    assert abs(view.x(roll.state.playhead) - x) < 0.5  # the playhead stays where it was
+    roll.follow_playhead = False
+    roll.set_playhead(0)  # off screen (on the left): the middle again
+    middle = sum(view.visible_ticks()) / 2
+    roll.zoom_time(1.5)
+    assert abs(view.tick(view.width / 2) - middle) < 1
+    x = view.x(3000)
+    roll.zoom_time(2.0, anchor_tick=3000)  # a caller's own anchor
+    assert abs(view.x(3000) - x) < 0.5
+    for widget in (roll.ruler, roll.lane):  # the wheel over the ruler or the lane: the mouse stays
+        pos = QPointF(300, widget.height() / 2)
+        under = view.tick(pos.x())
+        wheel(widget, pos, 120, CTRL)
+        assert abs(view.tick(pos.x()) - under) < 1
+
+
 def test_scrollbars_follow_and_drive_the_view(roll) -> None:
     roll.hbar.setValue(1920)
     assert roll.state.viewport.left == 1920

@@ -137,10 +137,21 @@ class PianoRoll(QWidget):
         self._frame_once()
         self._sync_scrollbars()
 
-    def zoom_time(self, factor: float) -> None:
-        self.state.viewport.zoom_time(factor)
+    def zoom_time(self, factor: float, anchor_tick: float | None = None) -> None:
+        """Zoom time by factor keeping anchor_tick where it is on screen, as DAWs do; by default
+        (the menu and keyboard zoom) the playhead while it is in view, else the middle of the
+        view. The wheel zooms around the mouse instead (see viewport.scroll_or_zoom)."""
+        view = self.state.viewport
+        view.zoom_time(factor, view.x(self.zoom_anchor() if anchor_tick is None else anchor_tick))
+
+    def zoom_anchor(self) -> float:
+        """The tick the keyboard zoom keeps in place: the playhead if shown, else the middle."""
+        left, right = self.state.viewport.visible_ticks()
+        playhead = self.state.playhead
+        return playhead if playhead is not None and left <= playhead <= right else (left + right) / 2
 
     def zoom_pitch(self, factor: float) -> None:
+        """Zoom pitch by factor keeping the row in the middle of the view in place."""
         self.state.viewport.zoom_pitch(factor)
 
     def set_snap(self, ticks: int | None) -> None:
