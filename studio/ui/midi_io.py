@@ -1,7 +1,8 @@
 """The window's MIDI connections, through studio.midi.ports: one output (Continuo's own virtual
 port by default, an existing port, or none), one optional input (a hardware keyboard) and one
-optional clock input (a DAW's MIDI clock; the keyboard's own port when it is the same one, so a
-port is never opened twice).
+optional clock input (a DAW's MIDI clock, opened with studio.midi.timed_input so each pulse
+carries the time rtmidi heard it, however busy this process is; the keyboard's own port when it
+is the same one, so a port is never opened twice).
 
 The output port is opened by the player's own process (studio.midi.player_process), which
 owns it: playback is scheduled there, out of reach of this process's GIL, and a key played live
@@ -13,8 +14,8 @@ transport is told to stop and the status bar says so in one sentence; it is join
 comes back, and `output_back` lets playback go on. With no output the app still works: notes go
 nowhere and the status bar says why. Incoming notes are played straight through to the output on
 rtmidi's thread (lowest latency) and reported to the GUI as queued signals, so the keyboard lights
-up and recording can take them; `on_input` and `on_clock` hear every message on rtmidi's thread,
-with its arrival time, for what must not wait for the GUI (jam mode, the clock follower). The
+up and recording can take them; `on_input` and `on_clock` hear every message on the input's
+thread, with its arrival time, for what must not wait for the GUI (jam mode, the clock follower). The
 Output and Input menus list the ports each time they open.
 """
 
@@ -34,6 +35,7 @@ from studio.midi.player import all_notes_off
 from studio.midi.player_process import GONE, ProcessPlayer
 from studio.midi.port_watch import PortWatcher, back_sentence
 from studio.midi.ports import InputPort, OutputPort, PortError, list_ports, open_input, open_output
+from studio.midi.timed_input import TimedInputPort, open_timed_input
 
 RESTARTED = ("The player process ended unexpectedly; Continuo started it again and released every "
              "note.")
@@ -113,7 +115,7 @@ class MidiIO(QObject):
         self._child: ProcessPlayer | None = None
         self._out: _Locked | ChildOutput | SilentOutput = SilentOutput()
         self._input: InputPort | None = None
-        self._clock_port: InputPort | None = None
+        self._clock_port: TimedInputPort | None = None
         self._watcher: PortWatcher | None = None
         self._release_all = False  # once the output is open again: all-notes-off everywhere
         self.status = "MIDI output: opening…"
@@ -218,9 +220,10 @@ class MidiIO(QObject):
                     if isinstance(port, ProcessPlayer):  # its callbacks name the player they concern
                         port.on_port_lost = lambda s, p=port: self._lost.emit(p, s)
                         port.on_port_back = lambda s, p=port: self._back.emit(p, s)
-                else:
-                    port = open_input(choice, self._received if kind == "input" else self._clocked,
-                                      self.backend)
+                elif kind == "input":
+                    port = open_input(choice, self._received, self.backend)
+                else:  # a clock's pulses with the time rtmidi heard them, however busy this process is
+                    port = open_timed_input(choice, self._clocked, self.backend)
             except PortError as err:
                 self._opened.emit(kind, None, str(err), None)
                 return
@@ -301,7 +304,7 @@ class MidiIO(QObject):
         arrived = time.perf_counter()
         if message.type not in NOTES:
             if self.clock_choice is not None and self.clock_choice == self.input_choice:
-                self._clocked(message)  # the keyboard's port is the clock input as well
+                self._clocked(message, arrived)  # the keyboard's port is the clock input as well
             return
         if self.thru:
             self._send(message)
@@ -313,11 +316,11 @@ class MidiIO(QObject):
         else:
             self.note_off.emit(message.note)
 
-    def _clocked(self, message: mido.Message) -> None:
-        """On rtmidi's thread: a clock input's message, to the follower with its arrival time."""
+    def _clocked(self, message: mido.Message, seconds: float) -> None:
+        """On an input's thread: a clock input's message, to the follower with its arrival time."""
         listener = self.on_clock
         if listener is not None and message.type not in NOTES:
-            listener(message, time.perf_counter())
+            listener(message, seconds)
 
     def _send(self, message: mido.Message) -> None:
         # the watcher reports a lost port; a dropped live note is all that happens
