@@ -6,12 +6,14 @@ no hanging note, and Ctrl+C ends the process cleanly mid-answer."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import rtmidi
@@ -168,6 +170,21 @@ def test_jam_says_when_its_output_goes_and_answers_there_again_once_it_is_back(j
             play(keys, [60, 62, 64, 65], 60 / BPM / 2)
             answered_then_stopped(proc, out, err, second, 4)  # the jam listened on meanwhile
         assert not any("Traceback" in line for line in err.lines)
+
+
+@pytest.mark.jack
+def test_jam_ends_in_one_sentence_when_its_player_process_dies(jack_server, receiver, keyboard):
+    _, keys_port = keyboard
+    with jam_process(jack_server, ["--in", keys_port, "--port", receiver.port, "--backend", "jack"]) as (
+            proc, out, err):
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        player = [pid for pid in children if "player_process" in Path(f"/proc/{pid}/cmdline").read_text()]
+        assert len(player) == 1
+        os.kill(int(player[0]), signal.SIGKILL)  # as a crash goes
+        assert proc.wait(20) == 2
+        assert wait_until(lambda: err.count("The player process ended unexpectedly"), 5)
+        time.sleep(0.2)
+        assert err.lines == ["continuo: The player process ended unexpectedly; playback stopped."]
 
 
 @pytest.mark.jack
