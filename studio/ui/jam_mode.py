@@ -211,6 +211,7 @@ class JamMode(QObject):
         if self.flow.variations:  # the variations come back; the take waits for Keep Jam Take
             self.roll.set_ghosts(self.flow.variations, self.flow.selected)
         self.roll.set_playhead(None)
+        self.playback.bar.show_position(self.playback.cursor)
         self._set_state("")
         if self.actions.jam.isChecked():
             self.actions.jam.setChecked(False)
