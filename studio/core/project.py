@@ -1,7 +1,9 @@
 """The Continuo project file (.continuo): a sketch with everything needed to pick it up again.
 
 A project is JSON with a format name and version: the clip (notes, tempo, metre, key), the
-settings of the last continuation (a flat dict of plain values), the loop region and the snap.
+settings of the last continuation (a flat dict of plain values), the loop region and the snap;
+an autosave also names the file the sketch belongs to (`source`), so a sketch recovered after a
+crash goes back to its file (a saved project leaves it out: the file is where it is).
 Saving is atomic: the bytes go to a temporary file in the same folder, are flushed and fsynced,
 then renamed over the target, so a full disk or a crash leaves the old file as it was. A
 project file is untrusted input: loading checks the size, the nesting, every type and range and
@@ -31,6 +33,7 @@ MAX_NOTES = 500_000
 MAX_TICK = 2**31 - 1  # what a .mid file's delta times can reach; far beyond any sketch
 MAX_SETTINGS = 100
 MAX_TEXT = 500
+MAX_PATH = 4096  # characters of a source path: PATH_MAX on Linux, far beyond Windows and macOS
 TEMPO_RANGE = (1.0, 999.0)
 
 Scalar = str | int | float | bool | None
@@ -49,6 +52,7 @@ class Project:
     continuation: dict[str, Scalar] = field(default_factory=dict)
     loop: tuple[int, int] | None = None
     snap: int | None = None  # ticks, None = snap off
+    source: str | None = None  # the sketch's own file, recorded in autosaves only (see above)
 
 
 def save_project(path: PathLike, project: Project) -> None:
@@ -84,6 +88,8 @@ def project_bytes(project: Project) -> bytes:
         "snap": project.snap,
         "continuation": dict(project.continuation),
     }
+    if project.source is not None:
+        head["source"] = project.source
     lines = [f"  {json.dumps(key)}: {json.dumps(value, allow_nan=False)}," for key, value in head.items()]
     # Plain strings, no list per note: an autosave thread then neither holds the GIL in one long
     # C call nor wakes the garbage collector, so the GUI thread is never kept waiting.
@@ -119,6 +125,7 @@ def parse_project(data: bytes, name: str = "The project") -> Project:
         continuation=check.settings(document.get("continuation", {})),
         loop=check.loop(document.get("loop")),
         snap=check.snap(document.get("snap")),
+        source=check.source(document.get("source")),
     )
 
 
@@ -209,6 +216,13 @@ class _Checker:
         if _is_int(raw) and 1 <= raw <= MAX_TICK:
             return raw
         return self.damaged("its snap is not a positive number of ticks")
+
+    def source(self, raw: object) -> str | None:
+        if raw is None:
+            return None
+        if isinstance(raw, str) and 0 < len(raw) <= MAX_PATH and "\0" not in raw:
+            return raw
+        return self.damaged("the file it belongs to is not named by a path")
 
     def settings(self, raw: object) -> dict[str, Scalar]:
         if not isinstance(raw, Mapping) or len(raw) > MAX_SETTINGS:

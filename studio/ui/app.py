@@ -109,9 +109,7 @@ def offer_recovery(window) -> None:
         f"({len(project.clip.notes)} notes)?",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
     if answer == QMessageBox.StandardButton.Yes:
-        window.restore(project)
-        window.document.undo_stack.resetClean()  # unsaved: closing asks, as it would have then
-        window.say("The autosaved sketch is back; save it to keep it.")
+        window.files.recover(project)  # as its file's, unsaved: closing asks, as it would have then
     window.autosaver.discard_recovery()
 
 
@@ -144,6 +142,7 @@ def main(argv: Sequence[str] | None = None, open_path: str | Path | None = None)
         log.warning("No log file: %s cannot be written", log_dir())
     apply_theme(app)
     window = MainWindow(AppSettings())
+    window.files.path_changed.connect(window.autosaver.set_source)  # recovered sketches keep their file
     app.aboutToQuit.connect(window.shutdown)
     sys.excepthook = exception_hook(log_path, lambda: window)
     threading.excepthook = lambda hook: log.error(

@@ -8,7 +8,8 @@ gone), which is how the next start tells a crash from another window that is sti
 `recoverable()` claims the newest crashed session's sketch (older ones wait for the next start);
 `discard_recovery()` drops it once the user has chosen (if they took it, this session's own
 autosave is written first, and the crashed file stays if that fails, so the sketch is never in
-no file at all).
+no file at all). The autosave also records the file the sketch belongs to (`set_source()`, from
+Open and Save), so a recovered sketch comes back as that file's, not as Untitled.
 
 On the GUI thread a tick only takes a snapshot of the sketch (a copy of the note list); turning
 it into JSON and the atomic write (temporary file, fsync, rename) run on a worker thread, so a
@@ -19,6 +20,7 @@ and retried on the next tick.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import uuid
 from collections.abc import Callable
@@ -58,6 +60,7 @@ class Autosaver(QObject):
         self._closed = False
         self._claimed: dict[str, QLockFile] = {}  # crashed sessions this one holds for recovery
         self._recovered: Project | None = None
+        self._source: str | None = None  # the file the sketch belongs to, if it has one
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="continuo-autosave")
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -79,6 +82,18 @@ class Autosaver(QObject):
         if not self._timer.isActive():
             self._timer.start()
 
+    def set_source(self, path: str | os.PathLike[str] | None) -> None:
+        """The sketch now belongs to this file (Open, Save As) or to none (New); the next
+        autosave records it (connect the file controller's path_changed())."""
+        source = None if path is None else os.fspath(Path(path).absolute())
+        if source != self._source:
+            self._source = source
+            self.mark_changed()
+
+    def _take(self) -> Project:
+        """The snapshot to write: the sketch, and the file it belongs to."""
+        return dataclasses.replace(self._snapshot(), source=self._source)
+
     def _tick(self) -> None:
         if self._pending is not None:  # the last write is still running: try again next tick
             return
@@ -86,7 +101,7 @@ class Autosaver(QObject):
             self._timer.stop()
             return
         self._dirty = False
-        project = self._snapshot()  # cheap; the JSON and the disk are the worker's
+        project = self._take()  # cheap; the JSON and the disk are the worker's
         self._pending = self._worker.submit(self._write, project)
 
     def _write(self, project: Project) -> ProjectError | None:
@@ -117,7 +132,7 @@ class Autosaver(QObject):
             self._pending.result()
         if self._dirty:
             self._dirty = False
-            self._pending = self._worker.submit(self._write, self._snapshot())
+            self._pending = self._worker.submit(self._write, self._take())
         error = self._pending.result() if self._pending is not None else None
         self._pending = None
         if error is not None:
@@ -127,7 +142,8 @@ class Autosaver(QObject):
     # Recovery
 
     def recoverable(self) -> Project | None:
-        """The newest sketch a crashed session left, claimed for this session; or None."""
+        """The newest sketch a crashed session left, claimed for this session; or None. Its
+        `source` names the file it belongs to (None for a sketch never saved)."""
         if self._recovered is not None:
             return self._recovered
         self._drop_stale_locks()

@@ -125,6 +125,15 @@ class FileController(QObject):
         self.message.emit(f"Exported {len(clip.notes)} notes to {Path(path).name}.")
         return True
 
+    def recover(self, project: Project) -> None:
+        """Bring back a sketch autosaved before a crash, as the file it belonged to (Untitled if
+        it had none) and unsaved, so closing asks and Save writes it there without a dialog."""
+        self._restore(project)
+        self.document.undo_stack.resetClean()
+        self._set_path(Path(project.source) if project.source else None)
+        where = f" to {self.path.name}" if self.path is not None and not is_midi(self.path) else ""
+        self.message.emit(f"The autosaved sketch is back; save it{where} to keep it.")
+
     def confirm_discard(self) -> bool:
         """True when the sketch may be replaced: it is saved, or the user saves or discards it."""
         if self.document.undo_stack.isClean():

@@ -79,6 +79,13 @@ def test_any_clip_round_trips_through_bytes(notes: list[Note], tempo: float) -> 
     assert parse_project(project_bytes(project)) == project
 
 
+def test_an_autosave_names_the_sketchs_file_and_a_saved_project_does_not(tmp_path: Path) -> None:
+    autosave = Project(sample_project().clip, source=str(tmp_path / "tune.continuo"))
+    save_project(tmp_path / "autosave.continuo", autosave)
+    assert load_project(tmp_path / "autosave.continuo") == autosave
+    assert "source" not in json.loads(project_bytes(sample_project()))  # older readers see no change
+
+
 def test_the_file_is_versioned_json_with_a_note_per_line() -> None:
     data = project_bytes(sample_project())
     raw = json.loads(data)
@@ -211,6 +218,10 @@ def test_a_newer_format_asks_for_an_update() -> None:
         ("continuation", {"style": {"nested": [1]}}, "'style' is not a plain value"),
         ("continuation", {"style": "x" * 10_000}, "not a plain value"),
         ("continuation", {f"k{i}": i for i in range(1000)}, "continuation settings"),
+        ("source", 7, "not named by a path"),
+        ("source", "", "not named by a path"),
+        ("source", "tune\u0000.continuo", "not named by a path"),
+        ("source", "x" * 5000, "not named by a path"),
     ],
 )
 def test_wrong_types_and_values_are_refused(field: str, value: object, says: str) -> None:

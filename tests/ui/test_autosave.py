@@ -106,6 +106,8 @@ app = QCoreApplication([])
 tempo = float(sys.argv[3]) if len(sys.argv) > 3 else 88.0
 project = Project(Clip([Note(0, 62, 480, 90), Note(480, 65, 480)], tempo=tempo), {"bars": 4})
 saver = Autosaver(lambda: project, Path(sys.argv[1]))
+if len(sys.argv) > 4:
+    saver.set_source(sys.argv[4])  # the sketch was opened from or saved to this file
 if sys.argv[2] == "crash-early":
     os._exit(3)
 saver.mark_changed()
@@ -116,8 +118,9 @@ saver.discard()
 """
 
 
-def run_session(home: Path, ending: str, tempo: float = 88.0) -> None:
+def run_session(home: Path, ending: str, tempo: float = 88.0, source: Path | None = None) -> None:
     command = [sys.executable, "-c", _CHILD, str(home), ending, str(tempo)]
+    command += [str(source)] if source else []
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == (0 if ending == "clean" else 3), result.stderr
 
@@ -263,3 +266,42 @@ def test_a_restored_sketch_that_cannot_be_autosaved_keeps_its_crashed_file(
         assert again.recoverable() == project  # offered again: it was never in a file of ours
     finally:
         again.discard()
+
+
+def test_the_autosave_names_the_file_the_sketch_belongs_to(qtbot: QtBot, holder: Holder,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    saver = make(holder, tmp_path)
+    try:
+        saver.mark_changed()
+        assert saver.flush() and load_project(saver.path).source is None  # never saved: no file
+        saver.set_source(tmp_path / "tune.continuo")  # Save As: that alone is a change to write
+        assert saver.flush() and load_project(saver.path).source == str(tmp_path / "tune.continuo")
+        assert load_project(saver.path).clip == holder.project.clip
+        calls = holder.calls
+        saver.set_source(tmp_path / "tune.continuo")  # the same file again: nothing new
+        assert saver.flush() and holder.calls == calls
+        saver.set_source(None)  # New
+        assert saver.flush() and load_project(saver.path).source is None
+    finally:
+        saver.discard()
+
+
+def test_a_sketch_recovered_after_a_crash_comes_back_as_its_file_unsaved(
+        qtbot: QtBot, window, dialogs, tmp_path: Path) -> None:  # fmt: skip
+    from PySide6.QtWidgets import QMessageBox
+
+    from studio.ui.app import offer_recovery
+
+    tune = tmp_path / "tune.continuo"
+    run_session(window.autosaver.folder.parent, "crash", tempo=91.0, source=tune)
+    dialogs.answer = QMessageBox.StandardButton.Yes
+    offer_recovery(window)
+    assert window.document.tempo == 91.0 and len(window.document.notes) == 2
+    assert window.files.path == tune and window.windowTitle().startswith("tune.continuo")
+    assert window.isWindowModified() and not window.document.undo_stack.isClean()
+    shown = len(dialogs.shown)
+    assert window.files.save()  # straight to its file: no dialog, nothing lost
+    assert len(dialogs.shown) == shown and window.document.undo_stack.isClean()
+    saved = load_project(tune)
+    assert saved.clip.tempo == 91.0 and len(saved.clip.notes) == 2
+    assert saved.source is None  # a saved project does not name itself

@@ -157,3 +157,14 @@ def test_the_file_opened_last_wins_however_slowly_an_earlier_one_reads(qtbot, wi
     release.set()
     qtbot.wait(300)
     assert window.files.path == quick and window.windowTitle().startswith("quick")
+
+
+def test_a_recovered_sketch_without_a_project_file_stays_untitled_or_midi_unsaved(window, dialogs) -> None:
+    said: list[str] = []
+    window.files.message.connect(said.append)
+    window.files.recover(Project(clip=read_midi(DEMO_SEED), source=str(DEMO_SEED)))  # opened from a .mid
+    assert window.files.path == DEMO_SEED and window.isWindowModified()
+    assert said[-1] == "The autosaved sketch is back; save it to keep it."  # Save asks: a .mid stays MIDI
+    window.files.recover(Project(clip=read_midi(DEMO_SEED)))
+    assert window.files.path is None and window.windowTitle().startswith("Untitled")
+    assert not window.document.undo_stack.isClean() and not dialogs.shown
