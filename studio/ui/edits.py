@@ -142,17 +142,20 @@ def _edit_notes(
     place: bool = False,
 ) -> DocumentEdit | None:
     """A DocumentEdit from the wanted new state of some notes, or None if nothing changes;
-    with place=True the notes clear their way (see _clear_the_way)."""
+    with place=True the notes clear their way (see _clear_the_way), those left where they were
+    (a quantized note already on the grid) included."""
     current = document.notes
-    after = {i: n for i, n in after.items() if current.get(i) != n}
+    changes = {i: n for i, n in after.items() if current.get(i) != n}
     select = None
-    if place:
+    if place and changes:
         placed = {i: n for i, n in after.items() if n is not None}
-        after = {i: n for i, n in (after | _clear_the_way(document, placed)).items() if current.get(i) != n}
-        select = [i for i in placed if after.get(i, current.get(i)) is not None]
-    if not after:
+        changes |= _clear_the_way(document, placed)
+        changes = {i: n for i, n in changes.items() if current.get(i) != n}
+        select = [i for i in placed if changes.get(i, current.get(i)) is not None]
+    if not changes:
         return None
-    return DocumentEdit(document, text, {i: current.get(i) for i in after}, after, merge=merge, select=select)
+    before = {i: current.get(i) for i in changes}
+    return DocumentEdit(document, text, before, changes, merge=merge, select=select)
 
 
 def _existing(document: ClipDocument, ids: Iterable[int]) -> dict[int, Note]:

@@ -171,12 +171,14 @@ def test_lengthening_stops_at_the_next_note_on_the_key(doc: ClipDocument) -> Non
 
 def test_quantized_notes_resolve_same_key_overlaps_in_the_same_undo_step(doc: ClipDocument) -> None:
     doc.load(Clip([Note(100, 60, 140), Note(230, 60, 100), Note(5, 62, 120, 90), Note(20, 62, 60, 70),
-                   Note(0, 64, 480), Note(110, 64, 60, 70, channel=2)]))
+                   Note(0, 64, 480), Note(110, 64, 60, 70, channel=2), Note(0, 65, 480), Note(10, 65, 100)]))
     before = doc.clip()
     doc.push(edits.quantize(doc, list(doc.notes), 120))
     assert sorted(doc.notes.values()) == [
         Note(0, 62, 120, 90),  # of two that land together on a key the longer stays
-        Note(0, 64, 480), Note(120, 60, 120),  # the earlier C ends where the next one starts
+        Note(0, 64, 480),
+        Note(0, 65, 480),  # also when it was on the grid already
+        Note(120, 60, 120),  # the earlier C ends where the next one starts
         Note(120, 64, 60, 70, channel=2),  # another channel is another key
         Note(240, 60, 100)]
     assert doc.undo_stack.count() == 1
