@@ -218,7 +218,9 @@ class FileController(QObject):
             return
         if purpose == "import":
             notes = project.clip.notes
-            self.document.push(edits.add_notes(self.document, notes, text=f"Import {path.name}"))
+            # placed as hand edits are: no two notes on one key at once (a DAW would get a key
+            # struck twice and the first note-off would end both)
+            self.document.push(edits.add_notes(self.document, notes, text=f"Import {path.name}", place=True))
             self.message.emit(f"Imported {len(notes)} notes from {path.name}.")
             return
         self._restore(project)

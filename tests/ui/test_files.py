@@ -71,9 +71,11 @@ def test_open_midi_import_and_export_selection(qtbot, window, tmp_path) -> None:
     _open(qtbot, window, DEMO_SEED)
     seed = read_midi(DEMO_SEED)
     assert window.document.clip() == seed and window.files.path == DEMO_SEED
+    window.document.push(edits.add_notes(window.document, [Note(120, 69, 480)]))  # into the seed's A4 at 240
     with qtbot.waitSignal(window.document.changed, timeout=30000):
-        window.files.import_midi(DEMO_SEED)
-    assert len(window.document.notes) == 2 * len(seed.notes)
+        window.files.import_midi(DEMO_SEED)  # the same notes again, and one running into the first
+    assert sorted(window.document.notes.values()) == sorted([Note(120, 69, 120), *seed.notes])  # no key twice
+    window.document.undo_stack.undo()
     window.document.undo_stack.undo()
     assert window.document.clip() == seed
     first = sorted(window.document.notes.items(), key=lambda item: item[1].start)[:3]
