@@ -203,6 +203,14 @@ class EngineService(QObject):
     def busy(self) -> bool:
         return self._job is not None
 
+    @property
+    def engine(self) -> Engine | None:
+        """The loaded Engine, for work of its own off the GUI thread (jam mode's answers; an
+        Engine may be used from any number of threads), or None until the model is ready."""
+        if self.state not in (EngineState.READY, EngineState.BUSY):
+            return None
+        return self._worker.engine
+
     def request(self, seed: Clip, settings: Settings) -> int:
         """Continue seed; cancels a request still running. Returns the request's number."""
         self.cancel()

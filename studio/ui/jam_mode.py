@@ -26,7 +26,6 @@ import mido
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.notes import TICKS_PER_QUARTER, Note
-from studio.engine.continuation import Engine
 from studio.live.jam import Answer, Jam
 from studio.live.transport import FixedTempo, LiveError
 from studio.live.transport import Transport as Source
@@ -50,14 +49,6 @@ ANSWERED = 1  # the ghost layers: 0 what the musician played, 1 what Continuo an
 LISTENING = "Jam: listening… play a phrase, then pause."
 ANSWERING = "Jam: answering… play again to cut in."
 WAITING_FOR_DAW = "Jam: waiting for the DAW to play (its clock sets the beat)."
-
-
-def loaded_engine(service: EngineService) -> Engine | None:
-    """The Engine the window's engine service has loaded, or None while it has none. An Engine
-    may be used from any number of threads (studio.engine.continuation)."""
-    if not (service.ready or service.busy):
-        return None
-    return service._worker.engine  # the service has no public handle on it (yet)
 
 
 class WindowPlayer:
@@ -157,7 +148,7 @@ class JamMode(QObject):
 
     def start(self) -> bool:
         """Start listening; False (and one sentence) when it cannot."""
-        engine = loaded_engine(self.engine)
+        engine = self.engine.engine
         if engine is None:
             self._say(f"Jam needs the model: {self.engine.message}")
             return False

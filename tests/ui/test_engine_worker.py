@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.engine.continuation import Settings
+from studio.engine.continuation import Engine, Settings
 from studio.midi.files import read_midi
 from studio.ui.engine_worker import EngineService, EngineState
 
@@ -63,6 +63,19 @@ def test_a_new_request_supersedes_the_running_one(qtbot, service) -> None:
     assert [r.job for r in results] == [second] and not results[0].cancelled
 
 
+def test_the_loaded_engine_is_handed_out_once_ready_and_not_before(qtbot) -> None:
+    engine = EngineService()
+    try:
+        assert engine.engine is None  # not loaded yet
+        with qtbot.waitSignal(engine.state_changed, timeout=30000, check_params_cb=lambda s, _: s == "ready"):
+            engine.load()
+        assert isinstance(engine.engine, Engine)
+        notes = engine.engine.continuation(read_midi(DEMO_SEED), Settings(bars=1, seed=3)).run()
+        assert notes and all(notes)  # usable off the service's own thread (here the test's)
+    finally:
+        engine.shutdown()
+
+
 def test_a_bad_seed_is_one_sentence(qtbot, service) -> None:
     with qtbot.waitSignal(service.finished, timeout=30000) as done:
         service.request(read_midi(DEMO_SEED).with_notes([]), Settings())
@@ -76,6 +89,7 @@ def test_a_damaged_model_file_leaves_the_app_running_with_one_sentence(qtbot, tm
     with qtbot.waitSignal(engine.state_changed, timeout=30000, check_params_cb=lambda s, _: s == "error"):
         engine.load()
     assert "continuo.onnx" in engine.message and engine.message.endswith(".")
+    assert engine.engine is None
     with qtbot.waitSignal(engine.finished, timeout=30000) as done:
         engine.request(read_midi(DEMO_SEED), Settings())
     assert done.args[0].error and engine.state == EngineState.ERROR

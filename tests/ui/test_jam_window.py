@@ -95,7 +95,7 @@ def test_play_takes_the_player_back_from_the_jam(qtbot, window) -> None:
 def test_jam_without_a_model_says_so_and_stays_off(qtbot, window, monkeypatch) -> None:
     said: list[str] = []
     window.jam.message.connect(said.append)
-    monkeypatch.setattr(type(window.engine), "ready", property(lambda self: False))
+    monkeypatch.setattr(type(window.engine), "engine", property(lambda self: None))
     window.actions.jam.setChecked(True)
     assert not window.jam.active and not window.actions.jam.isChecked()
     assert said and said[-1].startswith("Jam needs the model") and said[-1].count(".") <= 2
