@@ -43,7 +43,9 @@ SPECS: dict[str, Spec] = {
     "redo": Spec("&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo", "Redo the edit just undone"),
     "cut": Spec("Cu&t", ("Ctrl+X",), "cut", "Cut the selected notes"),
     "copy": Spec("&Copy", ("Ctrl+C",), "copy", "Copy the selected notes"),
-    "paste": Spec("&Paste", ("Ctrl+V",), "paste", "Paste at the playhead"),
+    "paste": Spec("&Paste", ("Ctrl+V",), "paste",
+                  "Paste right after what was copied (where a cut began, or where the ruler was last "
+                  "clicked); each paste follows the one before"),
     "duplicate": Spec("&Duplicate", ("Ctrl+D",), "duplicate", "Repeat the selection right after itself"),
     "delete": Spec("De&lete", ("Delete", "Backspace"), "delete", "Delete the selected notes"),
     "select_all": Spec("Select &All", ("Ctrl+A",), "select-all", "Select every note"),
@@ -81,7 +83,8 @@ SPECS: dict[str, Spec] = {
                                "Show the previous variation (Shift+Tab)"),
     "accept": Spec("Acc&ept Variation", ("Return", "Enter"), "accept", "Add the shown variation (Enter)"),
     "discard": Spec("&Discard / Cancel", ("Escape",), "discard",
-                    "Drop the variations, or stop continuing (Esc)"),
+                    "Drop the variations (or the last jam's notes shown in the roll), or stop "
+                    "continuing (Esc)"),
     "audition": Spec("A&udition Variation", ("Shift+Space",), "audition", "Play the shown variation alone"),
     # View
     "zoom_in": Spec("Zoom &In", (_K.ZoomIn, "Ctrl+="), "zoom-in", ""),

@@ -61,6 +61,17 @@ def test_the_window_shows_at_1600_by_1000_with_every_menu(window) -> None:
     assert not window.hint.isVisible()
 
 
+def test_the_paste_tool_tip_says_where_paste_puts_the_notes(window) -> None:
+    tip = window.actions.paste.toolTip()
+    assert "playhead" not in tip and tip.startswith("Paste right after what was copied")
+    window.document.push(edits.add_notes(window.document, [Note(0, 60, 480), Note(480, 62, 480)]))
+    window.roll.set_playhead(3 * 1920)  # where the playhead is has nothing to do with it
+    window.actions.select_all.trigger()
+    window.actions.copy.trigger()
+    window.actions.paste.trigger()
+    assert sorted(n.start for n in window.document.notes.values()) == [0, 480, 960, 1440]  # right after
+
+
 def test_space_plays_and_stops_with_the_playhead_following(qtbot, window) -> None:
     window.restore(Project(clip=read_midi(DEMO_SEED)))
     window.activateWindow()
