@@ -123,7 +123,8 @@ class JamMode(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(SHOW_MS)
         self._timer.timeout.connect(self._show)
-        actions.bind({"jam": self._toggled, "keep_jam": self.keep})
+        self._ghosts: list[list[Note]] | None = None  # the roll's ghosts as the jam last set them
+        actions.bind({"jam": self._toggled, "keep_jam": self.keep, "discard": self.discard})
         actions.keep_jam.setEnabled(False)
         playback.about_to_play.connect(self.stop)  # playback takes the player back
         sync.changed.connect(self.stop)  # the jam's beat came from the old choice
@@ -201,6 +202,9 @@ class JamMode(QObject):
         self.actions.keep_jam.setEnabled(bool(self.take))
         if self.flow.variations:  # the variations come back; the take waits for Keep Jam Take
             self.roll.set_ghosts(self.flow.variations, self.flow.selected)
+        elif self.take:  # the take stays in the roll until kept, or Esc
+            self._set_ghosts([self._played, self._heard], ANSWERED)
+            self.actions.discard.setEnabled(True)
         self.roll.set_playhead(None)
         self.playback.bar.show_position(self.playback.cursor)
         self._set_state("")
@@ -221,7 +225,24 @@ class JamMode(QObject):
             return
         self.document.push(edits.add_notes(self.document, take, text="Keep jam"))
         self.roll.set_ghosts(self.flow.variations, self.flow.selected)
+        self._ghosts = None
         self.message.emit(f"Added the jam's {len(take)} notes to the sketch; Ctrl+Z takes them back.")
+
+    def discard(self) -> None:
+        """Esc, when the roll shows the last jam's notes (no variations, nothing continuing):
+        take them out of the roll; the take is dropped."""
+        if self.active or not self.take or self._ghosts is None or self.roll.state.ghosts is not self._ghosts:
+            return  # the roll shows something else (variations, a Continue): Esc is theirs
+        self.take, self._ghosts = [], None
+        self.roll.clear_ghosts()
+        self.actions.keep_jam.setEnabled(False)
+        self.actions.discard.setEnabled(self.flow.running or bool(self.flow.variations))
+        self.state_changed.emit("")  # the empty roll's hint may come back
+        self.message.emit("The jam's notes are out of the roll (not kept).")
+
+    def _set_ghosts(self, layers: list[list[Note]], selected: int) -> None:
+        self.roll.set_ghosts(layers, selected)
+        self._ghosts = self.roll.state.ghosts
 
     def _beat(self) -> Source:
         """The jam's transport, as the Sync says (LiveError if there is none to be had)."""
@@ -334,4 +355,4 @@ class JamMode(QObject):
         if self._catch_up(jam) or self._held or len(self._played) != self._drawn:
             self._drawn = len(self._played)
             held = [Note(t, p, max(1, int(tick) - t), v) for p, (t, v) in self._held.items()]
-            self.roll.set_ghosts([self._played + held, list(self._heard)], ANSWERED)
+            self._set_ghosts([self._played + held, list(self._heard)], ANSWERED)

@@ -5,7 +5,9 @@ off with every note-off sent, and the sketch changes only by Keep Jam Take, as o
 
 from __future__ import annotations
 
-from studio.core.notes import Clip, TimeSignature
+from PySide6.QtCore import Qt
+
+from studio.core.notes import Clip, Note, TimeSignature
 from studio.midi.player import MemoryOutput
 from studio.ui.jam_mode import ANSWERING, LISTENING
 from studio.ui.sync import CLOCK, INTERNAL
@@ -90,6 +92,32 @@ def test_play_takes_the_player_back_from_the_jam(qtbot, window) -> None:
     assert not window.jam.active and not window.actions.jam.isChecked()
     assert jam.answers[-1].live.wait(2.0) and not open_notes(out.messages)
     window.playback.stop()
+
+
+def test_esc_takes_a_stopped_jams_notes_out_of_the_roll(qtbot, window) -> None:
+    out = MemoryOutput()
+    jamming_window(window, out)
+    play_keys(qtbot, window, PHRASE_KEYS[:3])
+    window.actions.jam.setChecked(False)
+    played = window.roll.state.ghosts[0]
+    assert [n.pitch for n in played] == [60, 62, 64] and window.actions.keep_jam.isEnabled()
+    assert window.actions.discard.isEnabled()
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Escape)
+    assert window.roll.state.ghosts == [] and not window.jam.take
+    assert not window.actions.keep_jam.isEnabled() and not window.actions.discard.isEnabled()
+    assert window.hint.isVisible() and not window.document.notes  # the empty roll again
+
+
+def test_esc_drops_the_variations_before_a_jam_take_it_does_not_show(qtbot, window) -> None:
+    out = MemoryOutput()
+    jamming_window(window, out)
+    window.flow.variations, window.flow.selected = [[Note(0, 72, 480)]], 0  # shown when the jam stops
+    play_keys(qtbot, window, PHRASE_KEYS[:2])
+    window.actions.jam.setChecked(False)
+    assert [[n.pitch for n in v] for v in window.roll.state.ghosts] == [[72]]  # the variations
+    window.jam.discard()
+    assert window.jam.take and [[n.pitch for n in v] for v in window.roll.state.ghosts] == [[72]]
+    window.flow.variations, window.flow.selected = [], None
 
 
 def test_jam_without_a_model_says_so_and_stays_off(qtbot, window, monkeypatch) -> None:
