@@ -4,10 +4,12 @@ cleanly with no hanging note, and bad ports are one sentence."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -43,34 +45,44 @@ def test_play_streams_into_the_port_and_writes_what_it_played(jack_server, recei
     assert f"Played {len(written)} notes" in printed and "ahead of playback" in printed
 
 
-@pytest.mark.jack
-def test_ctrl_c_stops_cleanly_with_no_hanging_note(jack_server, receiver, seed_file, tmp_path):
-    out = tmp_path / "never.mid"
+@contextlib.contextmanager
+def playing(jack_server, seed_file, *options: str) -> Iterator[subprocess.Popen]:
+    """`continuo continue SEED --play --backend jack OPTIONS` in a process of its own (killed if
+    the test leaves it running)."""
     proc = subprocess.Popen([sys.executable, "-m", "studio.cli", "continue", str(seed_file), "--play",
-                             "--port", receiver.port, "--backend", "jack", "--bars", "16", "--tempo", "60",
-                             "--out", str(out)],
+                             "--backend", "jack", *options],
                             env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert wait_until(lambda: any(m.type == "note_on" for _, m in receiver.messages()), 60)
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=20)
+        yield proc
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, stderr
-    assert "Stopped." in stderr and "Traceback" not in stderr
+            proc.communicate()
+
+
+def assert_all_off(receiver) -> None:
     assert wait_until(lambda: not open_notes(receiver.messages()))
     assert any(m.type == "control_change" and m.control == 123 for _, m in receiver.messages())
+
+
+@pytest.mark.jack
+def test_ctrl_c_stops_cleanly_with_no_hanging_note(jack_server, receiver, seed_file, tmp_path):
+    out = tmp_path / "never.mid"
+    with playing(jack_server, seed_file, "--port", receiver.port, "--bars", "16", "--tempo", "60",
+                 "--out", str(out)) as proc:
+        assert wait_until(lambda: any(m.type == "note_on" for _, m in receiver.messages()), 60)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130, stderr
+    assert "Stopped." in stderr and "Traceback" not in stderr
+    assert_all_off(receiver)
     assert not out.exists()  # stopped early: nothing half-written
 
 
 @pytest.mark.jack
 def test_the_player_process_opens_the_virtual_port_and_sigterm_stops_cleanly(jack_server, receiver,
                                                                              seed_file):
-    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", "continue", str(seed_file), "--play",
-                             "--backend", "jack", "--bars", "16", "--tempo", "60", "--lead-in", "2"],
-                            env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with playing(jack_server, seed_file, "--bars", "16", "--tempo", "60", "--lead-in", "2") as proc:
         line = proc.stdout.readline()
         name = re.search(r"Playing on the virtual port '([^']+)' \(connect your DAW", line)
         assert name, line
@@ -78,27 +90,17 @@ def test_the_player_process_opens_the_virtual_port_and_sigterm_stops_cleanly(jac
         assert wait_until(lambda: any(m.type == "note_on" for _, m in receiver.messages()), 60)
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 130 and stderr.strip() == "Stopped."
-    assert wait_until(lambda: not open_notes(receiver.messages()))
-    assert any(m.type == "control_change" and m.control == 123 for _, m in receiver.messages())
+    assert_all_off(receiver)
 
 
 @pytest.mark.jack
 def test_an_output_that_goes_away_ends_it_in_one_sentence(jack_server, seed_file):
     synth = Receiver(jack_server)
-    proc = subprocess.Popen([sys.executable, "-m", "studio.cli", "continue", str(seed_file), "--play",
-                             "--port", synth.port, "--backend", "jack", "--bars", "16", "--tempo", "120"],
-                            env=jack_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with playing(jack_server, seed_file, "--port", synth.port, "--bars", "16", "--tempo", "120") as proc:
         assert synth.wait_for(2, 60)
         synth.kill()
         _, stderr = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 2
     assert stderr == (f"continuo: The MIDI output '{synth.port}' went away during the continuation, which "
                       "stopped there.\n")
