@@ -1,8 +1,9 @@
 """The window's MIDI connections, through studio.midi.ports: one output (Continuo's own virtual
 port by default, an existing port, or none), one optional input (a hardware keyboard) and one
 optional clock input (a DAW's MIDI clock, opened with studio.midi.timed_input so each pulse
-carries the time rtmidi heard it, however busy this process is; the keyboard's own port when it
-is the same one, so a port is never opened twice).
+carries the time rtmidi heard it, however busy this process is). When the clock comes on the
+keyboard's own port, that one port is opened once, as a timed input, and hands on both: the
+pulses and the notes carry rtmidi's times.
 
 The output port is opened by the player's own process (studio.midi.player_process), which
 owns it: playback is scheduled there, out of reach of this process's GIL, and a key played live
@@ -114,7 +115,7 @@ class MidiIO(QObject):
         self._port: OutputPort | None = None
         self._child: ProcessPlayer | None = None
         self._out: _Locked | ChildOutput | SilentOutput = SilentOutput()
-        self._input: InputPort | None = None
+        self._input: InputPort | TimedInputPort | None = None
         self._clock_port: TimedInputPort | None = None
         self._watcher: PortWatcher | None = None
         self._release_all = False  # once the output is open again: all-notes-off everywhere
@@ -147,14 +148,22 @@ class MidiIO(QObject):
         if self.clock_choice is not None:
             self.choose_clock_input(self.clock_choice)  # it may share this port, or no longer
 
+    @property
+    def shared_clock(self) -> bool:
+        """The clock is followed on the keyboard's own port (opened once, as a timed input)."""
+        return self.clock_choice is not None and self.clock_choice == self.input_choice
+
     def choose_clock_input(self, choice: str | None) -> None:
         """Follow a MIDI clock on this input (None: none). The keyboard's input, when it is the
-        same port, brings the clock too; any other port is opened in the background."""
+        same port, brings the clock too (opened again as a timed input if it was not one); any
+        other port is opened in the background."""
         self.clock_choice = choice
         if self._clock_port is not None:
             self._clock_port.close()
             self._clock_port = None
-        if choice is not None and choice != self.input_choice:
+        if self._input is not None and isinstance(self._input, TimedInputPort) != self.shared_clock:
+            self.choose_input(self.input_choice)  # timed exactly while it is the clock's port too
+        elif choice is not None and not self.shared_clock:
             self._in_background("clock", choice)
 
     def send_note(self, pitch: int, velocity: int) -> None:
@@ -220,8 +229,10 @@ class MidiIO(QObject):
                     if isinstance(port, ProcessPlayer):  # its callbacks name the player they concern
                         port.on_port_lost = lambda s, p=port: self._lost.emit(p, s)
                         port.on_port_back = lambda s, p=port: self._back.emit(p, s)
+                elif kind == "input" and self.shared_clock:  # the clock's pulses come here too
+                    port = open_timed_input(choice, self._received, self.backend)
                 elif kind == "input":
-                    port = open_input(choice, self._received, self.backend)
+                    port = open_input(choice, lambda m: self._received(m, time.perf_counter()), self.backend)
                 else:  # a clock's pulses with the time rtmidi heard them, however busy this process is
                     port = open_timed_input(choice, self._clocked, self.backend)
             except PortError as err:
@@ -245,6 +256,9 @@ class MidiIO(QObject):
                 self.message.emit(f"No MIDI input: {error}")
             elif self.input_choice is None:
                 port.close()  # chosen away while it opened
+            elif isinstance(port, TimedInputPort) != self.shared_clock:
+                port.close()  # the clock came to this port, or left it, while it opened
+                self._in_background("input", self.input_choice)
             else:
                 self._input = port
                 self.message.emit(f"Listening to {port.name}.")
@@ -299,11 +313,11 @@ class MidiIO(QObject):
             self.message.emit(sentence)
             self.output_back.emit()
 
-    def _received(self, message: mido.Message) -> None:
-        """On rtmidi's thread: play through, then tell the listener and the GUI."""
-        arrived = time.perf_counter()
+    def _received(self, message: mido.Message, arrived: float) -> None:
+        """On the input's thread (rtmidi's, or a timed input's reader), with the perf_counter time
+        the message arrived: play through, then tell the listener and the GUI."""
         if message.type not in NOTES:
-            if self.clock_choice is not None and self.clock_choice == self.input_choice:
+            if self.shared_clock:
                 self._clocked(message, arrived)  # the keyboard's port is the clock input as well
             return
         if self.thru:

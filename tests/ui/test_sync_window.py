@@ -232,3 +232,58 @@ def test_a_jam_listens_while_the_daw_plays_and_answers_on_its_beat(qtbot, synced
         qtbot.waitUntil(lambda: not open_notes(window.midi.out.messages), timeout=3000)
     finally:
         daw.close()
+
+
+class _PlainInput:
+    """An input opened as ports.open_input would, in memory (its messages come with no stamps)."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.closed = name, False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_clock_on_the_keyboards_own_port_is_one_timed_input_for_pulses_and_notes(qtbot, monkeypatch):
+    import studio.ui.midi_io as midi_io
+    from studio.midi.ports import BACKENDS
+    from studio.midi.timed_input import TimedInputPort
+    from tests.midi.test_timed_input import FakeMidiIn
+
+    plain: list[_PlainInput] = []
+    timed: list[TimedInputPort] = []
+    events = [([0xF8], 0.0), ([0xF8], 0.02), ([0x90, 60, 100], 0.005), ([0xF8], 0.015)]
+
+    def open_plain(name, _callback, _backend=None):
+        plain.append(_PlainInput(name))
+        return plain[-1]
+
+    def open_timed(name, callback, _backend=None):  # rtmidi's deltas, read in one go
+        timed.append(TimedInputPort(FakeMidiIn(events), BACKENDS["jack"], name, name))
+        timed[-1].listen(callback)
+        return timed[-1]
+
+    monkeypatch.setattr(midi_io, "open_input", open_plain)
+    monkeypatch.setattr(midi_io, "open_timed_input", open_timed)
+    midi = MidiIO()
+    midi.choose_output(NO_PORT)
+    heard: list[tuple[str, float]] = []
+    midi.on_clock = lambda message, seconds: heard.append((message.type, seconds))
+    midi.on_input = lambda message, seconds: heard.append((message.type, seconds))
+    try:
+        with qtbot.waitSignal(midi.message, timeout=5000):
+            midi.choose_input("Keys:out")
+        assert len(plain) == 1 and not timed  # a keyboard alone: a plain input
+        midi.choose_clock_input("Keys:out")  # the DAW's clock comes on the keyboard's port
+        assert plain[0].closed
+        qtbot.waitUntil(lambda: len(heard) == 4, timeout=5000)
+        assert len(timed) == 1 and len(plain) == 1  # opened once, as a timed input
+        assert [kind for kind, _ in heard] == ["clock", "clock", "note_on", "clock"]
+        times = [seconds for _, seconds in heard]
+        # the pulses and the note at the times rtmidi heard them, not when a callback ran
+        assert [b - a for a, b in zip(times, times[1:], strict=False)] == pytest.approx([0.02, 0.005, 0.015])
+        midi.choose_clock_input("DAW:clock out")  # a port of its own: the keyboard is plain again
+        qtbot.waitUntil(lambda: len(plain) == 2 and len(timed) == 2, timeout=5000)
+        assert timed[0].closed and timed[1].name == "DAW:clock out"
+    finally:
+        midi.close()
