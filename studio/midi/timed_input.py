@@ -24,7 +24,7 @@ from typing import cast
 import mido
 import rtmidi
 
-from studio.midi.ports import VIRTUAL_NAME, MidiBackend, Port, _open
+from studio.midi.ports import VIRTUAL_NAME, MidiBackend, Port, open_port
 
 POLL_S = 0.001  # how often the reader looks at rtmidi's queue: the delay to the callback, not to the stamp
 OFFSET_WINDOW_S = 10.0  # how far back the least offset is looked for: 100 ppm of drift costs 1 ms
@@ -128,6 +128,7 @@ def open_timed_input(name: str | None, callback: Callable[[mido.Message, float],
     """Listen to the input called name (or, with no name, a virtual input named Continuo), like
     ports.open_input, but callback(message, seconds) gets each message with the perf_counter time
     it arrived, from a reader thread. For a DAW's clock: `open_timed_input(name, follower.receive)`."""
-    port = cast(TimedInputPort, _open(rtmidi.MidiIn, TimedInputPort, name, backend, f"{VIRTUAL_NAME} clock"))
+    port = cast(TimedInputPort, open_port(rtmidi.MidiIn, TimedInputPort, name, backend,
+                                          f"{VIRTUAL_NAME} clock"))
     port.listen(callback)
     return port
