@@ -120,6 +120,14 @@ class PortWatcher:
         self._server = server
         return True
 
+    def _listed(self) -> list[str] | None:
+        """The ports the lister sees, or None when one went while they were being listed
+        (rtmidi counts them, then asks each one's name: look again at the next round)."""
+        try:
+            return self._lister.get_ports()
+        except rtmidi.RtMidiError:
+            return None
+
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             if self._server is not None and self._server.gone.is_set():
@@ -127,7 +135,13 @@ class PortWatcher:
             if self._lister is None and not self._server_back():
                 continue
             # A virtual port of the stopped server is made again as soon as a server runs.
-            here = (self.port.detached and self.port.virtual) or self._here(self._lister.get_ports())
+            if self.port.detached and self.port.virtual:
+                here = True
+            else:
+                names = self._listed()
+                if names is None:
+                    continue
+                here = self._here(names)
             if self.present and not here:
                 self.present = False
                 self.on_lost(lost_sentence(self.port))

@@ -8,6 +8,7 @@ import threading
 
 import mido
 import pytest
+import rtmidi
 
 from studio.core.notes import Note
 from studio.midi.playback import PortPlayback
@@ -206,6 +207,39 @@ def test_the_watcher_sees_an_input_source_go_and_come_back(jack_server) -> None:
         source = open_output()  # plugged in again, under the same name
         assert source.name == name
         assert wait_until(lambda: events[-1:] == ["back"], 5) and port.target == name
+    finally:
+        watcher.stop()
+        port.close()
+        source.close()
+
+
+class _Racing:
+    """A lister whose first listing meets a port going away while its name is asked for."""
+
+    def __init__(self, lister) -> None:
+        self.lister, self.raced = lister, False
+
+    def get_ports(self) -> list[str]:
+        if not self.raced:
+            self.raced = True
+            raise rtmidi.InvalidPortError("MidiOutJack::getPortName: no ports available!")
+        return self.lister.get_ports()
+
+    def __getattr__(self, name: str):  # the rest (closing it) is the real lister's
+        return getattr(self.lister, name)
+
+
+def test_a_port_going_while_it_is_listed_does_not_stop_the_watcher(jack_server) -> None:
+    events: list[str] = []
+    source = open_output()
+    port = open_input(source.name, lambda _message: None)
+    watcher = PortWatcher(port, events.append, lambda: events.append("back"))
+    watcher._lister = racing = _Racing(watcher._lister)
+    watcher.start()
+    try:
+        assert wait_until(lambda: racing.raced, 5)
+        source.close()
+        assert wait_until(lambda: len(events) == 1, 5) and watcher.running
     finally:
         watcher.stop()
         port.close()
