@@ -33,6 +33,7 @@ import rtmidi
 
 VIRTUAL_NAME = "Continuo"
 CALLBACK_DRAIN_S = 0.05  # how long a closing input waits for a callback already running
+LIST_TRIES = 3  # readings of the port names while ports come and go
 WINDOWS_HINT = ("Windows cannot create a virtual MIDI port: install loopMIDI (or use the Windows MIDI "
                 "Services loopback) and choose its port.")
 
@@ -154,7 +155,12 @@ def list_ports(backend: str | None = None) -> PortList:
     midi_in = make_client(chosen, rtmidi.MidiIn, f"{VIRTUAL_NAME}-list")
     midi_out = make_client(chosen, rtmidi.MidiOut, f"{VIRTUAL_NAME}-list")
     try:
-        return PortList(chosen, midi_in.get_ports(), midi_out.get_ports())
+        for _ in range(LIST_TRIES):
+            try:
+                return PortList(chosen, midi_in.get_ports(), midi_out.get_ports())
+            except rtmidi.RtMidiError:  # a port went while the names were read: read them again
+                continue
+        raise PortError("The MIDI ports kept changing while Continuo listed them; try again.")
     finally:
         midi_in.delete()
         midi_out.delete()
@@ -262,7 +268,10 @@ class Port:
             if self.detached:
                 self._reopen()
                 return
-            names = self._rt.get_ports()
+            try:
+                names = self._rt.get_ports()
+            except rtmidi.RtMidiError as err:  # one went while they were listed
+                raise PortError(f"The MIDI {self.kind} '{self.target}' could not be found ({err}).") from None
             self.target = self.name = match_port(self.wanted or self.target, names, self.kind)
             with contextlib.suppress(rtmidi.RtMidiError):
                 self._rt.close_port()

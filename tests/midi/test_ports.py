@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import mido
 import pytest
+import rtmidi
 
+from studio.midi import ports
 from studio.midi.ports import (
     BACKENDS,
     WINDOWS_HINT,
@@ -95,3 +97,34 @@ def test_output_port_sends_bytes_and_refuses_once_closed() -> None:
     with pytest.raises(PortError) as err:
         port.send(mido.Message("note_off", note=60))
     assert one_sentence(err) == "The MIDI output 'test:out' is closed."
+
+
+class _RacingClient:
+    """An rtmidi client whose port list changes under the first `races` readings of it."""
+
+    def __init__(self, names: list[str], races: int) -> None:
+        self.names, self.races, self.deleted = names, races, False
+
+    def get_ports(self) -> list[str]:
+        if self.races:
+            self.races -= 1
+            raise rtmidi.InvalidPortError("MidiInJack::getPortName: no ports available!")
+        return self.names
+
+    def delete(self) -> None:
+        self.deleted = True
+
+
+@pytest.mark.parametrize("races", [1, 5])
+def test_ports_that_change_while_listed_are_read_again_or_one_sentence(monkeypatch, races) -> None:
+    clients = [_RacingClient(["keys"], races), _RacingClient(["synth"], 0)]
+    monkeypatch.setattr(ports, "make_client", lambda *_args: clients.pop(0) if clients else None)
+    made = list(clients)
+    if races < ports.LIST_TRIES:
+        listed = list_ports("jack")
+        assert (listed.inputs, listed.outputs) == (["keys"], ["synth"])
+    else:
+        with pytest.raises(PortError) as err:
+            list_ports("jack")
+        assert "kept changing" in one_sentence(err)
+    assert all(c.deleted for c in made)
