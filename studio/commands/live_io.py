@@ -1,7 +1,8 @@
 """What the live commands (`continue --play`, `jam`) share: the output, launch-grid and tempo-sync
 options (Continuo's own tempo, sent as MIDI clock or not; a DAW's MIDI clock; Ableton Link),
 the player in a process of its own (which owns the output port, so the engine generating in
-this process cannot make a note late; the clock, when Continuo sends one, goes out there too),
+this process cannot make a note late; the clock, when Continuo sends one, is timed and sent
+there too),
 opening an input with a one-sentence error and watching it, and waiting for playback in a way Ctrl+C ends
 cleanly (every sounding note turned off before the process leaves)."""
 
@@ -17,9 +18,9 @@ import mido
 from studio.commands import CommandError
 from studio.commands.common import add_output_arguments, warn
 from studio.live.transport import GRIDS, FixedTempo, Transport
-from studio.midi.clock import ClockFollower, ClockSender
+from studio.midi.clock import ClockFollower
 from studio.midi.player import Output
-from studio.midi.player_process import ProcessPlayer
+from studio.midi.player_process import ProcessPlayer, clock_master
 from studio.midi.port_watch import PortWatcher, back_sentence
 from studio.midi.ports import InputPort, PortError, open_input
 
@@ -73,7 +74,7 @@ def open_transport(args: argparse.Namespace, stack: ExitStack, out: Output,
                                args.backend)
         return follower, follower
     if args.send_clock:
-        sender = ClockSender(out, bpm)
+        sender = clock_master(out, bpm)  # from the player's process, when out is one
         sender.start()
         stack.callback(sender.stop)
         return sender, None

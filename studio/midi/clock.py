@@ -8,12 +8,15 @@ thread holding the interpreter lock makes a callback milliseconds late): an inpu
 Its tempo is the slope of a least-squares line through the last pulses' arrival times, which
 averages out the jitter of a single pulse (a JACK period, a busy DAW) instead of trusting two
 neighbours, refitted without pulses that came far later than the line says (a held-up burst).
-Both classes hand out a `Timeline` (tempo plus one point tying a tick to a perf_counter time),
-which is what the player follows to land on the DAW's beat.
+As master, `ClockSender` sends pulses at the times of a `PulseLine`, in this process or, through
+studio.midi.player_process.ProcessClock, in the player's process. Both the follower and the
+senders hand out a `Timeline` (tempo plus one point tying a tick to a perf_counter time), which
+is what the player follows to land on the DAW's beat.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 import threading
 import time
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 import mido
 
 from studio.core.notes import TICKS_PER_QUARTER
-from studio.midi.player import SPIN_S, Output
+from studio.midi.player import SPIN_S, Output, ask_for_fifo
 
 PPQN = 24  # MIDI clock pulses per quarter note
 TICKS_PER_PULSE = TICKS_PER_QUARTER // PPQN
@@ -171,56 +174,103 @@ class ClockFollower:
             return Timeline(bpm, now, self._position * TICKS_PER_PULSE, False)
 
 
+@dataclass(frozen=True)
+class PulseLine:
+    """When a clock master's pulses go: `pulse` at perf_counter time `seconds`, then one every
+    60 / (bpm * 24) seconds. A sender follows one; whoever decides the line (the parent of the
+    player's process, for the sender in that process) knows every pulse's time without asking."""
+
+    bpm: float
+    seconds: float
+    pulse: int
+
+    def time_of(self, pulse: int) -> float:
+        return self.seconds + (pulse - self.pulse) * 60.0 / (self.bpm * PPQN)
+
+    def next_pulse(self, seconds: float) -> int:
+        """The first pulse due at or after `seconds` (the line's own pulse at the earliest)."""
+        return max(self.pulse, math.ceil(self.pulse + (seconds - self.seconds) * self.bpm * PPQN / 60.0))
+
+    def retimed(self, bpm: float, pulse: int) -> PulseLine:
+        """A new tempo from `pulse` on, which keeps its time."""
+        check_clock_tempo(bpm)
+        return PulseLine(bpm, self.time_of(pulse), pulse)
+
+    def timeline(self, playing: bool) -> Timeline:
+        return Timeline(self.bpm, self.seconds, self.pulse * TICKS_PER_PULSE, playing)
+
+
+def check_clock_tempo(bpm: float) -> None:
+    """A ValueError unless a MIDI clock can run at bpm."""
+    if not 1 <= bpm <= 1000:
+        raise ValueError("a MIDI clock goes from 1 to 1,000 BPM")
+
+
+def first_pulse(tick: float) -> int:
+    """The pulse a clock started at `tick` starts on: the sixteenth at or before it, which is
+    what a Song Position Pointer can say."""
+    return min(MAX_SPP, int(tick) // (TICKS_PER_PULSE * PULSES_PER_SPP)) * PULSES_PER_SPP
+
+
 class ClockSender:
     """Continuo as clock master: a thread sends 24 pulses per quarter to an Output on absolute
     deadlines (sleep until about a millisecond before, then spin), plus Start/Stop and a Song
-    Position Pointer. Its `timeline()` is the song it is clocking, so the player can follow it."""
+    Position Pointer. Its `timeline()` is the song it is clocking, so the player can follow it.
 
-    def __init__(self, output: Output, bpm: float = 120.0) -> None:
-        self.output = output
-        self._bpm = bpm
-        self._anchor = (0.0, 0)  # (perf_counter time, pulse) of the tempo's start
+    The thread waits for this process's interpreter lock at every pulse: next to a GUI or the
+    engine, run it in the player's process instead (studio.midi.player_process.ProcessClock).
+    With `realtime` the thread asks for SCHED_FIFO; `on_error(sentence)` hears, from the
+    thread, that the output failed and the clock stopped. `sent_late_s` says how late each
+    pulse left."""
+
+    def __init__(self, output: Output, bpm: float = 120.0, *, realtime: bool = False,
+                 on_error: Callable[[str], None] | None = None) -> None:
+        check_clock_tempo(bpm)
+        self.output, self.realtime, self.on_error = output, realtime, on_error
+        self._line = PulseLine(bpm, 0.0, 0)  # where the pulses go from the last start or tempo change
         self._next = 0  # the pulse to send next
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.error: str | None = None
-
-    def _time_of(self, pulse: int) -> float:
-        t0, p0 = self._anchor
-        return t0 + (pulse - p0) * 60.0 / (self._bpm * PPQN)
+        self.sent_late_s: list[float] = []
 
     def set_tempo(self, bpm: float) -> None:
         """A new tempo from the next pulse on."""
-        if not 1 <= bpm <= 1000:
-            raise ValueError("a MIDI clock goes from 1 to 1,000 BPM")
         with self._lock:
-            self._anchor = (self._time_of(self._next), self._next)
-            self._bpm = bpm
+            self._line = self._line.retimed(bpm, self._next)
+
+    def follow(self, line: PulseLine) -> None:
+        """Send the pulses from line.pulse on at the line's times (a tempo change decided
+        elsewhere: by the process that told this one to send)."""
+        with self._lock:
+            self._line = line
 
     def timeline(self) -> Timeline:
         with self._lock:
-            t0, p0 = self._anchor
-            return Timeline(self._bpm, t0, p0 * TICKS_PER_PULSE, self.playing)
+            return self._line.timeline(self.playing)
 
     @property
     def playing(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, tick: int = 0, lead_in_s: float = 0.01) -> None:
-        """Start the song at a tick (rounded down to a sixteenth, which is what a Song Position
-        Pointer can say): Start from 0, else Song Position then Continue."""
+    def start(self, tick: int = 0, lead_in_s: float = 0.01, *, at: float | None = None) -> None:
+        """Start the song at a tick (rounded down to a sixteenth, see first_pulse): Start from 0,
+        else Song Position then Continue; the first pulse goes lead_in_s from now, or at
+        perf_counter time `at`."""
         if self.playing:
             raise RuntimeError("the clock is already running")
-        spp = min(MAX_SPP, int(tick) // (TICKS_PER_PULSE * PULSES_PER_SPP))
         self._stop.clear()
         self.error = None
-        self._next = spp * PULSES_PER_SPP
-        self._anchor = (time.perf_counter() + lead_in_s, self._next)
-        if spp == 0:
+        self.sent_late_s = []
+        self._next = first_pulse(tick)
+        begin = time.perf_counter() + lead_in_s if at is None else at
+        with self._lock:
+            self._line = PulseLine(self._line.bpm, begin, self._next)
+        if self._next == 0:
             self.output.send(mido.Message("start"))
         else:
-            self.output.send(mido.Message("songpos", pos=spp))
+            self.output.send(mido.Message("songpos", pos=self._next // PULSES_PER_SPP))
             self.output.send(mido.Message("continue"))
         self._thread = threading.Thread(target=self._run, daemon=True, name="continuo-clock")
         self._thread.start()
@@ -237,17 +287,22 @@ class ClockSender:
 
     def _run(self) -> None:
         pulse = mido.Message("clock")
+        if self.realtime:
+            ask_for_fifo()
         try:
             while not self._stop.is_set():
                 with self._lock:
-                    deadline = self._time_of(self._next)
+                    deadline = self._line.time_of(self._next)
                 left = deadline - time.perf_counter()
                 if left > SPIN_S and self._stop.wait(left - SPIN_S):
                     break
                 while time.perf_counter() < deadline:
                     pass
                 self.output.send(pulse)
+                self.sent_late_s.append(time.perf_counter() - deadline)
                 with self._lock:
                     self._next += 1
         except OSError as err:
             self.error = f"The MIDI clock output stopped working ({err}); the clock stopped."
+            if self.on_error is not None:
+                self.on_error(self.error)

@@ -210,7 +210,7 @@ class Player(Timeline):
         channels: set[int] = set()
         producing = True
         if self.realtime:
-            self.realtime_granted = _ask_for_fifo()
+            self.realtime_granted = ask_for_fifo()
         try:
             while not self._stop.is_set():
                 if producing:
@@ -281,7 +281,7 @@ class Player(Timeline):
                 break
 
 
-def _ask_for_fifo() -> bool:
+def ask_for_fifo() -> bool:
     """SCHED_FIFO for the calling thread (Linux applies pid 0 to the thread); False if refused."""
     try:
         priority = min(50, os.sched_get_priority_max(os.SCHED_FIFO))

@@ -8,7 +8,9 @@ its own, so there the player thread meets only its feeder. `ProcessPlayer` has t
 controls (start, stop, wait, set_tempo, align, position); notes go to the child as they come (an
 engine's incremental continuation streams through), and the child opens the MIDI port itself;
 `send_now` sends one message on that port at once (a key played live), so nothing else in the
-parent needs to open the port a second time.
+parent needs to open the port a second time. When Continuo is the clock master, the pulses go out
+from a ClockSender in the child too (`ProcessPlayer.clock`, a ProcessClock): a clock thread in the
+parent would wait for the interpreter lock before every pulse.
 
 Both processes share CLOCK_MONOTONIC (time.perf_counter), so a start time or a tempo anchor
 means the same instant on both sides. Messages are pickled tuples over the child's stdin and
@@ -30,7 +32,9 @@ from typing import Any
 import mido
 
 from studio.core.notes import Note
-from studio.midi.player import Player, Timeline
+from studio.midi.clock import TICKS_PER_PULSE, ClockSender, PulseLine, check_clock_tempo, first_pulse
+from studio.midi.clock import Timeline as ClockTimeline
+from studio.midi.player import Output, Player, Timeline
 from studio.midi.port_watch import PortWatcher, back_sentence
 from studio.midi.ports import OutputPort, PortError, open_output
 
@@ -84,6 +88,7 @@ class ProcessPlayer(Timeline):
         self._finished = threading.Event()
         self._finished.set()
         self._stop_feed = threading.Event()
+        self._clock: ProcessClock | None = None
         threading.Thread(target=self._listen, daemon=True, name="continuo-player-process").start()
 
     # -- the pipe -------------------------------------------------------------------------
@@ -117,6 +122,8 @@ class ProcessPlayer(Timeline):
             message = self._receive()
             if message[0] == "gone":
                 self._end(self._run, GONE, [], False)
+                if self._clock is not None:
+                    self._clock.child_gone()
                 if not self._closing and self.on_port_lost is not None:
                     self.on_port_lost(GONE)
                 return
@@ -128,6 +135,8 @@ class ProcessPlayer(Timeline):
                     self.on_port_back(message[1])
             elif message[0] == "lost" and self.on_port_lost is not None:
                 self.on_port_lost(message[1])
+            elif message[0] == "clock" and self._clock is not None:
+                self._clock.ended(*message[1:])
 
     def _end(self, run: int, error: str | None, late: list[float], granted: bool,
              lost_at: float | None = None) -> None:
@@ -193,7 +202,13 @@ class ProcessPlayer(Timeline):
         plays; never blocks for long and never raises (a lost port drops it)."""
         self._send(("now", bytes(message.bytes())))
 
-    send = send_now  # an Output too: a ClockSender in this process clocks the DAW on the child's port
+    send = send_now  # an Output too (a ClockSender in this process could clock the DAW on it: see clock)
+
+    def clock(self, bpm: float = 120.0) -> ProcessClock:
+        """Continuo's clock master on this player's port, sending from the child. One per player:
+        a new one takes the place of the last (stop that first)."""
+        self._clock = ProcessClock(self, bpm)
+        return self._clock
 
     @property
     def alive(self) -> bool:
@@ -221,6 +236,86 @@ class ProcessPlayer(Timeline):
                 self._proc.wait()
 
 
+class ProcessClock:
+    """Continuo as clock master from the player's process: ClockSender's controls (start, stop,
+    set_tempo, timeline(), playing, error, sent_late_s) for a ClockSender running in the child,
+    on the port the notes go to, where no GUI or engine holds the interpreter lock. When the
+    pulses go is decided here: start and every tempo change hand the child a PulseLine, and
+    timeline() is that same line, so a note the player puts on beat N (following this timeline)
+    leaves with pulse 24 * N. Made by ProcessPlayer.clock."""
+
+    def __init__(self, player: ProcessPlayer, bpm: float = 120.0) -> None:
+        check_clock_tempo(bpm)
+        self._player = player
+        self._line = PulseLine(bpm, 0.0, 0)
+        self._running = False
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self.error: str | None = None
+        self.sent_late_s: list[float] = []  # how late each pulse left, once stopped
+
+    @property
+    def playing(self) -> bool:
+        return self._running and self._player.alive
+
+    def timeline(self) -> ClockTimeline:
+        with self._lock:
+            return self._line.timeline(self.playing)
+
+    def start(self, tick: int = 0, lead_in_s: float = 0.01) -> None:
+        """As ClockSender.start: Start (or Song Position and Continue) and the first pulse
+        lead_in_s from now, sent by the child."""
+        with self._lock:
+            if self.playing:
+                raise RuntimeError("the clock is already running")
+            if not self._player.alive:
+                raise PortError("The player process has ended; open the output again.")
+            self._line = PulseLine(self._line.bpm, time.perf_counter() + lead_in_s, first_pulse(tick))
+            self._running, self.error = True, None
+            self._stopped.clear()
+            self._player._send(("clock_start", self._line))
+
+    def set_tempo(self, bpm: float) -> None:
+        """A new tempo from the next pulse due on."""
+        with self._lock:
+            if not self.playing:
+                check_clock_tempo(bpm)
+                self._line = PulseLine(bpm, self._line.seconds, self._line.pulse)
+                return
+            self._line = self._line.retimed(bpm, self._line.next_pulse(time.perf_counter()))
+            self._player._send(("clock_tempo", self._line))
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Send Stop; returns once the child has (and `sent_late_s` is filled in)."""
+        with self._lock:
+            self._running = False
+            self._stopped.clear()
+        self._player._send(("clock_stop",))
+        if self._player.alive:
+            self._stopped.wait(timeout)
+
+    def ended(self, error: str | None, late: list[float]) -> None:
+        """From the player's listener: the child's clock stopped (told to, or its output failed)."""
+        with self._lock:
+            self._running = False
+            self.error, self.sent_late_s = error, late
+            self._stopped.set()
+
+    def child_gone(self) -> None:
+        """From the player's listener: the child ended; a clock still meant to run says so."""
+        with self._lock:
+            if self._running:
+                self._running, self.error = False, GONE
+            self._stopped.set()
+
+
+def clock_master(output: Output, bpm: float = 120.0) -> ClockSender | ProcessClock:
+    """The clock master for an output: in the player's process when the output is a ProcessPlayer
+    or stands for one (its `process_player`), else a ClockSender in this process."""
+    player = output if isinstance(output, ProcessPlayer) else getattr(output, "process_player", None)
+    return player.clock(bpm) if isinstance(player, ProcessPlayer) else ClockSender(output, bpm)
+
+
 class _Child:
     """The child's side: one port, one Player at a time, a watcher on the port, and replies to
     the parent. Commands arrive on the main thread; the watcher and the player call back from
@@ -235,6 +330,10 @@ class _Child:
         self._lost: str | None = None  # why the current run stopped, when the port went away
         self.watcher = PortWatcher(port, self.port_lost,
                                    lambda: self.reply(("back", back_sentence(port), port.name)))
+        self.clock = ClockSender(port, realtime=realtime, on_error=self._clock_failed)
+
+    def _clock_failed(self, sentence: str) -> None:
+        self.reply(("clock", sentence, self.clock.sent_late_s))
 
     def reply(self, message: tuple) -> None:
         with self._write_lock:
@@ -294,6 +393,17 @@ class _Child:
         elif kind == "stop" and self.player is not None:
             self.notes.put(_END)
             self.player.stop()
+        elif kind == "clock_start":
+            line: PulseLine = command[1]
+            if self.clock.playing:  # the parent forgot to stop it
+                self.clock.stop()
+            self.clock.follow(line)
+            self.clock.start(line.pulse * TICKS_PER_PULSE, at=line.seconds)
+        elif kind == "clock_tempo":
+            self.clock.follow(command[1])
+        elif kind == "clock_stop":
+            self.clock.stop()
+            self.reply(("clock", self.clock.error, self.clock.sent_late_s))
 
 
 def _serve(read: Any, write: Any) -> None:
@@ -319,6 +429,8 @@ def _serve(read: Any, write: Any) -> None:
             child.handle(command)
     finally:
         child.watcher.stop()
+        if child.clock.playing:
+            child.clock.stop()
         if child.player is not None:
             child.player.stop()
         port.close()

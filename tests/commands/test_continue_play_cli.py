@@ -142,3 +142,22 @@ def test_play_follows_a_daws_clock_onto_its_bars(jack_server, receiver, seed_fil
     assert wait_until(lambda: not open_notes(receiver.messages()))
     ons = [t for t, m in receiver.messages() if m.type == "note_on"]
     assert_on_clock_grid(receiver.messages(), ons, start, jack_server.period_ms / 1000)
+
+
+@pytest.mark.jack
+def test_play_as_clock_master_sends_its_tempo_from_the_player_process_and_plays_on_that_clock(
+        jack_server, receiver, seed_file, capsys):
+    args = ["continue", str(seed_file), "--play", "--port", receiver.port, "--backend", "jack",
+            "--send-clock", "--tempo", "150", "--grid", "bar", "--bars", "1", "--seed", "8"]
+    assert cli.main(args) == 0
+    start = announced_pulse(next(line for line in capsys.readouterr().out.splitlines()
+                                 if line.startswith("Played")))
+    assert start % (4 * 24) == 0  # on a bar of the song the clock counts
+    assert wait_until(lambda: receiver.messages() and receiver.messages()[-1][1].type == "stop")
+    got = receiver.messages()
+    assert [m.type for _, m in got if m.type in ("start", "stop", "continue", "songpos")] == ["start", "stop"]
+    pulses = [t for t, m in got if m.type == "clock"]
+    assert 60 / (24 * (pulses[-1] - pulses[0]) / (len(pulses) - 1)) == pytest.approx(150, rel=0.01)
+    ons = [t for t, m in got if m.type == "note_on"]
+    assert ons and not open_notes(got)
+    assert_on_clock_grid(got, ons, start, jack_server.period_ms / 1000)

@@ -10,7 +10,15 @@ import time
 import mido
 import pytest
 
-from studio.midi.clock import PPQN, TICKS_PER_PULSE, ClockFollower, ClockSender, Timeline
+from studio.midi.clock import (
+    PPQN,
+    TICKS_PER_PULSE,
+    ClockFollower,
+    ClockSender,
+    PulseLine,
+    Timeline,
+    first_pulse,
+)
 from studio.midi.player import MemoryOutput
 from studio.midi.timed_input import StampClock
 
@@ -197,3 +205,16 @@ def test_rtmidi_stamps_give_the_exact_beat_where_late_callbacks_do_not():
     assert line.tick == 199 * TICKS_PER_PULSE and line.seconds == pytest.approx(ideal[-1], abs=3e-5)
     late = called.timeline(ideal[-1])
     assert abs(late.seconds - ideal[-1]) > 0.002 and abs(called.bpm - 120) > 1e-3
+
+
+def test_a_pulse_line_keeps_the_pulse_a_tempo_change_starts_on():
+    line = PulseLine(120.0, 10.0, 96)  # 20.8 ms a pulse from song pulse 96 at t = 10 s
+    assert line.time_of(120) == pytest.approx(10.5)
+    assert line.next_pulse(10.5) == 120 and line.next_pulse(10.501) == 121
+    assert line.next_pulse(9.0) == 96  # before its start: its own first pulse
+    faster = line.retimed(240.0, 120)
+    assert faster.time_of(120) == pytest.approx(10.5) and faster.time_of(144) == pytest.approx(10.75)
+    assert faster.timeline(True).tick_at(10.75) == pytest.approx(144 * TICKS_PER_PULSE)
+    with pytest.raises(ValueError):
+        line.retimed(0.5, 120)
+    assert first_pulse(4 * 480 + 100) == 96 and first_pulse(119) == 0 and first_pulse(479) == 18
