@@ -5,22 +5,24 @@ the moment they play again the answer stops, every note of it turned off.
 
 `JamMode` runs studio.live.jam's `Jam` with the model the window has loaded (the engine runs on
 Jam's watcher and the player's feeder threads, never on the GUI thread), the window's player
-(the player process that owns the output, or a player thread for an in-process output), the
-Continue panel's controls and the beat of the window's Sync: Continuo's own tempo from the
+(studio.ui.jam_player: the player process that owns the output, or a player thread for an
+in-process output, whichever output is chosen at the time, with the metronome's clicks when it
+is on), the Continue panel's controls and the beat of the window's Sync: Continuo's own tempo from the
 playhead (sent as MIDI clock with Send MIDI Clock), a DAW's MIDI clock or Ableton Link. A
 hardware keyboard reaches the jam on rtmidi's thread with its arrival time; the computer keys
 from the GUI thread. The roll shows what was played and, as it sounds, the answer, as two ghost
-layers over the sketch: jam never changes the sketch by itself, and Keep Jam Take adds the last
-jam's notes to it as one undoable step.
+layers over the sketch: jam never changes the sketch by itself, Keep Jam Take adds the last
+jam's notes to it as one undoable step, and Esc takes them out of the roll. Stopping a jam never
+waits on the GUI thread: the player ends the notes, and the jam's threads end, in the background.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import threading
 import time
-from collections.abc import Iterable
 
 import mido
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -29,15 +31,13 @@ from studio.core.notes import TICKS_PER_QUARTER, Note
 from studio.live.jam import Answer, Jam
 from studio.live.transport import FixedTempo, LiveError
 from studio.live.transport import Transport as Source
-from studio.midi.player import Output, Player
-from studio.midi.player_process import ProcessPlayer
-from studio.midi.ports import PortError
 from studio.ui import edits
 from studio.ui.actions import Actions
 from studio.ui.continue_flow import ContinueFlow
 from studio.ui.continue_panel import ContinuePanel
 from studio.ui.document import ClipDocument
 from studio.ui.engine_worker import EngineService
+from studio.ui.jam_player import WindowPlayer
 from studio.ui.keyboard import VirtualKeyboard
 from studio.ui.midi_io import MidiIO
 from studio.ui.playback import Playback
@@ -49,52 +49,6 @@ ANSWERED = 1  # the ghost layers: 0 what the musician played, 1 what Continuo an
 LISTENING = "Jam: listening… play a phrase, then pause."
 ANSWERING = "Jam: answering… play again to cut in."
 WAITING_FOR_DAW = "Jam: waiting for the DAW to play (its clock sets the beat)."
-
-
-class WindowPlayer:
-    """The window's player lent to a jam (the RealTimePlayer protocol): each run brings its own
-    end callback, so an answer's end never reaches the window's transport, and once stopped
-    this run's late re-alignments are dropped, so they cannot move the next play's timeline."""
-
-    def __init__(self, output: Output) -> None:
-        child: ProcessPlayer | None = getattr(output, "process_player", None)
-        self._child = child
-        self._player: ProcessPlayer | Player = child or Player(output)
-        self._lock = threading.Lock()
-        self._current = False
-
-    @property
-    def error(self) -> str | None:
-        return self._player.error
-
-    @property
-    def playing(self) -> bool:
-        return self._player.playing
-
-    def start(self, notes: Iterable[Note], tempo: float, start_tick: int = 0, *,
-              lead_in_s: float = 0.005) -> None:
-        with self._lock:
-            self._current = True
-            if self._child is None:
-                self._player.start(notes, tempo, start_tick, lead_in_s=lead_in_s)
-                return
-            try:
-                self._child.start(notes, tempo, start_tick, lead_in_s=lead_in_s, on_finish=lambda _: None)
-            except PortError as err:  # the player's process has ended: the jam says so
-                raise LiveError(str(err)) from None
-
-    def align(self, bpm: float, seconds: float, tick: float) -> None:
-        with self._lock:
-            if self._current:
-                self._player.align(bpm, seconds, tick)
-
-    def stop(self, timeout: float = 2.0) -> None:
-        with self._lock:
-            self._current = False
-        self._player.stop(timeout)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._player.wait(timeout)
 
 
 class JamMode(QObject):
@@ -112,6 +66,8 @@ class JamMode(QObject):
         self.actions, self.engine, self.midi, self.playback, self.sync = actions, engine, midi, playback, sync
         self.panel, self.flow, self.roll, self.document, self.keyboard = panel, flow, roll, document, keyboard
         self.jam: Jam | None = None
+        self.player: WindowPlayer | None = None  # the running jam's
+        self._ending: threading.Thread | None = None  # the last jam's end, off the GUI thread
         self.take: list[Note] = []  # the last jam's notes, played and answered, until kept
         self._source: Source | None = None
         self._played: list[Note] = []
@@ -129,6 +85,7 @@ class JamMode(QObject):
         playback.about_to_play.connect(self.stop)  # playback takes the player back
         sync.changed.connect(self.stop)  # the jam's beat came from the old choice
         document.context_changed.connect(self._tempo_changed)
+        actions.metronome.toggled.connect(self._clicks_toggled)
         self._failed.connect(self._say)
 
     @property
@@ -158,16 +115,18 @@ class JamMode(QObject):
         settings = dataclasses.replace(self.panel.settings(), variations=1)  # one answer at a time
         try:
             source = self._beat()
-            jam = Jam(engine, WindowPlayer(self.midi.output()), source, settings,
-                      pause_beats=self.panel.jam_pause.value(), metre=self.document.time_signature,
-                      on_error=self._failed_elsewhere)
+            player = WindowPlayer(self.midi.output, source, self.document.time_signature)
+            jam = Jam(engine, player, source, settings, pause_beats=self.panel.jam_pause.value(),
+                      metre=self.document.time_signature,
+                      on_error=functools.partial(self._failed_elsewhere, player))
         except LiveError as err:
             self.sync.stop_clock()
             self._say(str(err))
             return False
-        self.jam, self._source = jam, source
+        self.jam, self.player, self._source = jam, player, source
         self._played, self._held, self._heard, self._heard_of, self._drawn = [], {}, [], {}, 0
         jam.start()
+        player.set_clicks(self.actions.metronome.isChecked())  # the beat to play in time with
         self.midi.on_input = self._from_hardware
         self.keyboard.note_on.connect(self._key_on)
         self.keyboard.note_off.connect(self._key_off)
@@ -180,19 +139,27 @@ class JamMode(QObject):
         self.message.emit(f"Jam: play a phrase; after {beats} of pause Continuo answers it (Ctrl+J stops).")
         return True
 
-    def stop(self) -> None:
-        """Stop listening and answering; returns once no note of an answer sounds."""
-        jam = self.jam
-        if jam is None:
+    def stop(self, wait: bool = False) -> None:
+        """Stop listening, answering and clicking at once: the player ends the notes on its own
+        thread or process, and the jam's threads end in the background (the GUI thread waits
+        for neither, unless `wait`: at exit, once every note of it is off)."""
+        jam, player = self.jam, self.player
+        if jam is None or player is None:
+            if wait and self._ending is not None:
+                self._ending.join()
             return
-        self.jam = None
+        self.jam = self.player = None
         self.midi.on_input = None
         for signal, slot in ((self.keyboard.note_on, self._key_on), (self.keyboard.note_off, self._key_off),
                              (self.midi.note_on, self._shown_on), (self.midi.note_off, self._shown_off)):
             signal.disconnect(slot)
         self._timer.stop()
         self._catch_up(jam)
-        jam.stop()
+        player.close()  # nothing of this jam plays on, and a play after it starts at once
+        self._ending = threading.Thread(target=jam.stop, daemon=True, name="continuo-jam-end")
+        self._ending.start()
+        if wait:
+            self._ending.join()
         if self.sync.mode == INTERNAL:
             self.sync.stop_clock()  # the clock this jam sent
         end = self._now_tick()
@@ -256,6 +223,10 @@ class JamMode(QObject):
         before = self.playback.cursor * 60.0 / (tempo * TICKS_PER_QUARTER)
         return FixedTempo(tempo, origin=time.perf_counter() - before)
 
+    def _clicks_toggled(self, on: bool) -> None:
+        if self.player is not None:
+            self.player.set_clicks(on)
+
     def _tempo_changed(self) -> None:
         if isinstance(self._source, FixedTempo) and self.active:
             self._source.set_tempo(self.document.tempo)
@@ -299,9 +270,11 @@ class JamMode(QObject):
         return line.tick_at(time.perf_counter())
 
     # -- what the window shows ------------------------------------------------------------
-    def _failed_elsewhere(self, sentence: str) -> None:
-        with contextlib.suppress(RuntimeError):  # the window closed meanwhile
-            self._failed.emit(sentence)
+    def _failed_elsewhere(self, player: WindowPlayer, sentence: str) -> None:
+        """From the jam's watcher: an answer could not be made (unless that jam has stopped)."""
+        if not player.closed:
+            with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+                self._failed.emit(sentence)
 
     def _say(self, sentence: str) -> None:
         self.panel.jam_status.setText(sentence)

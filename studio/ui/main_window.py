@@ -394,7 +394,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
-        self.jam.stop()  # returns once no answer sounds
+        self.jam.stop(wait=True)  # returns once no note of the jam sounds
         self.transport.stop(wait=True)  # every note-off out before the process may end
         self.keys.release_all()
         QApplication.instance().removeEventFilter(self.keys)

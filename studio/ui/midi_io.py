@@ -350,7 +350,10 @@ class MidiIO(QObject):
         def close() -> None:
             if watcher is not None:
                 watcher.stop()
-            if port is not None:
+            if port is not None:  # nothing left sounding on the port left (a jam's answer, say)
+                with contextlib.suppress(OSError, PortError):
+                    for message in all_notes_off():
+                        port.send(message)
                 port.close()
             if child is not None:
                 child.close()

@@ -11,7 +11,7 @@ import statistics
 import mido
 import pytest
 
-from studio.core.notes import TICKS_PER_QUARTER, Clip, Note, TimeSignature
+from studio.core.notes import DRUM_CHANNEL, TICKS_PER_QUARTER, Clip, Note, TimeSignature
 from studio.ui.midi_io import ChildOutput, MidiIO
 from studio.ui.sync import CLOCK
 from tests.jack_server import wait_until
@@ -143,3 +143,50 @@ def test_a_phrase_from_a_hardware_keyboard_is_answered(qtbot, app_home, dialogs,
     finally:
         _close(window)
         keyboard.close()
+
+
+def test_a_jam_clicks_through_the_player_process_and_follows_a_new_output_with_nothing_left_on_the_old(
+        qtbot, app_home, dialogs, jack_server, receiver) -> None:
+    from tests.jack_server import Receiver
+
+    other = Receiver(jack_server)
+    window = _window(qtbot, receiver.port)
+    try:
+        qtbot.waitUntil(lambda: window.engine.ready, timeout=60000)
+        window.document.load(Clip([], 240.0, TimeSignature(4, 4), None))
+        window.panel.bars.setValue(2)
+        window.actions.metronome.setChecked(True)
+        window.activateWindow()
+        window.roll.canvas.setFocus()
+        said: list[str] = []
+        window.jam.message.connect(said.append)
+        window.actions.jam.setChecked(True)
+        jam = window.jam.jam
+        assert wait_until(lambda: len(_clicks(receiver.messages())) >= 3, 10)  # the beat, from the child
+        play_keys(qtbot, window, PHRASE_KEYS)
+        qtbot.waitUntil(lambda: bool(jam.answers) and jam.answers[0].announced, timeout=15000)
+        assert wait_until(lambda: len(_answered(receiver.messages())) > len(PHRASE_KEYS), 10)
+        with qtbot.waitSignal(window.midi.status_changed, timeout=30000,
+                              check_params_cb=lambda text: text == f"MIDI out: {other.port}"):
+            window.midi.choose_output(other.port)  # mid-answer: another output
+        assert wait_until(lambda: len(_clicks(other.messages())) >= 2, 10)  # the clicks go on there
+        assert not hanging(receiver.messages())  # the answer ended on the old output, every note off
+        assert window.jam.active and jam.error is None and not any("stopped" in text for text in said)
+        heard = len(_answered(other.messages()))
+        play_keys(qtbot, window, PHRASE_KEYS[:4])
+        qtbot.waitUntil(lambda: len(jam.answers) >= 2 and jam.answers[-1].announced, timeout=15000)
+        assert wait_until(lambda: len(_answered(other.messages())) > heard + 4, 10)  # answered there
+        window.actions.jam.setChecked(False)
+        assert wait_until(lambda: not hanging(other.messages()), 5)
+    finally:
+        _close(window)
+        other.close()
+    assert not hanging(receiver.messages()) and not hanging(other.messages())
+
+
+def _clicks(messages) -> list:
+    return [m for _, m in _ons(messages) if m.channel == DRUM_CHANNEL]
+
+
+def _answered(messages) -> list:
+    return [m for _, m in _ons(messages) if m.channel != DRUM_CHANNEL]

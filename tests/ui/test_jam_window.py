@@ -5,12 +5,16 @@ off with every note-off sent, and the sketch changes only by Keep Jam Take, as o
 
 from __future__ import annotations
 
+import threading
+import time
+
 from PySide6.QtCore import Qt
 
-from studio.core.notes import Clip, Note, TimeSignature
+from studio.core.notes import DRUM_CHANNEL, Clip, Note, TimeSignature
 from studio.midi.player import MemoryOutput
-from studio.ui.jam_mode import ANSWERING, LISTENING
+from studio.ui.jam_mode import ANSWERING, LISTENING, SHOW_MS
 from studio.ui.sync import CLOCK, INTERNAL
+from studio.ui.transport import CLICK_ACCENT, CLICK_BEAT
 from tests.live_helpers import open_notes
 
 PHRASE_KEYS = ("a", "s", "d", "f", "g", "f", "d", "s")  # C D E F G F E D in the Ableton layout
@@ -29,9 +33,10 @@ def play_keys(qtbot, window, keys: tuple[str, ...], step_ms: int = 110) -> None:
         qtbot.wait(20)
 
 
-def jamming_window(window, out: MemoryOutput):
-    """The window at 240 BPM with its jam playing into `out` (an in-process player)."""
-    window.midi.output = lambda: out
+def jamming_window(window, out: MemoryOutput, output=None):
+    """The window at 240 BPM with its jam playing into `out` (an in-process player), or into
+    whatever `output()` returns at the time."""
+    window.midi.output = output or (lambda: out)
     window.document.load(Clip([], BPM, TimeSignature(4, 4), None))
     window.panel.bars.setValue(1)
     window.panel.jam_pause.setValue(1.0)
@@ -92,6 +97,134 @@ def test_play_takes_the_player_back_from_the_jam(qtbot, window) -> None:
     assert not window.jam.active and not window.actions.jam.isChecked()
     assert jam.answers[-1].live.wait(2.0) and not open_notes(out.messages)
     window.playback.stop()
+
+
+class HeldOutput(MemoryOutput):
+    """A MemoryOutput whose note-offs (the metronome's aside) wait while `hold` is set: a player
+    stopping while they go out is still ending its notes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold, self.released = threading.Event(), threading.Event()
+
+    def send(self, message) -> None:
+        if message.type == "note_off" and message.channel != DRUM_CHANNEL and self.hold.is_set():
+            self.released.wait(10)
+        super().send(message)
+
+
+def test_stopping_a_jam_never_waits_on_the_gui_thread_and_every_note_off_still_goes_out(
+        qtbot, window, monkeypatch) -> None:
+    import studio.live.jam as live_jam
+    import studio.ui.jam_player as jam_player
+
+    gui = threading.current_thread()
+    waited: list[str] = []  # what the GUI thread waited for
+
+    class WatchedPlayer(jam_player.Player):
+        def stop(self, timeout: float = 2.0) -> None:
+            if threading.current_thread() is gui and timeout:
+                waited.append(f"Player.stop({timeout})")
+            super().stop(timeout)
+
+        def wait(self, timeout: float | None = None) -> bool:
+            if threading.current_thread() is gui and timeout != 0:
+                waited.append(f"Player.wait({timeout})")
+            return super().wait(timeout)
+
+    jam_stop = live_jam.Jam.stop
+
+    def watched_stop(self) -> None:
+        if threading.current_thread() is gui:
+            waited.append("Jam.stop")  # it joins the watcher and waits for the answer's note-offs
+        jam_stop(self)
+
+    monkeypatch.setattr(jam_player, "Player", WatchedPlayer)
+    monkeypatch.setattr(live_jam.Jam, "stop", watched_stop)
+    out = HeldOutput()
+    jam = jamming_window(window, out)
+    play_keys(qtbot, window, PHRASE_KEYS[:4])
+    qtbot.waitUntil(lambda: jam.answering and bool(open_notes(out.messages)), timeout=15000)
+    out.hold.set()  # the answer's note-offs are slow to go out
+    window.actions.jam.setChecked(False)
+    assert not window.jam.active and waited == []
+    hanging = open_notes(out.messages)
+    window.playback.play(from_tick=0)  # a play right after starts at once
+    assert window.transport.playing and waited == []
+    window.playback.stop()
+    window.actions.metronome.setChecked(True)
+    window.actions.jam.setChecked(True)  # so does a jam: its clicks sound meanwhile
+    since = time.perf_counter()
+    qtbot.waitUntil(lambda: len(_clicks(out, since)) >= 2, timeout=3000)
+    held = {key for key in open_notes(out.messages) if key[0] != DRUM_CHANNEL}
+    assert hanging and held == hanging  # the first jam's note-offs: still on their way
+    out.released.set()
+    window.actions.jam.setChecked(False)
+    qtbot.waitUntil(lambda: not open_notes(out.messages), timeout=3000)  # every one of them out
+    assert waited == []
+
+
+def _clicks(out: MemoryOutput, since: float = 0.0) -> list[tuple[float, int]]:
+    return [(t, m.note) for t, m in out.messages
+            if m.type == "note_on" and m.velocity and m.channel == DRUM_CHANNEL and t >= since]
+
+
+def test_with_the_metronome_on_a_jam_clicks_on_every_beat_through_its_player(qtbot, window) -> None:
+    out = MemoryOutput()
+    window.actions.metronome.setChecked(True)
+    jam = jamming_window(window, out)
+    qtbot.waitUntil(lambda: len(_clicks(out)) >= 5, timeout=5000)  # listening: the beat to play to
+    clicks = _clicks(out)
+    assert {note for _, note in clicks} <= {CLICK_ACCENT, CLICK_BEAT}
+    assert [note for _, note in clicks].count(CLICK_ACCENT) >= 1  # the bar's downbeat is accented
+    gaps = [b - a for (a, _), (b, _) in zip(clicks, clicks[1:], strict=False)]
+    assert all(abs(g - 60 / BPM) < 0.06 for g in gaps)  # one click a beat
+    play_keys(qtbot, window, PHRASE_KEYS)
+    qtbot.waitUntil(lambda: bool(jam.answers) and jam.answers[0].announced, timeout=15000)
+    answer = jam.answers[0]
+    begun = answer.live.start_time
+    qtbot.waitUntil(lambda: len(_clicks(out, begun)) >= 2, timeout=3000)  # clicks go on under the answer
+    answered = [m.note for m in _note_ons(out) if m.channel != DRUM_CHANNEL]
+    assert answered[-1] in {n.pitch for n in answer.live.played}
+    qtbot.keyPress(window.roll.canvas, "j")  # playing again cuts the answer, not the clicks
+    assert answer.live.wait(2.0)
+    assert not {key for key in open_notes(out.messages) if key[0] != DRUM_CHANNEL} - {(0, 71)}
+    cut = time.perf_counter()
+    qtbot.waitUntil(lambda: len(_clicks(out, cut)) >= 2, timeout=3000)
+    qtbot.keyRelease(window.roll.canvas, "j")
+    window.actions.metronome.setChecked(False)  # off mid-jam: the clicks stop
+    qtbot.waitUntil(lambda: not open_notes(out.messages), timeout=3000)
+    off = time.perf_counter()
+    qtbot.wait(700)
+    assert not _clicks(out, off + 0.01)
+    window.actions.metronome.setChecked(True)  # on again
+    again = time.perf_counter()
+    qtbot.waitUntil(lambda: len(_clicks(out, again)) >= 2, timeout=3000)
+    window.actions.jam.setChecked(False)  # the clicks stop with the jam, nothing left on
+    qtbot.waitUntil(lambda: not open_notes(out.messages), timeout=3000)
+    stopped = time.perf_counter()
+    qtbot.wait(700)
+    assert not _clicks(out, stopped + 0.01)
+
+
+def test_a_new_midi_output_mid_jam_is_followed_not_a_jam_error(qtbot, window) -> None:
+    first, second = MemoryOutput(), MemoryOutput()
+    said: list[str] = []
+    window.jam.message.connect(said.append)
+    chosen = [first]
+    jam = jamming_window(window, first, lambda: chosen[0])
+    play_keys(qtbot, window, PHRASE_KEYS)
+    qtbot.waitUntil(lambda: jam.answering and bool(_note_ons(first)), timeout=15000)
+    chosen[0] = second  # another output chosen: the first one closes under the answer
+    first.fail_after = len(first.messages)
+    qtbot.waitUntil(lambda: not jam.answering, timeout=5000)
+    qtbot.wait(3 * SHOW_MS)
+    assert window.jam.active and jam.error is None and not any("stopped" in text for text in said), said
+    play_keys(qtbot, window, PHRASE_KEYS[:4])  # the jam carries on: answered on the new output
+    qtbot.waitUntil(lambda: len(jam.answers) >= 2 and bool(_note_ons(second)), timeout=15000)
+    assert [m.note for m in _note_ons(second)][0] in {n.pitch for n in jam.answers[-1].live.played}
+    window.actions.jam.setChecked(False)
+    qtbot.waitUntil(lambda: not open_notes(second.messages), timeout=3000)
 
 
 def test_esc_takes_a_stopped_jams_notes_out_of_the_roll(qtbot, window) -> None:
