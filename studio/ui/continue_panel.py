@@ -164,6 +164,7 @@ class ContinuePanel(QWidget):
                       "<b>Ctrl+J</b> jam &nbsp; <b>Ctrl+Shift+J</b> keep the jam")
         keys.setProperty("dim", True)
         keys.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        keys.setWordWrap(True)  # a narrow dock folds the lines rather than being pushed wider
         layout.addWidget(keys)
         layout.addStretch(1)
         for signal in (self.style_box.currentIndexChanged, self.key_box.currentIndexChanged,

@@ -50,6 +50,7 @@ from studio.ui.sync import CLOCK, Sync
 from studio.ui.transport_bar import TransportBar
 
 WINDOW_SIZE = QSize(1600, 1000)
+PANEL_WIDTH = 300  # the Continue dock's least width
 MESSAGE_MS = 8000
 
 
@@ -120,7 +121,11 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumWidth(300)
+        # never narrower than the panel beside its scroll bar: in a short window it scrolls
+        # down, and nothing of it is cut off at the side
+        self.panel.ensurePolished()
+        scroll.setMinimumWidth(max(PANEL_WIDTH, self.panel.minimumSizeHint().width()
+                                   + scroll.verticalScrollBar().sizeHint().width()))
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.continue_dock = self._dock("Continue", "continue_dock", scroll, right)
         self.keyboard_dock = self._dock("Keyboard", "keyboard_dock", self.keyboard,

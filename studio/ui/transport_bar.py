@@ -2,12 +2,15 @@
 metronome, jam, panic), the position readout, the sync choice, and the clip's context (tempo,
 metre, key) and the roll's snap. Tempo, metre and key are edits of the document (undoable; a
 dragged tempo is one step); the key also shades the roll's scale rows. While a DAW's clock or
-Ableton Link sets the tempo, the tempo box shows theirs and cannot be edited.
+Ableton Link sets the tempo, the tempo box shows theirs and cannot be edited. In a window too
+narrow for the whole bar the boxes' labels give way first (each box says what it is in its tool
+tip), then whatever still does not fit goes behind the bar's » button.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QMenu, QToolBar, QToolButton, QWidget
 
 from studio.core.notes import TICKS_PER_QUARTER, TimeSignature
@@ -16,6 +19,7 @@ from studio.core.scales import NOTE_NAMES
 from studio.ui import edits
 from studio.ui.actions import Actions
 from studio.ui.document import ClipDocument
+from studio.ui.icons import icon
 from studio.ui.roll import PianoRoll
 from studio.ui.theme import COLORS
 
@@ -24,6 +28,10 @@ KEY_NAMES = tuple(f"{tonic}-{scale}" for scale in ("major", "minor") for tonic i
 SNAPS = ("1/1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/4T", "1/8T", "1/16T")
 DEFAULT_SNAP = "1/16"
 TEMPO_TIP = "Tempo of the clip (playback and export)"
+# the sync button's menu arrow gets a place of its own, right of the text
+SYNC_STYLE = ("QToolButton { padding-right: 16px; } "
+              "QToolButton::menu-indicator { subcontrol-origin: padding; subcontrol-position: right center; "
+              "right: 4px; }")
 
 
 def position_text(tick: int | None, time_signature: TimeSignature) -> str:
@@ -71,6 +79,7 @@ class TransportBar(QToolBar):
         self.sync_button = QToolButton()
         self.sync_button.setObjectName("sync")
         self.sync_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.sync_button.setStyleSheet(SYNC_STYLE)
         self.sync_button.setToolTip("Where the beat comes from: Continuo's own tempo, a DAW's MIDI clock, "
                                     "or Ableton Link")
         self.addWidget(self.sync_button)
@@ -96,9 +105,10 @@ class TransportBar(QToolBar):
         for name in SNAPS:
             self.snap.addItem(name, GRIDS[name])
         self.snap.setToolTip("Grid that drawing, moving and quantizing snap to")
+        self._labels: list[QAction] = []  # they give way in a narrow window
         for label, widget in (("Tempo", self.tempo), ("Metre", self.metre), ("Key", self.key),
                               ("Snap", self.snap)):
-            self.addWidget(_labelled(label))
+            self._labels.append(self.addWidget(_labelled(label)))
             self.addWidget(widget)
         self.addSeparator()
         self.addAction(actions.panic)
@@ -111,6 +121,24 @@ class TransportBar(QToolBar):
         self.metre.currentTextChanged.connect(self._metre_edited)
         self.key.currentIndexChanged.connect(self._key_edited)
         self.snap.currentIndexChanged.connect(lambda _: roll.set_snap(self.snap.currentData()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+        more = self.findChild(QToolButton, "qt_toolbar_ext_button")  # Qt's own, drawn too faint here
+        if more is not None and more.toolTip() == "":
+            more.setIcon(icon("next"))
+            more.setToolTip("More of the tool bar")
+
+    def _fit(self) -> None:
+        """Show the boxes' labels only if the whole bar fits with them."""
+        shown = self._labels[0].isVisible()
+        spacing = self.layout().spacing()
+        labels = sum(self.widgetForAction(a).sizeHint().width() + spacing for a in self._labels)
+        wide = self.sizeHint().width() + (0 if shown else labels)
+        if (self.width() >= wide) != shown:
+            for action in self._labels:
+                action.setVisible(not shown)
 
     def set_sync_menu(self, menu: QMenu, label: str) -> None:
         self.sync_button.setMenu(menu)

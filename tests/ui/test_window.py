@@ -72,6 +72,30 @@ def test_the_paste_tool_tip_says_where_paste_puts_the_notes(window) -> None:
     assert sorted(n.start for n in window.document.notes.values()) == [0, 480, 960, 1440]  # right after
 
 
+def _cut_off(window) -> list[str]:
+    """What of the tool bar and the Continue panel does not fit: a box's label shown without its
+    box, the panel scrolled sideways."""
+    bar = window.bar
+    boxes = {"Tempo": bar.tempo, "Metre": bar.metre, "Key": bar.key, "Snap": bar.snap}
+    shown = {bar.widgetForAction(a).text(): a.isVisible() for a in bar._labels}
+    cut = [name for name, box in boxes.items() if shown[name] and not box.isVisible()]
+    scroll = window.continue_dock.widget()
+    if scroll.horizontalScrollBar().maximum() > 0:
+        cut.append("the Continue panel, at its side")
+    return cut
+
+
+def test_the_tool_bar_and_the_continue_panel_fit_a_small_window(qtbot, window) -> None:
+    assert _cut_off(window) == [] and all(a.isVisible() for a in window.bar._labels)  # 1600x1000
+    window.resize(1100, 700)
+    qtbot.waitUntil(lambda: window.width() == 1100, timeout=2000)
+    qtbot.wait(50)
+    assert _cut_off(window) == []
+    assert window.bar.snap.isVisible() and window.bar.key.isVisible()  # the boxes stay, their labels go
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: all(a.isVisible() for a in window.bar._labels), timeout=2000)
+
+
 def test_space_plays_and_stops_with_the_playhead_following(qtbot, window) -> None:
     window.restore(Project(clip=read_midi(DEMO_SEED)))
     window.activateWindow()
