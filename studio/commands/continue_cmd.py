@@ -1,11 +1,15 @@
 """`continuo continue SEED.mid ... --out OUT.mid`: write the seed plus its continuation (or
 only the continuation), one file per variation, tempo and metre preserved. With `--play` the
 continuation streams live into a MIDI port as it is generated, on the next beat (or 16th or
-bar), at the seed's tempo; `--out` then also writes it once it has played to its end."""
+bar), at the seed's tempo; `--out` then also writes it once it has played to its end. An output
+that goes away stops the notes there, with one sentence; once it is back (one sentence more) the
+rest of the continuation plays from where it stopped, whole beats later (Ctrl+C while waiting
+ends the command cleanly)."""
 
 from __future__ import annotations
 
 import argparse
+import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -19,14 +23,16 @@ from studio.commands.live_io import (
     open_transport,
     say,
     wait_until,
+    warn_port_lost,
 )
 from studio.core.encoding import STYLES
-from studio.core.notes import Clip
+from studio.core.notes import Clip, TimeSignature
 from studio.engine.continuation import AUTO, Continuation, Engine, SeedError, Settings
 from studio.engine.model import Model, ModelError, default_model_path
 from studio.live.stream import LiveContinuation
 from studio.live.transport import LiveError
 from studio.midi.files import MidiFileError, read_midi_song, write_midi
+from studio.midi.player_process import GONE, ProcessPlayer
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -75,13 +81,40 @@ def output_paths(out: Path, variations: int) -> list[Path]:
     return [out.with_name(f"{out.stem}-{i}{out.suffix or '.mid'}") for i in range(1, variations + 1)]
 
 
+def where(tick: int, metre: TimeSignature) -> str:
+    """'bar B, beat K' of a transport tick."""
+    bar, beat = divmod(tick, metre.bar_ticks)
+    return f"bar {bar + 1}, beat {beat // metre.beat_ticks + 1}"
+
+
+def play_through(live: LiveContinuation, player: ProcessPlayer, back: threading.Event,
+                 metre: TimeSignature) -> bool:
+    """Wait for the continuation to play to its end, playing the rest again each time its output
+    goes away and comes back (`back` is set when it is). False if stopped with Ctrl+C."""
+    while True:
+        if not wait_until(lambda: not live.playing, live.stop):
+            return False
+        if live.error is None or player.lost_at is None:
+            return True
+        # The player said the output went away (warn_port_lost); wait for it to come back.
+        if not wait_until(lambda: back.is_set() or not player.alive, live.stop):
+            return False
+        if not player.alive:
+            raise CommandError(GONE)
+        back.clear()
+        rest_from = live.resume(player.lost_at)
+        from_there = "" if rest_from is None else f" from {where(rest_from, metre)}"
+        say(f"The MIDI output '{player.port_name}' is back; playing on{from_there}.")
+
+
 def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Settings) -> Continuation | None:
     """Stream the first variation live; the continuation once played, None if stopped (Ctrl+C)."""
     bpm = args.tempo or seed.tempo
     check_lead_in(args)
+    back = threading.Event()
     with ExitStack() as stack:
         stack.enter_context(sigterm_as_ctrl_c())
-        player = open_player(args, stack)
+        player = open_player(args, stack, on_port_lost=warn_port_lost, on_port_back=lambda _said: back.set())
         transport, follower = open_transport(args, stack, player, bpm)  # any clock goes out on its port
         if follower is not None:
             say(f"Waiting for the DAW to play (its clock on {args.clock_in}); Ctrl+C stops.")
@@ -93,20 +126,15 @@ def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Setting
         live.start()
         say(f"Playing on {describe_output(player.port_name, player.virtual)} at "
             f"{transport.timeline().bpm:.1f} BPM from the next {args.grid} (Ctrl+C stops).")
-        finished = wait_until(lambda: not live.playing, live.stop)
-    if live.error is not None and player.lost_at is not None:  # no waiting for it: the command ends
-        raise CommandError(f"The MIDI output '{player.port_name}' went away during the continuation, "
-                           "which stopped there.")
+        finished = play_through(live, player, back, seed.time_signature)
+    if not finished:
+        return None  # Ctrl+C: said already, even while waiting for a lost output
     if live.error is not None:
         raise CommandError(live.error)
-    if not finished:
-        return None
     if live.first_ready_at is None:
         raise CommandError("The model gave no notes for this seed; try a higher temperature.")
     ready_ms = 1000 * (live.first_ready_at - live.requested_at)
-    metre = seed.time_signature
-    bar, beat = divmod(live.start_tick, metre.bar_ticks)
-    say(f"Played {len(live.played)} notes from bar {bar + 1}, beat {beat // metre.beat_ticks + 1}; "
+    say(f"Played {len(live.played)} notes from {where(live.start_tick, seed.time_signature)}; "
         f"the first was ready {ready_ms:.0f} ms after the request, generation stayed at least "
         f"{1000 * (live.lead_s or 0):.0f} ms ahead of playback.")
     return live.continuation

@@ -25,6 +25,7 @@ from studio.commands.live_io import (
     open_watched_input,
     say,
     wait_until,
+    warn_port_lost,
 )
 from studio.core.notes import TICKS_PER_QUARTER
 from studio.engine.continuation import Engine, SeedError
@@ -51,11 +52,6 @@ def _announce(answer: Answer) -> None:
     say(f"Answering a phrase of {len(answer.phrase)} notes from bar {bar + 1}, beat {beat + 1}.")
 
 
-def _port_lost(sentence: str) -> None:
-    if sentence != GONE:  # the player's own end ends the jam, and is said once, by run
-        warn(sentence)
-
-
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     try:
@@ -65,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(err)) from None
     with ExitStack() as stack:
         stack.enter_context(sigterm_as_ctrl_c())
-        player = open_player(args, stack, on_port_lost=_port_lost, on_port_back=say)
+        player = open_player(args, stack, on_port_lost=warn_port_lost, on_port_back=say)
         try:
             transport, follower = open_transport(args, stack, player, args.tempo)  # a clock goes there too
             jam = Jam(engine, player, transport, settings, pause_beats=args.pause_beats, grid=args.grid,

@@ -20,7 +20,7 @@ from studio.commands.common import add_output_arguments, warn
 from studio.live.transport import GRIDS, FixedTempo, Transport
 from studio.midi.clock import ClockFollower
 from studio.midi.player import Output
-from studio.midi.player_process import ProcessPlayer, clock_master
+from studio.midi.player_process import GONE, ProcessPlayer, clock_master
 from studio.midi.port_watch import PortWatcher, back_sentence
 from studio.midi.ports import InputPort, PortError, open_input
 
@@ -98,6 +98,13 @@ def open_watched_input(stack: ExitStack, name: str, callback: Callable[[mido.Mes
     stack.callback(watcher.stop)  # before the port closes
     watcher.start()
     return port
+
+
+def warn_port_lost(sentence: str) -> None:
+    """For a player's on_port_lost: say that its output went away. Not the player process's own
+    end, which ends the command and is said once, by the command."""
+    if sentence != GONE:
+        warn(sentence)
 
 
 def say(line: str) -> None:

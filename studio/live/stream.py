@@ -7,6 +7,11 @@ first note is ready, the launch is fixed: the continuation is shifted a whole nu
 steps (a sixteenth, a beat or a bar, keeping its place in the bar) to the first grid line at
 least `margin_s` ahead of now. Every note then records its lead, how long before its deadline
 it was generated, so "generation stays ahead of playback" is measured rather than hoped for.
+
+Playback that stopped part-way (its output went away) can `resume` once the output is back: the
+rest of the continuation, from the tick where it stopped, moves whole grid steps to the first
+grid line it can make, as the launch did; the notes generated already are kept for it, and
+generation goes on where it was.
 """
 
 from __future__ import annotations
@@ -45,11 +50,67 @@ class LiveContinuation(SyncedPlayer):
         self.leads: list[float] = []  # seconds each note was ready before its deadline
         self.generated = threading.Event()  # set once generation has ended (done or cancelled)
         self._lock = threading.Lock()
+        self._source: Iterator[Note] = iter(())
+        self._kept: list[Note] = []  # every note generated so far, placed as launched
+        self._source_lock = threading.Lock()  # one run takes notes at a time; a resume waits for it
+        self._run = 0  # a run of the player that is not the latest takes no more notes
+        self.offset = 0  # ticks that resumes moved the rest of the continuation by
 
     def start(self) -> None:
         """Begin generating and playing now."""
         self.requested_at = time.perf_counter()
-        self.play(self._notes())
+        self._source = self._notes()
+        self.play(self._from(0, None))
+
+    def resume(self, tick: float) -> int | None:
+        """Play on after playback stopped at transport tick `tick` (the output went away and is
+        back): the notes from there on (one sounding there plays its rest), moved whole grid
+        steps to the first grid line at least `margin_s` ahead. Returns the transport tick the
+        rest starts on, or None when no note had been generated yet (the launch is still to come).
+        LiveError if the transport is not running."""
+        tick = int(tick)
+        with self._source_lock:  # the stopped run's feeder is done taking notes
+            self._run += 1
+            cut = None
+            if self.start_tick is not None:
+                line = self.transport.timeline()
+                if line is None or not line.playing:
+                    raise LiveError("The transport is not running: start the DAW (or its clock) first.")
+                cut = tick - self.offset  # in the notes' launch placement
+                earliest = line.tick_at(time.perf_counter() + self.margin_s)
+                self.offset += launch_shift(tick, earliest, self.grid)
+            with self._lock:
+                self.played = [n for n in self.played if n.end <= tick]  # heard whole; the rest goes again
+            run, offset = self._run, self.offset
+        self.play(self._from(offset, cut, run))
+        return None if cut is None else cut + offset
+
+    def _from(self, offset: int, cut: int | None, run: int = 0) -> Iterator[Note]:
+        """One run of the player: the kept notes that end after `cut` (one sounding there from
+        `cut`), then each note as it is generated, all `offset` ticks later than launched."""
+        index = 0
+        while True:
+            with self._source_lock:
+                if run != self._run:
+                    return  # a resume took over
+                fresh = index == len(self._kept)
+                if fresh:
+                    generated = next(self._source, None)
+                    if generated is None:
+                        return
+                    self._kept.append(generated)
+                note = self._kept[index]
+                index += 1
+                if cut is not None:
+                    if note.end <= cut:
+                        continue
+                    note = note.moved(start=max(note.start, cut), duration=note.end - max(note.start, cut))
+                note = note.moved(start=note.start + offset)
+                with self._lock:
+                    self.played.append(note)
+                    if fresh and (line := self.transport.timeline()) is not None:
+                        self.leads.append(line.time_of(note.start) - time.perf_counter())
+            yield note
 
     def _notes(self) -> Iterator[Note]:
         try:
@@ -76,11 +137,7 @@ class LiveContinuation(SyncedPlayer):
                     self.first_ready_at = now
                     self.start_tick = self.continuation.start_tick + shift
                     self.start_time = line.time_of(self.start_tick)
-            note = generated.note.moved(start=generated.note.start + shift)
-            with self._lock:
-                self.played.append(note)
-                self.leads.append(line.time_of(note.start) - now)
-            yield note
+            yield generated.note.moved(start=generated.note.start + shift)
 
     @property
     def lead_s(self) -> float | None:

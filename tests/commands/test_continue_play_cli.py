@@ -1,6 +1,8 @@
 """`continuo continue … --play` end to end through a real JACK server: the continuation streams
 into an independent receiver as it is generated, `--out` writes what was played, Ctrl+C stops
-cleanly with no hanging note, and bad ports are one sentence."""
+cleanly with no hanging note, an output that goes away and comes back gets the rest of the
+continuation, `--send-clock` clocks the DAW from the player's process, and bad ports are one
+sentence."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pytest
 from studio import cli
 from studio.core.notes import Clip, Note
 from studio.midi.files import read_midi, write_midi
+from tests.commands.lines import Lines
 from tests.jack_server import Receiver, wait_until
 from tests.live_helpers import ClockSource, announced_pulse, assert_on_clock_grid, open_notes
 
@@ -94,16 +97,54 @@ def test_the_player_process_opens_the_virtual_port_and_sigterm_stops_cleanly(jac
     assert_all_off(receiver)
 
 
+def pitches_on(messages) -> list[int]:
+    return [m.note for _, m in messages if m.type == "note_on" and m.velocity > 0]
+
+
 @pytest.mark.jack
-def test_an_output_that_goes_away_ends_it_in_one_sentence(jack_server, seed_file):
+def test_an_output_that_goes_away_stops_it_and_the_rest_plays_once_it_is_back(jack_server, seed_file,
+                                                                               tmp_path):
+    out = tmp_path / "played.mid"
+    synth = Receiver(jack_server, "cont-synth")
+    with playing(jack_server, seed_file, "--port", "cont-synth", "--bars", "6", "--tempo", "240",
+                 "--seed", "3", "--out", str(out), "--only-continuation") as proc:
+        said, errors = Lines(proc.stdout), Lines(proc.stderr)
+        assert synth.wait_for(8, 60), errors.lines
+        synth.kill()  # the synth crashes mid-continuation
+        assert errors.wait_for("went away", 10) == (
+            f"The MIDI output '{synth.port}' went away; Continuo stopped and will reconnect when it is back.")
+        before = pitches_on(synth.messages())
+        with Receiver(jack_server, "cont-synth") as again:
+            back = said.wait_for("is back", 10)
+            assert proc.wait(60) == 0, errors.lines
+            assert wait_until(lambda: not open_notes(again.messages()))
+            rest = pitches_on(again.messages())
+    assert back is not None and re.fullmatch(
+        rf"The MIDI output '{synth.port}' is back; playing on from bar \d+, beat \d+\.", back)
+    assert "Traceback" not in "\n".join(errors.lines) and len(errors.lines) == 1
+    written = [n.pitch for n in sorted(read_midi(out).notes, key=lambda n: n.start)]  # one voice
+    assert before and rest
+    assert written[len(written) - len(rest):] == rest  # the rest, from where it stopped
+    assert written[:len(before)] == before
+    assert len(before) + len(rest) - len(written) in (0, 1)  # a note cut by the loss plays its rest again
+    assert any(f"Played {len(written)} notes" in line for line in said.lines)
+
+
+@pytest.mark.jack
+def test_ctrl_c_while_waiting_for_a_lost_output_ends_it_cleanly(jack_server, seed_file, tmp_path):
+    out = tmp_path / "never.mid"
     synth = Receiver(jack_server)
-    with playing(jack_server, seed_file, "--port", synth.port, "--bars", "16", "--tempo", "120") as proc:
+    with playing(jack_server, seed_file, "--port", synth.port, "--bars", "16", "--tempo", "120",
+                 "--out", str(out)) as proc:
+        errors = Lines(proc.stderr)
         assert synth.wait_for(2, 60)
         synth.kill()
-        _, stderr = proc.communicate(timeout=20)
-    assert proc.returncode == 2
-    assert stderr == (f"continuo: The MIDI output '{synth.port}' went away during the continuation, which "
-                      "stopped there.\n")
+        assert errors.wait_for("went away", 10)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(20) == 130
+    assert wait_until(lambda: errors.count("Stopped."), 5)
+    assert errors.lines[-1] == "Stopped." and "Traceback" not in "\n".join(errors.lines)
+    assert not out.exists()
 
 
 @pytest.mark.jack

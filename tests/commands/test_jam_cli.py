@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -18,24 +17,12 @@ from pathlib import Path
 import pytest
 import rtmidi
 
+from tests.commands.lines import Lines
 from tests.jack_server import Receiver, wait_until
 from tests.live_helpers import ClockSource, announced_pulse, assert_on_clock_grid, open_notes
 
 BPM = 240.0
 HUMAN = 2  # the musician plays on channel 3, the answers come on channel 1
-
-
-class Lines:
-    def __init__(self, stream) -> None:
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
-
-    def _read(self, stream) -> None:
-        for line in stream:
-            self.lines.append(line.strip())
-
-    def count(self, text: str) -> int:
-        return sum(text in line for line in list(self.lines))
 
 
 def open_keys(name: str) -> rtmidi.MidiOut:

@@ -13,6 +13,7 @@ from studio.engine.continuation import SeedError, Settings
 from studio.live.stream import LiveContinuation
 from studio.live.transport import FixedTempo, LiveError, grid_ticks, launch_shift
 from studio.midi.player import MemoryOutput, Player
+from tests.jack_server import wait_until
 from tests.live_helpers import open_notes
 
 MELODY = [60, 62, 64, 65, 67, 65, 64, 62]
@@ -103,3 +104,33 @@ def test_a_seed_that_cannot_be_continued_is_one_sentence(live_engine):
                          FixedTempo(120.0))
     with pytest.raises(LiveError, match="tempo"):
         FixedTempo(1000.0)
+
+
+def test_resume_plays_the_rest_from_where_it_stopped_whole_beats_later(live_engine):
+    out = MemoryOutput()
+    player = Player(out)
+    transport = FixedTempo(300.0)
+    live = LiveContinuation(live_engine, seed_clip(), Settings(bars=4, seed=7, temperature=0.5), player,
+                            transport)
+    live.start()
+    assert wait_until(lambda: len(note_ons(out)) >= 6)
+    player.stop()  # as when the output goes away: the player stops, generation does not
+    stopped_at = player.position()
+    heard_before = [p for _, p in note_ons(out)]
+    assert not open_notes(out.messages) and not live.continuation.cancelled
+    asked = transport.timeline().tick_at(time.perf_counter())
+    rest_from = live.resume(stopped_at)
+    assert live.wait(20) and live.error is None
+    beat = seed_clip().time_signature.beat_ticks
+    assert (rest_from - int(stopped_at)) % beat == 0 and rest_from >= asked
+    notes = sorted(live.continuation.notes[0], key=lambda n: n.start)
+    cut = int(stopped_at) - live.start_tick + live.continuation.start_tick  # in the continuation's ticks
+    rest = [n.pitch for n in notes if n.end > cut]
+    placed = sorted(n.start for n in live.played if n.end > int(stopped_at))
+    assert placed == [max(n.start, cut) - cut + rest_from for n in notes if n.end > cut]
+    heard = [p for _, p in note_ons(out)]
+    assert heard[len(heard_before):] == rest  # the rest, in order, once
+    assert heard_before == [n.pitch for n in notes][:len(heard_before)]
+    assert len(heard_before) + len(rest) - len(notes) in (0, 1)  # a note sounding at the stop plays on
+    assert len(live.played) == len(notes) and not open_notes(out.messages)
+    assert live.lead_s is not None and live.lead_s > 0
