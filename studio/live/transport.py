@@ -1,7 +1,8 @@
 """Where the beat is, and a player that stays on it.
 
 A Transport is anything with `timeline()`: Continuo's own fixed tempo here, a DAW's MIDI clock
-(studio.midi.clock.ClockFollower, or ClockSender when Continuo is the master) or Ableton Link
+(studio.midi.clock.ClockFollower; ClockSender, or the player process's ProcessClock, when
+Continuo is the master) or Ableton Link
 (studio.live.link). `SyncedPlayer` plays notes written in the transport's ticks and re-aligns
 a real-time player (studio.midi's Player, or its ProcessPlayer, which keeps the player out of
 this process's interpreter lock) to the transport every few milliseconds, so a drifting or changing DAW
