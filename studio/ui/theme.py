@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from studio.ui.resources import resource_path
+
 
 @dataclass(frozen=True)
 class Colors:
@@ -122,6 +124,21 @@ def palette() -> QPalette:
     return result
 
 
+SPIN_ARROWS = {"up": "spin-up.svg", "down": "spin-down.svg"}  # in resources/theme, drawn in text_dim
+
+
+def _spin_arrows() -> str:
+    """The spin boxes' arrows (a stylesheet that styles a spin box must draw them itself);
+    nothing where the resources are missing, which the window reports on its own."""
+    try:
+        paths = {k: resource_path("theme", v).as_posix() for k, v in SPIN_ARROWS.items()}
+    except FileNotFoundError:
+        return ""
+    return "\n".join(
+        f"QSpinBox::{k}-arrow, QDoubleSpinBox::{k}-arrow {{ image: url({p}); width: 10px; height: 9px; }}"
+        for k, p in paths.items())
+
+
 def stylesheet() -> str:
     """The stylesheet for the controls Fusion draws too plainly on a dark palette."""
     c, m = COLORS, METRICS
@@ -155,6 +172,19 @@ QComboBox:hover, QSpinBox:hover, QDoubleSpinBox:hover, QLineEdit:hover {{ border
 QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QLineEdit:focus {{ border-color: {c.accent}; }}
 QComboBox:disabled, QSpinBox:disabled, QDoubleSpinBox:disabled, QLineEdit:disabled {{
     color: {c.text_disabled}; background: {c.window}; }}
+QSpinBox, QDoubleSpinBox {{ padding-right: 18px; }}
+QSpinBox::up-button, QDoubleSpinBox::up-button, QSpinBox::down-button, QDoubleSpinBox::down-button {{
+    subcontrol-origin: border; width: 16px; background: transparent;
+    border-left: 1px solid {c.border}; }}
+QSpinBox::up-button, QDoubleSpinBox::up-button {{ subcontrol-position: top right;
+    border-top-right-radius: {m.radius}px; }}
+QSpinBox::down-button, QDoubleSpinBox::down-button {{ subcontrol-position: bottom right;
+    border-bottom-right-radius: {m.radius}px; }}
+QSpinBox::up-button:hover, QDoubleSpinBox::up-button:hover, QSpinBox::down-button:hover,
+QDoubleSpinBox::down-button:hover {{ background: {c.raised}; }}
+QSpinBox::up-button:pressed, QDoubleSpinBox::up-button:pressed, QSpinBox::down-button:pressed,
+QDoubleSpinBox::down-button:pressed {{ background: {c.base}; }}
+{_spin_arrows()}
 QComboBox QAbstractItemView {{ background: {c.raised}; border: 1px solid {c.border};
     selection-background-color: {c.accent}; selection-color: {c.on_accent}; outline: none; }}
 QSlider::groove:horizontal {{ height: 4px; background: {c.base}; border-radius: 2px; }}

@@ -53,6 +53,29 @@ def test_the_theme_applies_and_styles_real_widgets(qtbot: QtBot) -> None:
         app.setStyle(old_style)
 
 
+def test_spin_boxes_show_their_arrows_in_the_dim_text_colour(qtbot: QtBot) -> None:
+    for name in ("spin-up.svg", "spin-down.svg"):
+        assert f'fill="{COLORS.text_dim}"' in resources.resource_path("theme", name).read_text()
+    app = QApplication.instance()
+    old_sheet, old_palette, old_style = app.styleSheet(), app.palette(), app.style().name()
+    apply_theme(app)
+    try:
+        box = QSpinBox()
+        box.setRange(0, 10)
+        box.setValue(5)
+        box.resize(120, 28)
+        qtbot.addWidget(box)
+        image = box.grab().toImage()
+        dim = QColor(COLORS.text_dim)
+        buttons = [image.pixelColor(x, y) for x in range(image.width() - 16, image.width())
+                   for y in range(image.height())]
+        assert sum(abs(c.red() - dim.red()) + abs(c.green() - dim.green()) < 30 for c in buttons) >= 6
+    finally:
+        app.setStyleSheet(old_sheet)
+        app.setPalette(old_palette)
+        app.setStyle(old_style)
+
+
 def test_the_stylesheet_mentions_only_theme_colours() -> None:
     import re
 
