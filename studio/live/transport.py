@@ -2,11 +2,11 @@
 
 A Transport is anything with `timeline()`: Continuo's own fixed tempo here, a DAW's MIDI clock
 (studio.midi.clock.ClockFollower; ClockSender, or the player process's ProcessClock, when
-Continuo is the master) or Ableton Link
-(studio.live.link). `SyncedPlayer` plays notes written in the transport's ticks and re-aligns
-a real-time player (studio.midi's Player, or its ProcessPlayer, which keeps the player out of
-this process's interpreter lock) to the transport every few milliseconds, so a drifting or changing DAW
-tempo is followed; when the transport stops, the notes stop (no note is left hanging).
+Continuo is the master) or Ableton Link (studio.live.link). `SyncedPlayer` plays notes written
+in the transport's ticks and re-aligns a real-time player (studio.midi's Player, or its
+ProcessPlayer, which keeps the player out of this process's interpreter lock) to the transport
+every few milliseconds, so a drifting or changing DAW tempo is followed; when the transport
+stops, the notes stop (no note is left hanging).
 Launches are quantized by shifting a phrase a whole number of grid steps (a sixteenth, a beat
 or a bar), which keeps its place in the bar.
 """
