@@ -140,7 +140,7 @@ class WindowPlayer:
     def _begin(self, notes: Iterable[Note] | None, tempo: float, start_tick: int, lead_in_s: float) -> None:
         """Start a run: an answer's notes, or (None) the clicks alone (the lock is held)."""
         output = self._output()
-        child: ProcessPlayer | None = getattr(output, "process_player", None)
+        child = output if isinstance(output, ProcessPlayer) else None
         run = _Run(output, child or Player(output), notes is not None, clicked=self._clicking)
         stream = self._with_clicks(run, notes, self._first_click(start_tick)) if run.clicked else notes or ()
         if child is None:

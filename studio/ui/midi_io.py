@@ -66,17 +66,6 @@ class _Locked:
             self.port.send(message)
 
 
-class ChildOutput:
-    """The output while the player's process owns the port: a message is sent there at once;
-    the transport plays through `process_player` itself."""
-
-    def __init__(self, player: ProcessPlayer) -> None:
-        self.process_player = player
-
-    def send(self, message: mido.Message) -> None:
-        self.process_player.send_now(message)
-
-
 def _open_output(choice: str | None, backend: str | None) -> tuple[ProcessPlayer | OutputPort, str | None]:
     """(ProcessPlayer or OutputPort, why the player runs in this process or None); PortError if
     the port cannot be opened at all. On a short-lived thread."""
@@ -114,7 +103,7 @@ class MidiIO(QObject):
         self.on_clock: Listener | None = None  # every other message of the clock input, likewise
         self._port: OutputPort | None = None
         self._child: ProcessPlayer | None = None
-        self._out: _Locked | ChildOutput | SilentOutput = SilentOutput()
+        self._out: _Locked | ProcessPlayer | SilentOutput = SilentOutput()
         self._input: InputPort | TimedInputPort | None = None
         self._clock_port: TimedInputPort | None = None
         self._watcher: PortWatcher | None = None
@@ -125,7 +114,9 @@ class MidiIO(QObject):
         self._back.connect(self._on_back)
 
     # -- output -----------------------------------------------------------------------------
-    def output(self) -> _Locked | ChildOutput | SilentOutput:
+    def output(self) -> _Locked | ProcessPlayer | SilentOutput:
+        """Where notes go now: the player's process (which plays through itself and sends a
+        message at once), a port opened here, or nowhere."""
         return self._out
 
     def choose_output(self, choice: str | None) -> None:
@@ -270,7 +261,7 @@ class MidiIO(QObject):
             threading.Thread(target=port.close, daemon=True, name="continuo-close-output").start()
             return
         if isinstance(port, ProcessPlayer):
-            self._child, self._out = port, ChildOutput(port)
+            self._child = self._out = port
             self._set_status(f"MIDI out: {port.port_name}")
             self._after_restart()
             return

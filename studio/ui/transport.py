@@ -179,8 +179,8 @@ class _Lights:
 
 
 class Transport(QObject):
-    """Plays notes to the output that `output()` returns: through its `process_player` (a
-    ProcessPlayer owning the port) if it has one, else on a Player thread of ours. Signals:
+    """Plays notes to the output that `output()` returns: a ProcessPlayer (the player's process,
+    owning the port) plays them itself, any other output gets a Player thread of ours. Signals:
     `playing_changed(bool)`, `position_changed(tick)` (clip ticks, every ~30 ms while playing),
     `error(sentence)`, `sounding(pitch, velocity)` for each note played (velocity 0: it ended;
     clicks aside)."""
@@ -251,7 +251,7 @@ class Transport(QObject):
         timeline = Timeline(start, end, time_signature.bar_ticks if count_in else 0, loop)
         halt, token, lights = threading.Event(), object(), _Lights()
         output = self._output()
-        child: ProcessPlayer | None = getattr(output, "process_player", None)
+        child = output if isinstance(output, ProcessPlayer) else None
         ended = _while_alive(self._ended.emit)
         player = child or Player(output, on_finish=lambda err: ended(token, err, None))
         stream = lights.passing(timeline_notes(notes, timeline, time_signature, clicks,

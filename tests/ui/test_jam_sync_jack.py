@@ -12,7 +12,8 @@ import mido
 import pytest
 
 from studio.core.notes import DRUM_CHANNEL, TICKS_PER_QUARTER, Clip, Note, TimeSignature
-from studio.ui.midi_io import ChildOutput, MidiIO
+from studio.midi.player_process import ProcessPlayer
+from studio.ui.midi_io import MidiIO
 from studio.ui.sync import CLOCK
 from tests.jack_server import wait_until
 from tests.live_helpers import ClockSource, beat_times
@@ -35,7 +36,7 @@ def _window(qtbot, port: str):
     window = MainWindow(AppSettings(), midi=midi)
     window.show()
     qtbot.waitExposed(window)
-    assert isinstance(window.midi.output(), ChildOutput)
+    assert isinstance(window.midi.output(), ProcessPlayer)
     return window
 
 

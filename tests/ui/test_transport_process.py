@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from studio.core.notes import DRUM_CHANNEL, Clip, Note, TimeSignature
-from studio.ui.midi_io import ChildOutput, MidiIO, _Locked
+from studio.midi.player_process import ProcessPlayer
+from studio.ui.midi_io import MidiIO, _Locked
 from studio.ui.transport import CLICK_ACCENT, CLICK_BEAT
 from tests.jack_server import Receiver, wait_until
 from tests.streams import all_notes_off, hanging
@@ -53,7 +54,7 @@ def test_the_window_plays_notes_clicks_and_a_live_key_through_the_player_process
         qtbot, app_home, dialogs, receiver) -> None:
     window = _window(qtbot, receiver.port)
     try:
-        assert isinstance(window.midi.output(), ChildOutput)
+        assert isinstance(window.midi.output(), ProcessPlayer)
         assert window.midi.status == f"MIDI out: {receiver.port}"
         notes = _notes(8)  # one bar of eighths at 480 BPM: half a second
         _load(window, notes, 480.0)
@@ -81,7 +82,7 @@ def test_the_window_plays_notes_clicks_and_a_live_key_through_the_player_process
 
 def test_stopping_and_quitting_mid_play_leave_no_note_hanging(qtbot, app_home, dialogs, receiver) -> None:
     window = _window(qtbot, receiver.port)
-    child = window.midi.output().process_player
+    child = window.midi.output()
     try:
         _load(window, [Note(0, 60, 1800, 90), Note(480, 64, 1400, 90), Note(960, 67, 960, 90)], 240.0)
         window.actions.loop.setChecked(True)  # loops the clip's bar until stopped
@@ -173,7 +174,7 @@ def test_a_crashed_player_process_is_started_again_and_releases_every_note(qtbot
     said: list[str] = []
     midi = _opened(qtbot, receiver.port, said)
     try:
-        crashed = midi.output().process_player
+        crashed = midi.output()
         transport = Transport(midi.output)
         midi.output_lost.connect(transport.port_lost)
         transport.play([Note(0, 60, 4800, 90)], 120.0, FOUR_FOUR)  # one long note
@@ -182,7 +183,7 @@ def test_a_crashed_player_process_is_started_again_and_releases_every_note(qtbot
         qtbot.waitUntil(lambda: RESTARTED in said, timeout=30000)
         assert not transport.playing and midi.status == f"MIDI out: {receiver.port}"
         restarted = midi.output()
-        assert isinstance(restarted, ChildOutput) and restarted.process_player is not crashed
+        assert isinstance(restarted, ProcessPlayer) and restarted is not crashed
         assert receiver.wait_for(1 + 16)
         assert sorted(all_notes_off(receiver.messages())) == list(range(16))
         with qtbot.waitSignal(transport.playing_changed, timeout=10000, check_params_cb=lambda p: not p):
