@@ -67,11 +67,14 @@ def test_notes_land_on_the_clock_sources_beats(jack_server, receiver, clock_sour
 
 
 @pytest.mark.jack
-def test_timestamps_place_the_beat_within_a_millisecond_while_the_interpreter_is_busy(jack_server, receiver):
+def test_timestamps_place_the_beat_better_than_callback_times_while_the_interpreter_is_busy(
+        jack_server, receiver):
     got = capture(jack_server, receiver, BPM, 240, GilBursts(burst_s=0.02, gap_s=0.01))
     stamped, called = phase_errors(got.stamped, got.heard), phase_errors(got.called, got.heard)
     assert len(stamped) >= 240 - 48
     p99_ms = [statistics.quantiles(errors, n=100)[98] * 1000 for errors in (stamped, called)]
     print(f"beat phase error p99: {p99_ms[0]:.3f} ms with timestamps, {p99_ms[1]:.3f} ms with callback times")
-    assert p99_ms[0] < 1.0  # a behaviour bound: where the beat is, not how fast anything ran
+    # Which times place the beat better, measured side by side in one run (so a loaded machine
+    # moves both): the figures themselves are bench_clock.py's.
+    assert p99_ms[0] < p99_ms[1] / 2
     assert statistics.median(stamped) < statistics.median(called)
