@@ -9,9 +9,10 @@ Its tempo is the slope of a least-squares line through the last pulses' arrival 
 averages out the jitter of a single pulse (a JACK period, a busy DAW) instead of trusting two
 neighbours, refitted without pulses that came far later than the line says (a held-up burst).
 As master, `ClockSender` sends pulses at the times of a `PulseLine`, in this process or, through
-studio.midi.player_process.ProcessClock, in the player's process. Both the follower and the
-senders hand out a `Timeline` (tempo plus one point tying a tick to a perf_counter time), which
-is what the player follows to land on the DAW's beat.
+studio.midi.player_process.ProcessClock, in the player's process; while its port is away it holds
+the pulses, and once the port is back it says Song Position and Continue before they go on.
+Both the follower and the senders hand out a `Timeline` (tempo plus one point tying a tick to a
+perf_counter time), which is what the player follows to land on the DAW's beat.
 """
 
 from __future__ import annotations
@@ -230,6 +231,8 @@ class ClockSender:
         self._line = PulseLine(bpm, 0.0, 0)  # where the pulses go from the last start or tempo change
         self._next = 0  # the pulse to send next
         self._stop = threading.Event()
+        self._held = threading.Event()  # the output is away: no pulse is sent
+        self._resync = threading.Event()  # say where the song is again, at the next sixteenth
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.error: str | None = None
@@ -246,6 +249,17 @@ class ClockSender:
         with self._lock:
             self._line = line
 
+    def hold(self) -> None:
+        """The output's port is away: the song goes on, but no pulse is sent until `resync`."""
+        self._held.set()
+
+    def resync(self) -> None:
+        """The output is back (its port was away): the receiver lost its place, so at the next
+        sixteenth the thread sends Song Position and Continue right before that sixteenth's
+        pulse; the pulses before it are not sent."""
+        self._resync.set()
+        self._held.clear()
+
     def timeline(self) -> Timeline:
         with self._lock:
             return self._line.timeline(self.playing)
@@ -261,6 +275,8 @@ class ClockSender:
         if self.playing:
             raise RuntimeError("the clock is already running")
         self._stop.clear()
+        self._held.clear()
+        self._resync.clear()
         self.error = None
         self.sent_late_s = []
         self._next = first_pulse(tick)
@@ -298,6 +314,10 @@ class ClockSender:
                     break
                 while time.perf_counter() < deadline:
                     pass
+                if self._held.is_set() or (self._resync.is_set() and not self._resynced()):
+                    with self._lock:
+                        self._next += 1  # not sent: the receiver is away or not yet told where we are
+                    continue
                 self.output.send(pulse)
                 self.sent_late_s.append(time.perf_counter() - deadline)
                 with self._lock:
@@ -306,3 +326,13 @@ class ClockSender:
             self.error = f"The MIDI clock output stopped working ({err}); the clock stopped."
             if self.on_error is not None:
                 self.on_error(self.error)
+
+    def _resynced(self) -> bool:
+        """On the thread, at a pulse's time while a resync is asked for: on a sixteenth, send
+        Song Position and Continue (True: the pulse follows); elsewhere the pulse is skipped (False)."""
+        if self._next % PULSES_PER_SPP:
+            return False
+        self._resync.clear()
+        self.output.send(mido.Message("songpos", pos=min(MAX_SPP, self._next // PULSES_PER_SPP)))
+        self.output.send(mido.Message("continue"))
+        return True

@@ -89,6 +89,7 @@ class ProcessPlayer(Timeline):
         self._finished.set()
         self._stop_feed = threading.Event()
         self._clock: ProcessClock | None = None
+        self._clock_runs = 0  # each start of a clock is a run: a late confirmation names its own
         threading.Thread(target=self._listen, daemon=True, name="continuo-player-process").start()
 
     # -- the pipe -------------------------------------------------------------------------
@@ -202,11 +203,12 @@ class ProcessPlayer(Timeline):
         plays; never blocks for long and never raises (a lost port drops it)."""
         self._send(("now", bytes(message.bytes())))
 
-    send = send_now  # an Output too (a ClockSender in this process could clock the DAW on it: see clock)
+    send = send_now  # an Output too: the window's live keys and panic go through it
 
     def clock(self, bpm: float = 120.0) -> ProcessClock:
         """Continuo's clock master on this player's port, sending from the child. One per player:
-        a new one takes the place of the last (stop that first)."""
+        a new one takes the place of the last (stop that first; the old one's Stop still goes
+        out before the new one's Start)."""
         self._clock = ProcessClock(self, bpm)
         return self._clock
 
@@ -251,6 +253,7 @@ class ProcessClock:
         self._running = False
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        self._run = 0  # this clock's run of the child's clock (see ProcessPlayer._clock_runs)
         self.error: str | None = None
         self.sent_late_s: list[float] = []  # how late each pulse left, once stopped
 
@@ -262,18 +265,21 @@ class ProcessClock:
         with self._lock:
             return self._line.timeline(self.playing)
 
-    def start(self, tick: int = 0, lead_in_s: float = 0.01) -> None:
+    def start(self, tick: int = 0, lead_in_s: float = 0.01, *, at: float | None = None) -> None:
         """As ClockSender.start: Start (or Song Position and Continue) and the first pulse
-        lead_in_s from now, sent by the child."""
+        lead_in_s from now (or at perf_counter time `at`), sent by the child."""
         with self._lock:
             if self.playing:
                 raise RuntimeError("the clock is already running")
             if not self._player.alive:
                 raise PortError("The player process has ended; open the output again.")
-            self._line = PulseLine(self._line.bpm, time.perf_counter() + lead_in_s, first_pulse(tick))
+            begin = time.perf_counter() + lead_in_s if at is None else at
+            self._line = PulseLine(self._line.bpm, begin, first_pulse(tick))
             self._running, self.error = True, None
             self._stopped.clear()
-            self._player._send(("clock_start", self._line))
+            self._player._clock_runs += 1
+            self._run = self._player._clock_runs
+            self._player._send(("clock_start", self._line, self._run))
 
     def set_tempo(self, bpm: float) -> None:
         """A new tempo from the next pulse due on."""
@@ -285,18 +291,30 @@ class ProcessClock:
             self._line = self._line.retimed(bpm, self._line.next_pulse(time.perf_counter()))
             self._player._send(("clock_tempo", self._line))
 
+    def follow(self, line: PulseLine) -> None:
+        """Send the pulses from line.pulse on at the line's times (a tempo change decided by
+        whoever owns the song's timeline)."""
+        with self._lock:
+            self._line = line
+            if self.playing:
+                self._player._send(("clock_tempo", line))
+
     def stop(self, timeout: float = 2.0) -> None:
-        """Send Stop; returns once the child has (and `sent_late_s` is filled in)."""
+        """Send Stop; returns once the child has (and `sent_late_s` is filled in), or at once
+        with timeout=0 (a GUI thread's stop: the Stop still goes out, the confirmation comes later)."""
         with self._lock:
             self._running = False
             self._stopped.clear()
         self._player._send(("clock_stop",))
-        if self._player.alive:
+        if timeout and self._player.alive:
             self._stopped.wait(timeout)
 
-    def ended(self, error: str | None, late: list[float]) -> None:
-        """From the player's listener: the child's clock stopped (told to, or its output failed)."""
+    def ended(self, run: int, error: str | None, late: list[float]) -> None:
+        """From the player's listener: the child's clock stopped (told to, or its output failed);
+        a confirmation for an earlier run of this clock, or another clock's, is not this run's end."""
         with self._lock:
+            if run != self._run:
+                return
             self._running = False
             self.error, self.sent_late_s = error, late
             self._stopped.set()
@@ -310,10 +328,9 @@ class ProcessClock:
 
 
 def clock_master(output: Output, bpm: float = 120.0) -> ClockSender | ProcessClock:
-    """The clock master for an output: in the player's process when the output is a ProcessPlayer
-    or stands for one (its `process_player`), else a ClockSender in this process."""
-    player = output if isinstance(output, ProcessPlayer) else getattr(output, "process_player", None)
-    return player.clock(bpm) if isinstance(player, ProcessPlayer) else ClockSender(output, bpm)
+    """The clock master for an output: in the player's process when the output is a ProcessPlayer,
+    else a ClockSender in this process."""
+    return output.clock(bpm) if isinstance(output, ProcessPlayer) else ClockSender(output, bpm)
 
 
 class _Child:
@@ -328,12 +345,19 @@ class _Child:
         self.notes: queue.Queue = queue.Queue()
         self.player: Player | None = None
         self._lost: str | None = None  # why the current run stopped, when the port went away
-        self.watcher = PortWatcher(port, self.port_lost,
-                                   lambda: self.reply(("back", back_sentence(port), port.name)))
+        self.watcher = PortWatcher(port, self.port_lost, self.port_back)
         self.clock = ClockSender(port, realtime=realtime, on_error=self._clock_failed)
+        self.clock_run = 0  # the parent's number for the clock's current run
 
     def _clock_failed(self, sentence: str) -> None:
-        self.reply(("clock", sentence, self.clock.sent_late_s))
+        self.reply(("clock", self.clock_run, sentence, self.clock.sent_late_s))
+
+    def port_back(self) -> None:
+        """From the watcher: the port is joined again. A clock held while it was away says where
+        the song is (Song Position and Continue) before its pulses go on."""
+        if self.clock.playing:
+            self.clock.resync()
+        self.reply(("back", back_sentence(self.port), self.port.name))
 
     def reply(self, message: tuple) -> None:
         with self._write_lock:
@@ -364,6 +388,7 @@ class _Child:
                 self._lost = sentence
         if player is not None:
             player.stop()
+        self.clock.hold()  # the song goes on; the pulses wait for the port (see port_back)
         self.reply(("lost", sentence))
 
     def handle(self, command: tuple) -> None:
@@ -397,13 +422,14 @@ class _Child:
             line: PulseLine = command[1]
             if self.clock.playing:  # the parent forgot to stop it
                 self.clock.stop()
+            self.clock_run = command[2]
             self.clock.follow(line)
             self.clock.start(line.pulse * TICKS_PER_PULSE, at=line.seconds)
         elif kind == "clock_tempo":
             self.clock.follow(command[1])
         elif kind == "clock_stop":
             self.clock.stop()
-            self.reply(("clock", self.clock.error, self.clock.sent_late_s))
+            self.reply(("clock", self.clock_run, self.clock.error, self.clock.sent_late_s))
 
 
 def _serve(read: Any, write: Any) -> None:

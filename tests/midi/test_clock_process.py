@@ -1,19 +1,22 @@
 """Continuo as clock master from the player's process, through a real JACK server: an independent
 receiver hears Start (or Song Position and Continue), the pulses at the tempo set and Stop; the
 timeline computed in this process says when each pulse arrives; notes the player puts on beat N
-arrive with pulse 24 * N, across a tempo change; and while a thread here holds the interpreter in
-bursts, the pulses still leave within a millisecond of their time."""
+arrive with pulse 24 * N, across a tempo change; while a thread here holds the interpreter in
+bursts, the pulses still leave within a millisecond of their time; a stop not waited for does not
+end the run started right after it; and when the receiver's port goes and comes back, it hears
+Song Position and Continue at the song's current place before the pulses go on."""
 
 from __future__ import annotations
 
 import statistics
+import threading
 
 import mido
 import pytest
 
 from studio.core.notes import TICKS_PER_QUARTER, Note
 from studio.live.transport import SyncedPlayer
-from studio.midi.clock import PPQN, TICKS_PER_PULSE
+from studio.midi.clock import PPQN, PULSES_PER_SPP, TICKS_PER_PULSE
 from studio.midi.player_process import GONE, ProcessClock, ProcessPlayer, clock_master
 from studio.midi.ports import PortError
 from tests.benchmarks._timing import percentile
@@ -109,3 +112,56 @@ def test_a_clock_whose_player_process_dies_says_so(receiver: Receiver) -> None:
             clock.start()
     finally:
         player.close()
+
+
+def test_a_clock_started_again_at_once_after_a_stop_not_waited_for_keeps_running_and_takes_a_tempo(
+        receiver: Receiver) -> None:
+    player = ProcessPlayer(receiver.port)
+    try:
+        clock = player.clock(240.0)
+        clock.start()
+        assert wait_until(lambda: len(clocks(receiver.messages())) >= 4, 10)
+        clock.stop(timeout=0)  # as the window stops: the child's confirmation comes later
+        clock.start(tick=2 * TICKS_PER_QUARTER)  # and plays again at once
+        heard = len(clocks(receiver.messages()))
+        assert wait_until(lambda: len(clocks(receiver.messages())) >= heard + PPQN, 10)
+        assert clock.playing  # the first run's late confirmation did not end this one
+        clock.set_tempo(480.0)
+        changed = len(clocks(receiver.messages()))
+        assert wait_until(lambda: len(clocks(receiver.messages())) >= changed + 3 * PPQN, 10)
+        clock.stop()
+    finally:
+        player.close()
+    kinds = [m.type for _, m in receiver.messages()]
+    assert kinds.count("stop") == 2 and kinds[-1] == "stop"
+    bpm, _ = deviations(clocks(receiver.messages())[-2 * PPQN:])
+    assert bpm == pytest.approx(480.0, rel=0.01)  # the tempo reached the child
+
+
+def test_a_clock_whose_port_goes_and_comes_back_says_where_the_song_is_before_its_pulses_go_on(
+        jack_server) -> None:
+    first = Receiver(jack_server, "clock-daw")
+    lost, back = threading.Event(), threading.Event()
+    player = ProcessPlayer(first.port, on_port_lost=lambda _: lost.set(), on_port_back=lambda _: back.set())
+    try:
+        clock = player.clock(300.0)
+        clock.start()
+        assert wait_until(lambda: len(clocks(first.messages())) >= PPQN, 10)
+        first.kill()  # the DAW crashes: the song goes on, the pulses wait for its port
+        assert lost.wait(10)
+        with Receiver(jack_server, "clock-daw") as second:
+            assert back.wait(10)
+            assert wait_until(lambda: len(clocks(second.messages())) >= 2 * PPQN, 10)
+            line = clock.timeline()
+            clock.stop()
+            assert wait_until(lambda: second.messages()[-1][1].type == "stop", 5)
+            got = second.messages()
+    finally:
+        player.close()
+        first.close()
+    assert [m.type for _, m in got[:2]] == ["songpos", "continue"]  # before any pulse
+    pulse = got[0][1].pos * PULSES_PER_SPP
+    assert pulse > len(clocks(first.messages()))  # where the song is now, not where the DAW went
+    period_s = jack_server.period_ms / 1000
+    late = [t - line.time_of((pulse + k) * TICKS_PER_PULSE) for k, t in enumerate(clocks(got))]
+    assert min(late) > -0.0005 and percentile(late, 99) < period_s + 0.002  # on the song's timeline
