@@ -85,6 +85,8 @@ class MidiIO(QObject):
     message = Signal(str)  # one-off sentences (errors, reconnections)
     output_lost = Signal()
     output_back = Signal()  # the output is back after output_lost
+    output_changing = Signal()  # another output is chosen: the old one is still open, not for long
+    output_ready = Signal()  # an output is open and output() is it (after choose_output)
     note_on = Signal(int, int)  # from the hardware input: pitch, velocity
     note_off = Signal(int)
     # kind, port or ProcessPlayer or None, error sentence or None, why playback is in-process
@@ -122,6 +124,7 @@ class MidiIO(QObject):
     def choose_output(self, choice: str | None) -> None:
         """VIRTUAL for Continuo's own port, a port name, or NO_PORT; opened in the background."""
         self.output_choice = choice
+        self.output_changing.emit()
         self._close_output()
         if choice == NO_PORT:
             self._set_status("MIDI out: none (notes are not sent anywhere)")
@@ -264,6 +267,7 @@ class MidiIO(QObject):
             self._child = self._out = port
             self._set_status(f"MIDI out: {port.port_name}")
             self._after_restart()
+            self.output_ready.emit()
             return
         self._port, self._out = port, _Locked(port)
         try:
@@ -275,6 +279,7 @@ class MidiIO(QObject):
         if note:
             self.message.emit(note)
         self._after_restart()
+        self.output_ready.emit()
 
     def _after_restart(self) -> None:
         """A crashed child could not end its notes: end them now, on the output open again."""

@@ -4,8 +4,9 @@ looping (the ruler's region, or the clip's bars), recording (a take at the playh
 optional count-in, added as one undoable edit), auditioning one variation alone, and the notes
 played live (on screen, on the computer keys, on the roll's keys or a MIDI keyboard), which go
 straight to the output and into a take. When the output goes away mid-play, playback stops; when
-it is back, playback goes on from where it stopped. It drives the Transport and the Recorder;
-the roll's playhead, the position readout and the keyboard's lit keys follow it.
+it is back, playback goes on from where it stopped; another output chosen mid-play is followed
+the same way, from where the old one stopped, once the new one is open. It drives the Transport
+and the Recorder; the roll's playhead, the position readout and the keyboard's lit keys follow it.
 
 With Sync following a DAW's MIDI clock, Play arms: playback starts with the DAW's Start or
 Continue, from the DAW's song position, on its clock; the DAW's Stop stops it (still armed), and
@@ -64,6 +65,8 @@ class Playback(QObject):
         self.transport.error.connect(self.message)
         midi.output_lost.connect(self.transport.port_lost)
         midi.output_back.connect(self._output_back)
+        midi.output_changing.connect(self.transport.port_lost)  # another output chosen mid-play...
+        midi.output_ready.connect(self._output_back)  # ...goes on there from where it was
         midi.note_on.connect(keyboard.show_note_on)
         midi.note_off.connect(keyboard.show_note_off)
         midi.note_on.connect(self.recorder.note_on)
@@ -180,7 +183,8 @@ class Playback(QObject):
             self.play(from_tick=self.transport.position())
 
     def _output_back(self) -> None:
-        """The output is back: go on from where its loss stopped playback (not a recording)."""
+        """The output is back, or another is open: go on from where its loss (or the change)
+        stopped playback (not a recording)."""
         if self.transport.lost_at is not None and not self.transport.playing:
             self.play(from_tick=self.transport.lost_at)
 

@@ -2,14 +2,15 @@
 to the DAW as MIDI clock), a DAW's MIDI clock on an input, or an Ableton Link session.
 
 `Sync` owns the followed source (studio.midi.clock's ClockFollower fed from MidiIO's clock
-input on rtmidi's thread, studio.live.link's LinkTransport, or a ClockSender while Continuo is
-the master) and tells the GUI, as queued signals, what the window must follow: the DAW's
-Start/Continue and Stop, or a Link session starting and stopping (`daw_playing`), a Song Position
-Pointer (`song_position`, in ticks) and the followed tempo (`tempo_changed`, polled several times
-a second; None when the clip's own tempo rules again). Link runs with start/stop sync: the
-session plays when any peer plays, and Continuo's Play and Stop start and stop it. The Sync menu
-chooses; Ableton Link is offered only when the optional aalink (GPL-3) is installed, and
-otherwise says how to get it.
+input on rtmidi's thread, studio.live.link's LinkTransport, or studio.ui.clock_out's ClockOut
+while Continuo is the master: sent from the player's process, never waited for on the GUI
+thread, and moved to a newly chosen output mid-song) and tells the GUI, as queued signals, what
+the window must follow: the DAW's Start/Continue and Stop, or a Link session starting and
+stopping (`daw_playing`), a Song Position Pointer (`song_position`, in ticks) and the followed
+tempo (`tempo_changed`, polled several times a second; None when the clip's own tempo rules
+again). Link runs with start/stop sync: the session plays when any peer plays, and Continuo's
+Play and Stop start and stop it. The Sync menu chooses; Ableton Link is offered only when the
+optional aalink (GPL-3) is installed, and otherwise says how to get it.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from PySide6.QtWidgets import QMenu, QWidget
 from studio.core.notes import TimeSignature
 from studio.live.transport import LiveError
 from studio.live.transport import Transport as Source
-from studio.midi.clock import PPQN, PULSES_PER_SPP, TICKS_PER_PULSE, ClockFollower, ClockSender
+from studio.midi.clock import PPQN, PULSES_PER_SPP, TICKS_PER_PULSE, ClockFollower, first_pulse
 from studio.midi.ports import PortError, list_ports
+from studio.ui.clock_out import ClockOut
 from studio.ui.midi_io import MidiIO
 from studio.ui.transport import Follow
 
@@ -64,7 +66,7 @@ class Sync(QObject):
         self.send_clock = False
         self.follower: ClockFollower | None = None
         self.link = None  # a LinkTransport while in LINK mode
-        self.sender: ClockSender | None = None  # while Continuo is the running clock master
+        self.sender: ClockOut | None = None  # while Continuo is the running clock master
         self._shown_tempo: float | None = None
         self._song_tick = 0  # where the followed DAW's song is, as its Start and pointers said
         self._poll = QTimer(self)
@@ -72,6 +74,8 @@ class Sync(QObject):
         self._poll.timeout.connect(self._look)
         self._session_playing = False
         midi.on_clock = self._clock_message
+        midi.output_changing.connect(self._output_changing)
+        midi.output_ready.connect(self._output_ready)
 
     # -- the choice -------------------------------------------------------------------------
     def choose(self, mode: str, clock_input: str | None = None) -> None:
@@ -180,9 +184,8 @@ class Sync(QObject):
         Start from 0) at `bpm`. Returns the tick it starts on (a sixteenth the pointer can say)
         and how playback follows the clock sent."""
         self.stop_clock()
-        self.sender = ClockSender(self.midi.output(), bpm)
-        self.sender.start(tick)
-        start = tick // (TICKS_PER_PULSE * PULSES_PER_SPP) * TICKS_PER_PULSE * PULSES_PER_SPP
+        self.sender = ClockOut(self.midi.output(), bpm, tick)
+        start = first_pulse(tick) * TICKS_PER_PULSE
         return start, Follow(self.sender, start)
 
     def set_tempo(self, bpm: float) -> None:
@@ -192,10 +195,21 @@ class Sync(QObject):
                 self.sender.set_tempo(bpm)
 
     def stop_clock(self) -> None:
-        """Send Stop, if we are sending a clock."""
+        """Send Stop, if we are sending a clock (without waiting for the player's process)."""
         sender, self.sender = self.sender, None
         if sender is not None:
             sender.stop()
+
+    def _output_changing(self) -> None:
+        """Another output is chosen: the clock we send says Stop on the old one while it is open."""
+        if self.sender is not None:
+            self.sender.leave()
+
+    def _output_ready(self) -> None:
+        """The output is open (a new one, or the player's process started again): the clock we
+        send goes on there from the song's position."""
+        if self.sender is not None:
+            self.sender.join(self.midi.output())
 
     # -- from rtmidi's thread ---------------------------------------------------------------
     def _clock_message(self, message: mido.Message, seconds: float) -> None:
