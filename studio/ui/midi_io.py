@@ -16,8 +16,11 @@ comes back, and `output_back` lets playback go on. With no output the app still 
 nowhere and the status bar says why. Incoming notes are played straight through to the output on
 rtmidi's thread (lowest latency) and reported to the GUI as queued signals, so the keyboard lights
 up and recording can take them; `on_input` and `on_clock` hear every message on the input's
-thread, with its arrival time, for what must not wait for the GUI (jam mode, the clock follower). The
-Output and Input menus list the ports each time they open.
+thread, with its arrival time, for what must not wait for the GUI (jam mode, the clock follower). An
+input chosen away is silenced at once and closed behind, on a short-lived thread too (closing
+waits for rtmidi's callback to drain). `output_changing` and `output_ready` tell the clock sent
+to the DAW, and playback, that another output is taking over. The Output and Input menus list
+the ports each time they open.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 import mido
@@ -108,6 +112,7 @@ class MidiIO(QObject):
         self._out: _Locked | ProcessPlayer | SilentOutput = SilentOutput()
         self._input: InputPort | TimedInputPort | None = None
         self._clock_port: TimedInputPort | None = None
+        self._retired: weakref.WeakSet = weakref.WeakSet()  # inputs chosen away, closing behind
         self._watcher: PortWatcher | None = None
         self._release_all = False  # once the output is open again: all-notes-off everywhere
         self.status = "MIDI output: opening…"
@@ -133,10 +138,12 @@ class MidiIO(QObject):
             self._in_background("output", choice)
 
     def choose_input(self, choice: str | None) -> None:
+        """Listen to this input (None: none) from now on: nothing from the old one reaches the
+        window after this, and the old port closes behind, on a thread of its own (closing an
+        rtmidi input waits for its callback to drain)."""
         self.input_choice = choice
-        if self._input is not None:
-            self._input.close()
-            self._input = None
+        old, self._input = self._input, None
+        self._close_behind(old)
         if choice is not None:
             self._in_background("input", choice)
         if self.clock_choice is not None:
@@ -152,9 +159,8 @@ class MidiIO(QObject):
         same port, brings the clock too (opened again as a timed input if it was not one); any
         other port is opened in the background."""
         self.clock_choice = choice
-        if self._clock_port is not None:
-            self._clock_port.close()
-            self._clock_port = None
+        old, self._clock_port = self._clock_port, None
+        self._close_behind(old)
         if self._input is not None and isinstance(self._input, TimedInputPort) != self.shared_clock:
             self.choose_input(self.input_choice)  # timed exactly while it is the clock's port too
         elif choice is not None and not self.shared_clock:
@@ -215,6 +221,9 @@ class MidiIO(QObject):
 
     # -- threads ----------------------------------------------------------------------------
     def _in_background(self, kind: str, choice: str) -> None:
+        opened: list[InputPort | TimedInputPort] = []  # the input, once open
+        listener = self._until_retired(opened, self._clocked if kind == "clock" else self._received)
+
         def work() -> None:
             note = None
             try:
@@ -223,24 +232,38 @@ class MidiIO(QObject):
                     if isinstance(port, ProcessPlayer):  # its callbacks name the player they concern
                         port.on_port_lost = lambda s, p=port: self._lost.emit(p, s)
                         port.on_port_back = lambda s, p=port: self._back.emit(p, s)
-                elif kind == "input" and self.shared_clock:  # the clock's pulses come here too
-                    port = open_timed_input(choice, self._received, self.backend)
-                elif kind == "input":
-                    port = open_input(choice, lambda m: self._received(m, time.perf_counter()), self.backend)
-                else:  # a clock's pulses with the time rtmidi heard them, however busy this process is
-                    port = open_timed_input(choice, self._clocked, self.backend)
+                elif kind == "input" and not self.shared_clock:
+                    port = open_input(choice, lambda m: listener(m, time.perf_counter()), self.backend)
+                else:  # a clock's pulses (on the keyboard's port too) with the time rtmidi heard them
+                    port = open_timed_input(choice, listener, self.backend)
             except PortError as err:
                 self._opened.emit(kind, None, str(err), None)
                 return
+            opened.append(port)
             self._opened.emit(kind, port, None, note)
         threading.Thread(target=work, daemon=True, name=f"continuo-open-{kind}").start()
+
+    def _until_retired(self, opened: list, deliver: Listener) -> Listener:
+        """On the input's thread: hand a message on unless the port it came from (opened[0], once
+        open) was chosen away and is closing behind."""
+        def receive(message: mido.Message, seconds: float) -> None:
+            if not (opened and opened[0] in self._retired):
+                deliver(message, seconds)
+        return receive
+
+    def _close_behind(self, port: InputPort | TimedInputPort | None) -> None:
+        """Retire an input (nothing more of it reaches the window) and close it on a short-lived
+        thread: closing waits for its callback to drain, which the GUI thread must not."""
+        if port is not None:
+            self._retired.add(port)
+            threading.Thread(target=port.close, daemon=True, name="continuo-close-input").start()
 
     def _on_opened(self, kind: str, port, error: str | None, note: str | None) -> None:
         if kind == "clock":
             if port is None:
                 self.message.emit(f"No MIDI clock input: {error}")
             elif self.clock_choice != port.name or self._clock_port is not None:
-                port.close()  # chosen away while it opened
+                self._close_behind(port)  # chosen away while it opened
             else:
                 self._clock_port = port
                 self.message.emit(f"Following the MIDI clock on {port.name}.")
@@ -249,9 +272,9 @@ class MidiIO(QObject):
             if port is None:
                 self.message.emit(f"No MIDI input: {error}")
             elif self.input_choice is None:
-                port.close()  # chosen away while it opened
+                self._close_behind(port)  # chosen away while it opened
             elif isinstance(port, TimedInputPort) != self.shared_clock:
-                port.close()  # the clock came to this port, or left it, while it opened
+                self._close_behind(port)  # the clock came to this port, or left it, while it opened
                 self._in_background("input", self.input_choice)
             else:
                 self._input = port

@@ -275,7 +275,7 @@ def test_a_clock_on_the_keyboards_own_port_is_one_timed_input_for_pulses_and_not
             midi.choose_input("Keys:out")
         assert len(plain) == 1 and not timed  # a keyboard alone: a plain input
         midi.choose_clock_input("Keys:out")  # the DAW's clock comes on the keyboard's port
-        assert plain[0].closed
+        qtbot.waitUntil(lambda: plain[0].closed, timeout=2000)  # closed behind, off the GUI thread
         qtbot.waitUntil(lambda: len(heard) == 4, timeout=5000)
         assert len(timed) == 1 and len(plain) == 1  # opened once, as a timed input
         assert [kind for kind, _ in heard] == ["clock", "clock", "note_on", "clock"]
@@ -284,6 +284,7 @@ def test_a_clock_on_the_keyboards_own_port_is_one_timed_input_for_pulses_and_not
         assert [b - a for a, b in zip(times, times[1:], strict=False)] == pytest.approx([0.02, 0.005, 0.015])
         midi.choose_clock_input("DAW:clock out")  # a port of its own: the keyboard is plain again
         qtbot.waitUntil(lambda: len(plain) == 2 and len(timed) == 2, timeout=5000)
-        assert timed[0].closed and timed[1].name == "DAW:clock out"
+        qtbot.waitUntil(lambda: timed[0].closed, timeout=2000)
+        assert timed[1].name == "DAW:clock out"
     finally:
         midi.close()
