@@ -20,6 +20,7 @@ stdout; the child's stderr is ours.
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import queue
 import subprocess
@@ -361,8 +362,7 @@ class _Child:
 
     def reply(self, message: tuple) -> None:
         with self._write_lock:
-            pickle.dump(message, self._write)
-            self._write.flush()
+            _reply(self._write, message)
 
     def _streamed(self, source: queue.Queue) -> Iterator[Note]:
         while (item := source.get()) is not _END:
@@ -432,14 +432,21 @@ class _Child:
             self.reply(("clock", self.clock_run, self.clock.error, self.clock.sent_late_s))
 
 
+def _reply(write: Any, message: tuple) -> None:
+    """Tell the parent; nothing when it has gone (a window that quit at once): the end of its
+    commands then ends this process, after every sounding note is let go."""
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        pickle.dump(message, write)
+        write.flush()
+
+
 def _serve(read: Any, write: Any) -> None:
     """The child's main loop: open the port, then obey the parent until quit or end of input."""
     _, name, backend, realtime = pickle.load(read)
     try:
         port = open_output(name, backend)
     except PortError as err:
-        pickle.dump(("error", str(err)), write)
-        write.flush()
+        _reply(write, ("error", str(err)))
         return
     child = _Child(port, realtime, write)
     child.reply(("ready", port.name, port.virtual))
@@ -465,6 +472,8 @@ def _serve(read: Any, write: Any) -> None:
 def serve_stdio() -> int:
     """The child's entry: commands on stdin, replies on stdout."""
     _serve(sys.stdin.buffer, sys.stdout.buffer)
+    with contextlib.suppress(OSError):  # nothing left for a parent that has gone: no flush at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -4,7 +4,10 @@ receiver killed mid-stream is survived and playback goes on when it comes back."
 
 from __future__ import annotations
 
+import pickle
+import subprocess
 import threading
+import time
 
 import mido
 import pytest
@@ -13,7 +16,7 @@ import rtmidi
 from studio.core.notes import Note
 from studio.midi.playback import PortPlayback
 from studio.midi.player import Player
-from studio.midi.player_process import ProcessPlayer
+from studio.midi.player_process import ProcessPlayer, child_command
 from studio.midi.port_watch import PortWatcher
 from studio.midi.ports import InputPort, PortError, list_ports, open_input, open_output
 from tests.jack_server import Receiver, wait_until
@@ -185,6 +188,19 @@ def test_the_player_process_stops_and_fails_cleanly(receiver: Receiver) -> None:
     finally:
         player.close()
     assert not hanging(receiver.messages())
+
+
+def test_a_player_process_whose_parent_went_at_once_ends_quietly(jack_server) -> None:
+    # A window that quits as soon as it is shown leaves its player process nobody to answer.
+    child = subprocess.Popen(child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    child.stdout.close()  # the parent will never read the "ready"
+    pickle.dump(("open", None, "jack", False), child.stdin)
+    child.stdin.flush()
+    time.sleep(1.0)  # the child opens its port and answers into the closed pipe
+    child.stdin.close()
+    assert child.wait(20) == 0
+    assert "Traceback" not in child.stderr.read().decode()
 
 
 def test_the_player_process_refuses_a_missing_port_in_one_sentence(jack_server) -> None:
