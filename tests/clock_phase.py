@@ -126,3 +126,17 @@ def grid_errors(arrivals: list[float], heard: list[float]) -> list[float]:
     line = statistics.linear_regression(range(count), heard[:count])
     start = count - len(fitted := placed(arrivals[:count]))
     return [abs(t - (line.intercept + line.slope * (start + i))) for i, t in enumerate(fitted)]
+
+
+def assert_on_their_pulses(ons: dict[int, float], pulses: list[float], first_pulse: int,
+                           period_s: float) -> int:
+    """Each note of beat b (arrival time by beat) came with song pulse 24 * b (pulses counted from
+    first_pulse), as a receiver heard both: typically within a JACK cycle, never a pulse or more
+    (10 ms at 240 BPM) out, which a note on the wrong pulse would be. Medians and a loose bound on
+    the worst, so a loaded machine's stray cycle does not fail the test; the timing itself is
+    bench_clock's. Returns how many notes were checked."""
+    errors = [abs(t - pulses[k]) for beat, t in ons.items()
+              if 0 <= (k := beat * 24 - first_pulse) < len(pulses)]
+    assert errors and statistics.median(errors) <= period_s + 0.001, errors
+    assert max(errors) <= period_s + 0.025, errors
+    return len(errors)

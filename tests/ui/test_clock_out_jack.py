@@ -16,6 +16,7 @@ from studio.core.notes import TICKS_PER_QUARTER, Note
 from studio.midi.clock import PPQN, PULSES_PER_SPP, TICKS_PER_PULSE
 from studio.midi.player_process import ProcessClock
 from studio.ui.sync import Sync
+from tests.clock_phase import assert_on_their_pulses
 from tests.jack_server import Receiver, wait_until
 from tests.streams import hanging
 from tests.ui.test_transport_process import _close, _load, _opened, _window
@@ -49,14 +50,7 @@ def _clocked_then_stopped(messages: list[tuple[float, mido.Message]], first: lis
 def _on_their_pulses(messages: list[tuple[float, mido.Message]], first_pulse: int, period_s: float) -> int:
     """Each note of beat b arrives with song pulse 24 * b (the pulses counted from first_pulse);
     how many were checked."""
-    pulses = _pulses(messages)
-    checked = 0
-    for beat, t in _ons(messages).items():
-        k = beat * PPQN - first_pulse
-        if 0 <= k < len(pulses):
-            assert abs(t - pulses[k]) <= period_s + 0.002, (beat, t - pulses[k])
-            checked += 1
-    return checked
+    return assert_on_their_pulses(_ons(messages), _pulses(messages), first_pulse, period_s)
 
 
 def test_send_clock_goes_from_the_player_process_at_the_windows_tempo_with_the_notes_on_its_beats(
