@@ -142,7 +142,6 @@ def main(argv: Sequence[str] | None = None, open_path: str | Path | None = None)
         log.warning("No log file: %s cannot be written", log_dir())
     apply_theme(app)
     window = MainWindow(AppSettings())
-    window.files.path_changed.connect(window.autosaver.set_source)  # recovered sketches keep their file
     app.aboutToQuit.connect(window.shutdown)
     sys.excepthook = exception_hook(log_path, lambda: window)
     threading.excepthook = lambda hook: log.error(

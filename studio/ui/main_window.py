@@ -244,6 +244,7 @@ class MainWindow(QMainWindow):
         self.keyboard.attach_computer_keys(self.keys)  # their notes come out of the keyboard's signals
         QApplication.instance().installEventFilter(self.keys)
         self.document.changed.connect(self.autosaver.mark_changed)
+        self.files.path_changed.connect(self.autosaver.set_source)  # a recovered sketch keeps its file
         self.document.changed.connect(self._place_hint)
         self.panel.changed.connect(self.autosaver.mark_changed)  # the controls are in the project too
         self.flow.accepted.connect(lambda _: self.roll.setFocus())

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.notes import Clip, Note
 from studio.core.project import Project, load_project
+from studio.ui import edits
 from studio.ui.autosave import Autosaver
 
 
@@ -305,3 +306,11 @@ def test_a_sketch_recovered_after_a_crash_comes_back_as_its_file_unsaved(
     saved = load_project(tune)
     assert saved.clip.tempo == 91.0 and len(saved.clip.notes) == 2
     assert saved.source is None  # a saved project does not name itself
+
+
+def test_the_window_tells_its_autosave_which_file_the_sketch_is(qtbot: QtBot, window, tmp_path: Path) -> None:
+    window.document.push(edits.add_notes(window.document, [Note(0, 60, 480)]))
+    assert window.files.save_as(tmp_path / "mine.continuo")
+    window.document.push(edits.add_notes(window.document, [Note(480, 62, 480)]))
+    assert window.autosaver.flush()
+    assert load_project(window.autosaver.path).source == str(tmp_path / "mine.continuo")
