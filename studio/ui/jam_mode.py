@@ -190,7 +190,7 @@ class JamMode(QObject):
         self.actions.keep_jam.setEnabled(False)
         if not take:
             return
-        self.document.push(edits.add_notes(self.document, take, text="Keep jam"))
+        self.document.push(edits.add_notes(self.document, take, text="Keep jam", place=True))
         self.roll.set_ghosts(self.flow.variations, self.flow.selected)
         self._ghosts = None
         self.message.emit(f"Added the jam's {len(take)} notes to the sketch; Ctrl+Z takes them back.")

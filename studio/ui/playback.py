@@ -232,7 +232,7 @@ class Playback(QObject):
         take = self.recorder.finish(grid)
         self.transport.stop()
         if take:
-            self.document.push(edits.add_notes(self.document, take, text="Record"))
+            self.document.push(edits.add_notes(self.document, take, text="Record", place=True))
             self.message.emit(f"Recorded {len(take)} notes; Ctrl+Z takes them back.")
 
     def _position(self, tick: int) -> None:

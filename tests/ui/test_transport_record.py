@@ -50,3 +50,20 @@ def test_recording_over_an_open_ended_play_with_a_count_in(qtbot) -> None:
     assert take[0].start == 480 and take[0].duration > 960
     clicks = [m for _, m in output.messages if m.type == "note_on" and m.channel == 9]
     assert len(clicks) >= 4  # the count-in bar
+
+
+def test_a_recorded_take_is_placed_as_hand_edits_are(qtbot, window) -> None:
+    from studio.core.notes import Note
+    from studio.ui import edits
+
+    window.document.push(edits.add_notes(window.document, [Note(0, 60, 7680)]))  # a long C4 under it
+    window.actions.count_in.setChecked(False)
+    window.actions.record.setChecked(True)
+    qtbot.waitUntil(lambda: (window.playback.transport.position() or 0) > 240, timeout=5000)
+    window.playback.recorder.note_on(60, 100)  # C4 struck again over it
+    qtbot.wait(100)
+    window.playback.recorder.note_off(60)
+    window.actions.record.setChecked(False)
+    c4 = sorted(n for n in window.document.notes.values() if n.pitch == 60)
+    assert len(c4) == 2 and c4[0].end <= c4[1].start  # the old one ends where the new one starts
+    assert window.document.undo_stack.undoText() == "Record"
