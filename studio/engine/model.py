@@ -83,10 +83,12 @@ class Model:
         weights = json.loads(meta.get("continuo.copy_weights") or "{}")
         # per style: {"folk": [w per match bucket], ..., "any": pooled}; a bare list = all styles
         self.copy_weights: dict[str, list[float]] = {"any": weights} if isinstance(weights, list) else weights
-        self._numpy = self._numpy_step(blob) if self.sequence else None
+        # an int8 file (models/quantize.py says so in its metadata) has no float LSTM to read
+        quantized = "continuo.quantized" in meta
+        self._numpy = self._numpy_step(blob) if self.sequence and not quantized else None
 
     def _numpy_step(self, blob: bytes) -> NumpyStep | None:
-        """The numpy step over the file's PyTorch-named float weights (None for int8 files)."""
+        """The numpy step over the file's PyTorch-named float weights (None without them)."""
         try:
             weights = float_initializers(blob)
         except WeightsError:
