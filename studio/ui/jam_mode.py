@@ -42,7 +42,7 @@ from studio.ui.keyboard import VirtualKeyboard
 from studio.ui.midi_io import MidiIO
 from studio.ui.playback import Playback
 from studio.ui.roll import PianoRoll
-from studio.ui.sync import CLOCK, INTERNAL, Sync
+from studio.ui.sync import CLOCK, Sync
 
 SHOW_MS = 40  # how often the roll, the playhead and the state follow the jam
 ANSWERED = 1  # the ghost layers: 0 what the musician played, 1 what Continuo answered (it stands out)
@@ -160,10 +160,8 @@ class JamMode(QObject):
         self._ending.start()
         if wait:
             self._ending.join()
-        if self.sync.mode == INTERNAL:
-            self.sync.stop_clock()  # the clock this jam sent
-        end = self._now_tick()
-        self._played += [Note(t, p, max(1, int(end or t) - t), v) for p, (t, v) in self._held.items()]
+        self.sync.stop_clock()  # the clock this jam sent, if it sent one
+        self._played += self._held_notes(self._now_tick())
         self._held = {}
         self.take = sorted(self._played + self._heard)
         self.actions.keep_jam.setEnabled(bool(self.take))
@@ -262,6 +260,12 @@ class JamMode(QObject):
             start, velocity = held
             self._played.append(Note(start, pitch, max(1, int(tick) - start), velocity))
 
+    def _held_notes(self, tick: float | None) -> list[Note]:
+        """The keys held now as notes ending at `tick` (None: the transport stands still, so
+        each is as short as can be)."""
+        return [Note(t, p, max(1, int(tick if tick is not None else t) - t), v)
+                for p, (t, v) in self._held.items()]
+
     def _now_tick(self) -> float | None:
         """The jam's tick now, or None while its transport is stopped (nothing counts then)."""
         line = self._source.timeline() if self._source is not None else None
@@ -327,5 +331,4 @@ class JamMode(QObject):
         self._set_state(ANSWERING if jam.answering else LISTENING)
         if self._catch_up(jam) or self._held or len(self._played) != self._drawn:
             self._drawn = len(self._played)
-            held = [Note(t, p, max(1, int(tick) - t), v) for p, (t, v) in self._held.items()]
-            self._set_ghosts([self._played + held, list(self._heard)], ANSWERED)
+            self._set_ghosts([self._played + self._held_notes(tick), list(self._heard)], ANSWERED)
