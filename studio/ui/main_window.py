@@ -46,7 +46,7 @@ from studio.ui.paths import log_dir
 from studio.ui.playback import Playback
 from studio.ui.roll import PianoRoll
 from studio.ui.settings import AppSettings
-from studio.ui.sync import CLOCK, Sync
+from studio.ui.sync import Sync
 from studio.ui.transport_bar import TransportBar
 
 WINDOW_SIZE = QSize(1600, 1000)
@@ -261,8 +261,7 @@ class MainWindow(QMainWindow):
         self.actions.quantize_recording.setChecked(s.quantize_recording)
         self.panel.jam_pause.setValue(s.jam_pause_beats)
         self.sync.set_send_clock(s.send_clock)
-        if s.sync_mode != CLOCK or s.sync_clock_input:
-            self.sync.choose(s.sync_mode, s.sync_clock_input)
+        self.sync.choose(s.sync_mode, s.sync_clock_input)  # a clock without its input stays Internal
         self.resize(WINDOW_SIZE)
         if s.window_geometry:
             self.restoreGeometry(s.window_geometry)
