@@ -25,17 +25,16 @@ import mido
 from studio.midi.clock import TICKS_PER_PULSE, ClockFollower
 from studio.midi.timed_input import open_timed_input
 from tests.jack_server import JackServer, Receiver, wait_until
-from tests.live_helpers import ClockSource
+from tests.live_helpers import BusyThread, ClockSource
 
 
-class GilBursts:
+class GilBursts(BusyThread):
     """A thread that spins in pure Python for burst_s, then sleeps for gap_s, again and again:
     while it spins, every other thread waits up to the switch interval for the interpreter."""
 
     def __init__(self, burst_s: float = 0.02, gap_s: float = 0.01) -> None:
+        super().__init__()
         self.burst_s, self.gap_s = burst_s, gap_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="gil-bursts")
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -43,14 +42,6 @@ class GilBursts:
             while time.perf_counter() < end:
                 pass
             time.sleep(self.gap_s)
-
-    def __enter__(self) -> GilBursts:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 @dataclass

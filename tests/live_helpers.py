@@ -1,13 +1,16 @@
-"""What the live tests share: reading a received MIDI stream for notes left sounding, and the
-clock-source process (tests/clock_source.py) standing in for a DAW's MIDI clock."""
+"""What the live tests share: reading a received MIDI stream for notes left sounding, the
+clock-source process (tests/clock_source.py) standing in for a DAW's MIDI clock, and a thread
+that keeps this process busy while a test or a bench measures timing."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Self
 
 import mido
 
@@ -47,6 +50,26 @@ class ClockSource:
         if self._proc.poll() is None:
             self._proc.stdin.close()
             self._proc.wait(10)
+
+
+class BusyThread:
+    """A daemon thread running `_run` while inside `with`; `_run` loops until `_stop` is set,
+    which leaving the block does before joining it. Its thread starts once: one per `with`."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=type(self).__name__)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def beat_times(received: list[tuple[float, mido.Message]]) -> list[float]:

@@ -21,7 +21,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from studio.midi.player_process import ProcessPlayer  # noqa: E402
 from studio.midi.ports import OutputPort, open_output  # noqa: E402
 from tests.benchmarks._timing import summary  # noqa: E402
 from tests.jack_server import JackServer, Receiver  # noqa: E402
+from tests.live_helpers import BusyThread  # noqa: E402
 from tests.streams import hanging  # noqa: E402
 
 SIXTEENTH = TICKS_PER_QUARTER // 4
@@ -66,15 +66,14 @@ class BusyWindow(QWidget):
         painter.end()
 
 
-class EngineLoad:
+class EngineLoad(BusyThread):
     """Generates 8-bar continuations in 4 variations on a thread, again and again."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.engine = Engine(Model(default_model_path()))
         self.seed = Clip([Note(i * 240, 60 + (i * 7) % 12, 240, 90) for i in range(32)], BPM, TimeSignature())
         self.notes = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         round_ = 0
@@ -86,14 +85,6 @@ class EngineLoad:
                 if self._stop.is_set():
                     cont.cancel()
             round_ += 1
-
-    def __enter__(self) -> EngineLoad:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def events(count: int) -> tuple[list[Note], list[tuple[int, mido.Message]]]:
