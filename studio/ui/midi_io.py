@@ -141,13 +141,14 @@ class MidiIO(QObject):
         """Listen to this input (None: none) from now on: nothing from the old one reaches the
         window after this, and the old port closes behind, on a thread of its own (closing an
         rtmidi input waits for its callback to drain)."""
+        was_shared = self.shared_clock
         self.input_choice = choice
         old, self._input = self._input, None
         self._close_behind(old)
         if choice is not None:
             self._in_background("input", choice)
-        if self.clock_choice is not None:
-            self.choose_clock_input(self.clock_choice)  # it may share this port, or no longer
+        if self.shared_clock != was_shared:  # the clock comes to this port, or needs its own again
+            self.choose_clock_input(self.clock_choice)
 
     @property
     def shared_clock(self) -> bool:
@@ -163,7 +164,7 @@ class MidiIO(QObject):
         self._close_behind(old)
         if self._input is not None and isinstance(self._input, TimedInputPort) != self.shared_clock:
             self.choose_input(self.input_choice)  # timed exactly while it is the clock's port too
-        elif choice is not None and not self.shared_clock:
+        if choice is not None and not self.shared_clock:
             self._in_background("clock", choice)
 
     def send_note(self, pitch: int, velocity: int) -> None:

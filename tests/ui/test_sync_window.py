@@ -286,5 +286,8 @@ def test_a_clock_on_the_keyboards_own_port_is_one_timed_input_for_pulses_and_not
         qtbot.waitUntil(lambda: len(plain) == 2 and len(timed) == 2, timeout=5000)
         qtbot.waitUntil(lambda: timed[0].closed, timeout=2000)
         assert timed[1].name == "DAW:clock out"
+        midi.choose_input("Pads:out")  # another keyboard: the clock's own port stays open as it is
+        qtbot.waitUntil(lambda: len(plain) == 3, timeout=5000)
+        assert len(timed) == 2 and not timed[1].closed
     finally:
         midi.close()
