@@ -66,10 +66,8 @@ class ClockOut:
     def stop(self) -> None:
         """Send Stop; returns at once (the player's process confirms later)."""
         with self._lock:
-            self._running = False
-            sender, self._sender = self._sender, None
-        if sender is not None:
-            _stop(sender)
+            self._running = False  # a `join` from here on starts no sender
+        self.leave()
 
     def leave(self) -> None:
         """The window's output is going: Stop on it now, while it is still open; the song goes on
