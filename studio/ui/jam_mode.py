@@ -154,7 +154,7 @@ class JamMode(QObject):
                              (self.midi.note_on, self._shown_on), (self.midi.note_off, self._shown_off)):
             signal.disconnect(slot)
         self._timer.stop()
-        self._catch_up(jam)
+        self._catch_up(jam, self._now_tick())
         player.close()  # nothing of this jam plays on, and a play after it starts at once
         self._ending = threading.Thread(target=jam.stop, daemon=True, name="continuo-jam-end")
         self._ending.start()
@@ -291,10 +291,9 @@ class JamMode(QObject):
                 self.panel.jam_status.setText(text)
             self.state_changed.emit(text)
 
-    def _catch_up(self, jam: Jam) -> bool:
-        """Move the notes of the answer that have begun to sound into the heard layer; True if
-        any did."""
-        tick = self._now_tick()
+    def _catch_up(self, jam: Jam, tick: float | None) -> bool:
+        """Move the notes of the answer that have begun to sound by `tick` (the jam's now) into
+        the heard layer; True if any did."""
         if tick is None:
             return False
         moved = False
@@ -329,6 +328,6 @@ class JamMode(QObject):
         self.roll.set_playhead(int(tick))
         self.playback.bar.show_position(int(tick))
         self._set_state(ANSWERING if jam.answering else LISTENING)
-        if self._catch_up(jam) or self._held or len(self._played) != self._drawn:
+        if self._catch_up(jam, tick) or self._held or len(self._played) != self._drawn:
             self._drawn = len(self._played)
             self._set_ghosts([self._played + self._held_notes(tick), list(self._heard)], ANSWERED)
