@@ -287,23 +287,23 @@ class MidiIO(QObject):
         if self.output_choice == NO_PORT or self._port is not None or self._child is not None:
             threading.Thread(target=port.close, daemon=True, name="continuo-close-output").start()
             return
-        if isinstance(port, ProcessPlayer):
+        if isinstance(port, ProcessPlayer):  # it watches its port itself
             self._child = self._out = port
-            self._set_status(f"MIDI out: {port.port_name}")
-            self._after_restart()
-            self.output_ready.emit()
-            return
-        self._port, self._out = port, _Locked(port)
-        try:
-            self._watcher = PortWatcher(port, lambda s: self._lost.emit(port, s),
-                                        lambda: self._back.emit(port, back_sentence(port))).start()
-        except PortError:  # the backend went away between opening and watching
-            self._watcher = None
-        self._set_status(f"MIDI out: {port.name}")
-        if note:
+        else:
+            self._port, self._out = port, _Locked(port)
+            try:
+                self._watcher = PortWatcher(port, lambda s: self._lost.emit(port, s),
+                                            lambda: self._back.emit(port, back_sentence(port))).start()
+            except PortError:  # the backend went away between opening and watching
+                self._watcher = None
+        self._set_status(f"MIDI out: {self._output_name()}")
+        if note:  # why playback runs in this process
             self.message.emit(note)
         self._after_restart()
         self.output_ready.emit()
+
+    def _output_name(self) -> str:
+        return self._port.name if self._port is not None else self._child.port_name
 
     def _after_restart(self) -> None:
         """A crashed child could not end its notes: end them now, on the output open again."""
@@ -317,19 +317,19 @@ class MidiIO(QObject):
         return source is not None and (source is self._port or source is self._child)
 
     def _on_lost(self, source: object, sentence: str) -> None:
-        if self._current(source) and source is self._child and sentence == GONE:
-            self.output_lost.emit()  # the child crashed: start it again on the same port
+        if not self._current(source):
+            return
+        self.output_lost.emit()
+        if source is self._child and sentence == GONE:  # the child crashed: start it again on the same port
             self._release_all = True
             self.choose_output(self.output_choice)
-        elif self._current(source):
-            self.output_lost.emit()
+        else:
             self._set_status(sentence)
             self.message.emit(sentence)
 
     def _on_back(self, source: object, sentence: str) -> None:
         if self._current(source):
-            name = self._port.name if self._port is not None else self._child.port_name
-            self._set_status(f"MIDI out: {name}")
+            self._set_status(f"MIDI out: {self._output_name()}")
             self.message.emit(sentence)
             self.output_back.emit()
 
