@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVar
 
 import mido
 import rtmidi
@@ -352,18 +352,19 @@ class InputPort(Port):
             super().close()
 
 
-def open_port(kind: type, port_class: type[Port], name: str | None, backend: str | None,
-              client_name: str) -> Port:
-    """A port of `port_class` (an input or output class of this module's kind, or one made on
-    them, such as a timed input) on a new rtmidi client of `kind` (rtmidi.MidiIn or MidiOut)
-    named client_name: Continuo's virtual port with no name, else the one called name. The
-    caller sets up listening on inputs. PortError says in one sentence why it cannot be opened."""
+P = TypeVar("P", bound=Port)
+
+
+def open_port(port_class: type[P], name: str | None, backend: str | None, client_name: str) -> P:
+    """A port of `port_class` (an input or output class of this module, or one made on them,
+    such as a timed input) on a new rtmidi client of its kind named client_name: Continuo's
+    virtual port with no name, else the one called name. The caller sets up listening on
+    inputs. PortError says in one sentence why it cannot be opened."""
     chosen = get_backend(backend)
-    label = "output" if kind is rtmidi.MidiOut else "input"
     if name is None and not chosen.virtual:
         raise PortError(WINDOWS_HINT)
-    client = make_client(chosen, kind, client_name)
-    port_name, target = _attach(client, chosen, label, name)
+    client = make_client(chosen, _RTMIDI_CLASS[port_class.kind], client_name)
+    port_name, target = _attach(client, chosen, port_class.kind, name)
     port = port_class(client, chosen, port_name, target)
     port.wanted, port.client_name = name, client_name
     return port
@@ -407,7 +408,7 @@ def _other_side(backend: MidiBackend, kind: type) -> list[str]:
 def open_output(name: str | None = None, backend: str | None = None) -> OutputPort:
     """Connect to the output called name (exactly, or the one name containing it), or with no name
     open Continuo's own virtual output, which the DAW or synth then connects to."""
-    return cast(OutputPort, open_port(rtmidi.MidiOut, OutputPort, name, backend, VIRTUAL_NAME))
+    return open_port(OutputPort, name, backend, VIRTUAL_NAME)
 
 
 def open_input(name: str | None, callback: Callable[[mido.Message], None],
@@ -415,7 +416,7 @@ def open_input(name: str | None, callback: Callable[[mido.Message], None],
     """Listen to the input called name (or, with no name, a virtual input named Continuo);
     callback gets every parsed message, from rtmidi's thread. Clock, start/stop and sysex are let
     through (the clock follower needs them); active sensing is dropped."""
-    port = cast(InputPort, open_port(rtmidi.MidiIn, InputPort, name, backend, f"{VIRTUAL_NAME} in"))
+    port = open_port(InputPort, name, backend, f"{VIRTUAL_NAME} in")
     parser = mido.Parser()
 
     def received(event: tuple[list[int], float], _data: object) -> None:

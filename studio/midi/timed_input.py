@@ -19,7 +19,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import cast
 
 import mido
 import rtmidi
@@ -128,7 +127,6 @@ def open_timed_input(name: str | None, callback: Callable[[mido.Message, float],
     """Listen to the input called name (or, with no name, a virtual input named Continuo), like
     ports.open_input, but callback(message, seconds) gets each message with the perf_counter time
     it arrived, from a reader thread. For a DAW's clock: `open_timed_input(name, follower.receive)`."""
-    port = cast(TimedInputPort, open_port(rtmidi.MidiIn, TimedInputPort, name, backend,
-                                          f"{VIRTUAL_NAME} clock"))
+    port = open_port(TimedInputPort, name, backend, f"{VIRTUAL_NAME} clock")
     port.listen(callback)
     return port
