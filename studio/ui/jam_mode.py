@@ -173,8 +173,7 @@ class JamMode(QObject):
         self.roll.set_playhead(None)
         self.playback.bar.show_position(self.playback.cursor)
         self._set_state("")
-        if self.actions.jam.isChecked():
-            self.actions.jam.setChecked(False)
+        self.actions.jam.setChecked(False)  # already off when the button stopped it (no signal then)
         answered = sum(1 for a in jam.answers if a.announced)
         if self.take:
             self.message.emit(f"Jam stopped ({answered} answers): Ctrl+Shift+J keeps what was played "
