@@ -143,9 +143,8 @@ class Playback(QObject):
             self.actions.record.setChecked(False)  # ends the take, then stops
         else:
             self.transport.stop()
-        if was_armed and not self.transport.playing:
+        if was_armed:  # armed but still waiting, no playing_changed comes to set the icon
             self.actions.play.setIcon(icon("play"))
-        if was_armed:
             self.sync.set_session_playing(False)
         self.sync.stop_clock()
 
@@ -202,9 +201,8 @@ class Playback(QObject):
     def _song_position(self, tick: int) -> None:
         """The DAW moved its song position while stopped: the playhead goes there."""
         if not self.transport.playing:
-            self.cursor = self._last_position = tick
-            self.roll.set_playhead(tick)
-            self.bar.show_position(tick)
+            self.cursor = tick
+            self._position(tick)
 
     def _sync_changed(self) -> None:
         """Another sync choice: what plays stops (it followed the old one)."""
