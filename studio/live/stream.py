@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from studio.core.notes import Clip, Note
 from studio.engine.continuation import Engine, Settings
 from studio.live.transport import LiveError, RealTimePlayer, SyncedPlayer, Transport, grid_ticks, launch_shift
+from studio.midi.player import clipped
 
 
 class LiveContinuation(SyncedPlayer):
@@ -104,7 +105,7 @@ class LiveContinuation(SyncedPlayer):
                 if cut is not None:
                     if note.end <= cut:
                         continue
-                    note = note.moved(start=max(note.start, cut), duration=note.end - max(note.start, cut))
+                    note = clipped(note, cut, note.end)  # one sounding at the cut plays its rest
                 note = note.moved(start=note.start + offset)
                 with self._lock:
                     self.played.append(note)

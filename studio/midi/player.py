@@ -306,8 +306,8 @@ def looped(notes: Iterable[Note], loop: tuple[int, int], start_tick: int = 0) ->
     pass; with nothing in the region, playback ends after the first pass."""
     first, end = loop
     song = sorted(notes)
-    yield from (_clipped(n, 0, end) for n in song if n.start < end and n.end > start_tick)
-    inside = [_clipped(n, first, end) for n in song if n.start < end and n.end > first]
+    yield from (clipped(n, 0, end) for n in song if n.start < end and n.end > start_tick)
+    inside = [clipped(n, first, end) for n in song if n.start < end and n.end > first]
     if not inside:
         return
     for offset in itertools.count(end - first, end - first):
@@ -315,6 +315,7 @@ def looped(notes: Iterable[Note], loop: tuple[int, int], start_tick: int = 0) ->
             yield note.moved(start=note.start + offset)
 
 
-def _clipped(note: Note, first: int, end: int) -> Note:
+def clipped(note: Note, first: int, end: int) -> Note:
+    """The part of a note inside ticks [first, end) (the note must reach into them)."""
     start = max(note.start, first)
     return note.moved(start=start, duration=min(note.end, end) - start)
