@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QWidget
 
 from studio.ui.roll import palette
-from studio.ui.roll.grid import time_lines
+from studio.ui.roll.grid import TimeLines, time_lines
 from studio.ui.roll.state import RollState
 from studio.ui.roll.viewport import scroll_or_zoom
 
@@ -43,6 +43,7 @@ class Ruler(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._font = QFont(self.font())
         self._font.setPixelSize(11)
+        self._metrics = QFontMetricsF(self._font)
         state.repaint.connect(self.update)
         state.scrolled.connect(self.update)
         state.playhead_moved.connect(self.update)
@@ -64,7 +65,7 @@ class Ruler(QWidget):
             x = math.floor(view.x(tick)) + 0.5
             painter.drawLine(QPointF(x, height - 5), QPointF(x, height))
         painter.setFont(self._font)
-        labelled = dict(self.labels())
+        labelled = dict(self.labels(lines))
         for tick in lines.bars:
             x = math.floor(view.x(tick)) + 0.5
             major = tick in labelled
@@ -84,16 +85,17 @@ class Ruler(QWidget):
         painter.drawLine(QPointF(0, height - 0.5), QPointF(self.width(), height - 0.5))
         painter.end()
 
-    def labels(self) -> list[tuple[int, str]]:
+    def labels(self, lines: TimeLines | None = None) -> list[tuple[int, str]]:
         """(tick, text) of the numbers to write: the bars ("5"; zoomed out, only every 2nd,
-        4th, ... bar) and, where a beat is wide enough for its label, the beats ("5.2")."""
+        4th, ... bar) and, where a beat is wide enough for its label, the beats ("5.2").
+        `lines` are the view's time lines, if the caller has them already."""
         view, metre = self.state.viewport, self.state.document.time_signature
-        lines = time_lines(view, metre, None)
+        lines = lines or time_lines(view, metre, None)
         bar, beat = metre.bar_ticks, metre.beat_ticks
         every = max(1, 2 ** math.ceil(math.log2(max(1.0, LABEL_GAP_PX / (bar * view.px_per_tick)))))
         shown = [(tick, str(tick // bar + 1)) for tick in lines.bars if tick // bar % every == 0]
         widest = f"{int(view.visible_ticks()[1]) // bar + 1}.{bar // beat}"
-        if beat * view.px_per_tick >= QFontMetricsF(self._font).horizontalAdvance(widest) + BEAT_LABEL_PAD_PX:
+        if beat * view.px_per_tick >= self._metrics.horizontalAdvance(widest) + BEAT_LABEL_PAD_PX:
             shown += [(tick, f"{tick // bar + 1}.{tick % bar // beat + 1}") for tick in lines.beats]
         return sorted(shown)
 
