@@ -286,8 +286,7 @@ class ClockSender:
         if self._next == 0:
             self.output.send(mido.Message("start"))
         else:
-            self.output.send(mido.Message("songpos", pos=self._next // PULSES_PER_SPP))
-            self.output.send(mido.Message("continue"))
+            self._say_position()
         self._thread = threading.Thread(target=self._run, daemon=True, name="continuo-clock")
         self._thread.start()
 
@@ -333,6 +332,10 @@ class ClockSender:
         if self._next % PULSES_PER_SPP:
             return False
         self._resync.clear()
+        self._say_position()
+        return True
+
+    def _say_position(self) -> None:
+        """Song Position (the sixteenth of the next pulse, a whole one) and Continue."""
         self.output.send(mido.Message("songpos", pos=min(MAX_SPP, self._next // PULSES_PER_SPP)))
         self.output.send(mido.Message("continue"))
-        return True
