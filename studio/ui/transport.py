@@ -39,6 +39,7 @@ PLAYHEAD_MS = 30
 AHEAD_TICKS = TICKS_PER_QUARTER * 8  # how far the stream runs ahead of the player
 OPEN_END = 2**40  # the end of a play that goes on until stopped
 FIRST_PULSE_S = 1.0  # how long a followed timeline may take to begin moving after a play starts
+LEAD_IN_S = 0.005  # from a play's start to its first tick, when no followed timeline says otherwise
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Follow:
 
     source: Source
     offset: float
-    lead_in_s: float = 0.005
+    lead_in_s: float = LEAD_IN_S
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ class Transport(QObject):
                                                self._pacer(player, halt)))
         self._player, self._timeline, self._halt = player, timeline, halt
         self._token, self._lights, self._follow = token, lights, follow
-        lead_in = follow.lead_in_s if follow is not None else 0.005
+        lead_in = follow.lead_in_s if follow is not None else LEAD_IN_S
         if child is not None:
             try:
                 child.start(stream, tempo, 0, lead_in_s=lead_in,
@@ -270,9 +271,7 @@ class Transport(QObject):
         else:
             player.start(stream, tempo, 0, lead_in_s=lead_in)
         if follow is not None:
-            line = follow.source.timeline()
-            if line is not None and line.playing:  # on the source's beat from the first note
-                player.align(line.bpm, line.seconds, line.tick - follow.offset)
+            self._align(player, follow)  # on the source's beat from the first note, if it moves
             threading.Thread(target=self._follow_source, daemon=True, name="continuo-follow",
                              args=(player, follow, halt, lambda: ended(token, None, None))).start()
         self._timer.start()
@@ -310,21 +309,29 @@ class Transport(QObject):
             self._player.set_tempo(bpm)
 
     @staticmethod
-    def _follow_source(player: Player | ProcessPlayer, follow: Follow, halt: threading.Event,
+    def _align(player: Player | ProcessPlayer, follow: Follow) -> bool:
+        """Put the player on the source's timeline now; False (and nothing done) while the
+        source is not moving."""
+        line = follow.source.timeline()
+        if line is None or not line.playing:
+            return False
+        player.align(line.bpm, line.seconds, line.tick - follow.offset)
+        return True
+
+    @classmethod
+    def _follow_source(cls, player: Player | ProcessPlayer, follow: Follow, halt: threading.Event,
                        stopped: Callable[[], None]) -> None:
         """On a thread of its own: keep the player on the source's timeline until this play
         stops; when the source stops (or never starts), end the play."""
         moving, waited = False, 0.0
         while not halt.wait(SYNC_S):
-            line = follow.source.timeline()
-            if line is None or not line.playing:
-                waited += SYNC_S
-                if moving or waited > FIRST_PULSE_S:
-                    stopped()  # the DAW stopped: so do we, every note turned off
-                    return
+            if cls._align(player, follow):
+                moving = True
                 continue
-            moving = True
-            player.align(line.bpm, line.seconds, line.tick - follow.offset)
+            waited += SYNC_S
+            if moving or waited > FIRST_PULSE_S:
+                stopped()  # the DAW stopped: so do we, every note turned off
+                return
 
     def panic(self) -> None:
         """Stop, then all-notes-off, all-sound-off and controller reset on all 16 channels."""
