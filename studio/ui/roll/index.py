@@ -39,7 +39,7 @@ class _Group:
 class NoteIndex:
     """Immutable index of (key, note) pairs by start tick."""
 
-    def __init__(self, items: Iterable[tuple[Hashable, Note]]) -> None:
+    def __init__(self, items: Iterable[Item]) -> None:
         self._items = sorted(items, key=lambda item: (item[1].start, item[1].pitch))
         groups: dict[int, list[int]] = defaultdict(list)
         for place, (_, note) in enumerate(self._items):
@@ -50,7 +50,7 @@ class NoteIndex:
     def __len__(self) -> int:
         return len(self._items)
 
-    def query(self, t0: float, t1: float) -> list[tuple[Hashable, Note]]:
+    def query(self, t0: float, t1: float) -> list[Item]:
         """The items whose notes overlap [t0, t1), in start order (later ones paint on top)."""
         places = [k for group in self._groups for k in group.overlapping(t0, t1)]
         if len(self._groups) > 1:

@@ -18,4 +18,3 @@ def drag_modifiers(platform: str = sys.platform) -> tuple[Qt.KeyboardModifier, Q
     if platform == "darwin":
         return ALT, CTRL  # Option copies, Cmd bypasses the grid
     return CTRL, ALT
-

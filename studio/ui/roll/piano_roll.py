@@ -233,10 +233,9 @@ class PianoRoll(QWidget):
 
     def cut(self) -> None:
         """Copy and delete the selection; a paste right after puts it back where it was."""
-        notes = self.selected_notes()
         self.copy()
         if self.document.push(edits.remove_notes(self.document, self.state.selected, "Cut")):
-            self._paste_tick = min(n.start for n in notes)
+            self._paste_tick = min(n.start for n in self._clipboard)  # what copy() just took
 
     def paste(self, at_tick: int | None = None) -> None:
         """Paste the copied notes at at_tick (default: the edit position) and select them."""
