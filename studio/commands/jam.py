@@ -9,7 +9,6 @@ are heard again once it is back. Ctrl+C (or SIGTERM) ends it cleanly, with no no
 from __future__ import annotations
 
 import argparse
-import time
 from contextlib import ExitStack
 
 import mido
@@ -77,13 +76,14 @@ def run(args: argparse.Namespace) -> int:
             error = jam.error  # read before lost_at, which the player sets first
             return error if player.lost_at is None else None
 
-        def keys(message: mido.Message) -> None:
-            now = time.perf_counter()
-            if follower is not None and args.clock_in == args.input:
-                follower.receive(message, now)
-            jam.receive(message, now)
+        clock_too = follower is not None and args.clock_in == args.input
 
-        open_watched_input(stack, args.input, keys, args.backend)
+        def keys(message: mido.Message, seconds: float) -> None:
+            if clock_too:
+                follower.receive(message, seconds)
+            jam.receive(message, seconds)
+
+        open_watched_input(stack, args.input, keys, args.backend, timed=clock_too)  # a clock's arrival times
         jam.start()
         stack.callback(jam.stop)
         clocked = f"; on {args.clock_in}'s clock, once the DAW plays" if follower is not None else ""

@@ -22,7 +22,8 @@ from studio.midi.clock import ClockFollower
 from studio.midi.player import Output
 from studio.midi.player_process import GONE, ProcessPlayer, clock_master
 from studio.midi.port_watch import PortWatcher, back_sentence
-from studio.midi.ports import InputPort, PortError, open_input
+from studio.midi.ports import Port, PortError, open_input
+from studio.midi.timed_input import open_timed_input
 
 POLL_S = 0.1
 
@@ -70,8 +71,7 @@ def open_transport(args: argparse.Namespace, stack: ExitStack, out: Output,
         follower = ClockFollower(on_transport=lambda playing: say("The clock started." if playing
                                                                   else "The clock stopped."))
         if args.clock_in != getattr(args, "input", None):
-            open_watched_input(stack, args.clock_in, lambda m: follower.receive(m, time.perf_counter()),
-                               args.backend)
+            open_watched_input(stack, args.clock_in, follower.receive, args.backend, timed=True)
         return follower, follower
     if args.send_clock:
         sender = clock_master(out, bpm)  # from the player's process, when out is one
@@ -81,13 +81,16 @@ def open_transport(args: argparse.Namespace, stack: ExitStack, out: Output,
     return FixedTempo(bpm), None
 
 
-def open_watched_input(stack: ExitStack, name: str, callback: Callable[[mido.Message], None],
-                       backend: str | None) -> InputPort:
-    """The input called name, closed with the stack, or a CommandError. It is watched: when it
-    goes (the keyboard unplugged, the JACK server restarted) that is said in one sentence, and
-    it is joined again when it is back."""
+def open_watched_input(stack: ExitStack, name: str, callback: Callable[[mido.Message, float], None],
+                       backend: str | None, *, timed: bool = False) -> Port:
+    """The input called name, closed with the stack, or a CommandError; callback(message, seconds)
+    gets each message with a perf_counter time: when it arrived with `timed` (a clock's pulses:
+    studio.midi.timed_input), else when the callback ran. It is watched: when it goes (the
+    keyboard unplugged, the JACK server restarted) that is said in one sentence, and it is
+    joined again when it is back."""
     try:
-        port = open_input(name, callback, backend)
+        port = (open_timed_input(name, callback, backend) if timed
+                else open_input(name, lambda message: callback(message, time.perf_counter()), backend))
     except PortError as err:
         raise CommandError(str(err)) from None
     stack.callback(port.close)
