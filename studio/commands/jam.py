@@ -15,7 +15,7 @@ import mido
 
 from studio.commands import CommandError
 from studio.commands.common import sigterm_as_ctrl_c, warn
-from studio.commands.continue_cmd import add_settings_arguments, settings_from
+from studio.commands.continue_cmd import add_settings_arguments, settings_from, where
 from studio.commands.live_io import (
     add_port_arguments,
     add_sync_arguments,
@@ -26,7 +26,6 @@ from studio.commands.live_io import (
     wait_until,
     warn_port_lost,
 )
-from studio.core.notes import TICKS_PER_QUARTER
 from studio.engine.continuation import Engine, SeedError
 from studio.engine.model import Model, ModelError
 from studio.live.jam import Answer, Jam
@@ -47,8 +46,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _announce(answer: Answer) -> None:
-    bar, beat = divmod(answer.live.start_tick // TICKS_PER_QUARTER, 4)
-    say(f"Answering a phrase of {len(answer.phrase)} notes from bar {bar + 1}, beat {beat + 1}.")
+    live = answer.live
+    say(f"Answering a phrase of {len(answer.phrase)} notes from "
+        f"{where(live.start_tick, live.continuation.seed.time_signature)}.")
 
 
 def run(args: argparse.Namespace) -> int:
