@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import mido
 
 from studio.core.notes import TICKS_PER_QUARTER
-from studio.midi.player import SPIN_S, Output, ask_for_fifo
+from studio.midi.player import SPIN_S, Output, ask_for_fifo, late_record
 
 PPQN = 24  # MIDI clock pulses per quarter note
 TICKS_PER_PULSE = TICKS_PER_QUARTER // PPQN
@@ -236,7 +236,7 @@ class ClockSender:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.error: str | None = None
-        self.sent_late_s: list[float] = []
+        self.sent_late_s: deque[float] = late_record()
 
     def set_tempo(self, bpm: float) -> None:
         """A new tempo from the next pulse on."""
@@ -278,7 +278,7 @@ class ClockSender:
         self._held.clear()
         self._resync.clear()
         self.error = None
-        self.sent_late_s = []
+        self.sent_late_s = late_record()
         self._next = first_pulse(tick)
         begin = time.perf_counter() + lead_in_s if at is None else at
         with self._lock:

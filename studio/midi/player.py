@@ -18,6 +18,7 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
@@ -28,6 +29,13 @@ from studio.core.notes import TICKS_PER_QUARTER, Note
 SPIN_S = 0.001  # sleep until this long before a deadline, then spin
 ALL_SOUND_OFF, RESET_CONTROLLERS, ALL_NOTES_OFF = 120, 121, 123
 PANIC = (ALL_NOTES_OFF, ALL_SOUND_OFF, RESET_CONTROLLERS)  # what a panic sends on every channel
+LATE_KEPT = 20_000  # the latest sends whose lateness is kept: enough for any benchmark, bounded for hours
+
+
+def late_record() -> deque[float]:
+    """Where a sending thread notes how late each send left: the latest LATE_KEPT of them, so a
+    loop or a clock left running for hours does not grow without end."""
+    return deque(maxlen=LATE_KEPT)
 
 
 class Output(Protocol):
@@ -118,7 +126,7 @@ class Player(Timeline):
         self.loop: tuple[int, int] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.sent_late_s: list[float] = []  # how late each message left, for benchmarks
+        self.sent_late_s: deque[float] = late_record()  # how late each message left, for benchmarks
         self.error: str | None = None
 
     def song_position(self) -> float:

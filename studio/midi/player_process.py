@@ -351,7 +351,7 @@ class _Child:
         self.clock_run = 0  # the parent's number for the clock's current run
 
     def _clock_failed(self, sentence: str) -> None:
-        self.reply(("clock", self.clock_run, sentence, self.clock.sent_late_s))
+        self.reply(("clock", self.clock_run, sentence, list(self.clock.sent_late_s)))
 
     def port_back(self) -> None:
         """From the watcher: the port is joined again. A clock held while it was away says where
@@ -373,7 +373,7 @@ class _Child:
     def _finished(self, run: int, player: Player) -> Callable[[str | None], None]:
         def finished(error: str | None) -> None:
             lost, at = self._lost, player.song_position()
-            self.reply(("finished", run, lost or error, player.sent_late_s, player.realtime_granted,
+            self.reply(("finished", run, lost or error, list(player.sent_late_s), player.realtime_granted,
                         at if lost else None))
         return finished
 
@@ -429,7 +429,7 @@ class _Child:
             self.clock.follow(command[1])
         elif kind == "clock_stop":
             self.clock.stop()
-            self.reply(("clock", self.clock_run, self.clock.error, self.clock.sent_late_s))
+            self.reply(("clock", self.clock_run, self.clock.error, list(self.clock.sent_late_s)))
 
 
 def _reply(write: Any, message: tuple) -> None:

@@ -159,3 +159,11 @@ def wait_until(condition, timeout: float = 5.0) -> bool:
     while time.monotonic() < end and not condition():
         time.sleep(0.005)
     return condition()
+
+
+def test_the_lateness_record_keeps_only_the_latest_sends() -> None:
+    from studio.midi.player import LATE_KEPT, late_record
+
+    record = late_record()
+    record.extend(float(i) for i in range(LATE_KEPT + 10))
+    assert len(record) == LATE_KEPT and record[0] == 10.0
