@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import mido
 
-from studio.midi.clock import TICKS_PER_PULSE, ClockFollower
+from studio.midi.clock import PPQN, TICKS_PER_PULSE, ClockFollower
 from studio.midi.timed_input import open_timed_input
 from tests.jack_server import JackServer, Receiver, wait_until
 from tests.live_helpers import BusyThread, ClockSource
@@ -127,7 +127,18 @@ def assert_on_their_pulses(ons: dict[int, float], pulses: list[float], first_pul
     the worst, so a loaded machine's stray cycle does not fail the test; the timing itself is
     bench_clock's. Returns how many notes were checked."""
     errors = [abs(t - pulses[k]) for beat, t in ons.items()
-              if 0 <= (k := beat * 24 - first_pulse) < len(pulses)]
+              if 0 <= (k := beat * PPQN - first_pulse) < len(pulses)]
     assert errors and statistics.median(errors) <= period_s + 0.001, errors
     assert max(errors) <= period_s + 0.025, errors
     return len(errors)
+
+
+def clocks(received: list[tuple[float, mido.Message]]) -> list[float]:
+    """The arrival times of the clock pulses among (time, message) a receiver heard."""
+    return [t for t, m in received if m.type == "clock"]
+
+
+def deviations(times: list[float]) -> tuple[float, list[float]]:
+    """(BPM, |time - the least-squares line|) of evenly meant pulse times."""
+    line = statistics.linear_regression(range(len(times)), times)
+    return 60.0 / (line.slope * PPQN), [abs(t - line.intercept - line.slope * k) for k, t in enumerate(times)]

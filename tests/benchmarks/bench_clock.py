@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 from pathlib import Path
 
@@ -37,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from studio.midi.clock import ClockSender  # noqa: E402
 from studio.midi.player_process import ProcessPlayer  # noqa: E402
 from tests.benchmarks._timing import summary  # noqa: E402
-from tests.clock_phase import GilBursts, capture, grid_errors, phase_errors  # noqa: E402
+from tests.clock_phase import GilBursts, capture, clocks, deviations, grid_errors, phase_errors  # noqa: E402
 from tests.jack_server import JackServer, Receiver, wait_until  # noqa: E402
 
 
@@ -50,14 +49,8 @@ SENDERS = {"child_process": "ProcessClock: a ClockSender thread in the player's 
            "in_parent": "a ClockSender thread in this process, sending through a player process's port"}
 
 
-def off_line(times: list[float]) -> list[float]:
-    """|time - the least-squares line through them| of pulses meant to be evenly spaced."""
-    line = statistics.linear_regression(range(len(times)), times)
-    return [abs(t - line.intercept - line.slope * k) for k, t in enumerate(times)]
-
-
 def pulses_heard(receiver: Receiver) -> list[float]:
-    return [t for t, m in receiver.messages() if m.type == "clock"]
+    return clocks(receiver.messages())
 
 
 def senders(server: JackServer, bpm: float, pulses: int, load: GilBursts) -> dict:
@@ -81,7 +74,7 @@ def senders(server: JackServer, bpm: float, pulses: int, load: GilBursts) -> dic
             raise SystemExit("the clock pulses did not all arrive")
         heard = {"child_process": pulses_heard(far)[:pulses], "in_parent": pulses_heard(near)[:pulses]}
     return {"pulses": pulses, **{name: {"sender": SENDERS[name],
-                                        "deviation_ms": summary(off_line(heard[name]), scale=1000),
+                                        "deviation_ms": summary(deviations(heard[name])[1], scale=1000),
                                         "sent_late_ms": summary(clock.sent_late_s, scale=1000)}
                                  for name, clock in clocks.items()}}
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import statistics
 import threading
 
-import mido
 import pytest
 
 from studio.core.notes import TICKS_PER_QUARTER, Note
@@ -19,21 +18,11 @@ from studio.live.transport import SyncedPlayer
 from studio.midi.clock import PPQN, PULSES_PER_SPP, TICKS_PER_PULSE
 from studio.midi.player_process import GONE, ProcessClock, ProcessPlayer, clock_master
 from studio.midi.ports import PortError
-from tests.clock_phase import GilBursts, assert_on_their_pulses
+from tests.clock_phase import GilBursts, assert_on_their_pulses, clocks, deviations
 from tests.jack_server import Receiver, wait_until
 from tests.live_helpers import open_notes
 
 pytestmark = pytest.mark.jack
-
-
-def clocks(received: list[tuple[float, mido.Message]]) -> list[float]:
-    return [t for t, m in received if m.type == "clock"]
-
-
-def deviations(times: list[float]) -> tuple[float, list[float]]:
-    """(BPM, |time - the least-squares line|) of evenly meant pulse times."""
-    line = statistics.linear_regression(range(len(times)), times)
-    return 60.0 / (line.slope * PPQN), [abs(t - line.intercept - line.slope * k) for k, t in enumerate(times)]
 
 
 def test_the_clock_runs_in_the_player_process_at_its_tempo_while_this_interpreter_is_busy(

@@ -16,7 +16,7 @@ from studio.core.notes import TICKS_PER_QUARTER, Note
 from studio.midi.clock import PPQN, PULSES_PER_SPP, TICKS_PER_PULSE
 from studio.midi.player_process import ProcessClock
 from studio.ui.sync import Sync
-from tests.clock_phase import assert_on_their_pulses
+from tests.clock_phase import assert_on_their_pulses, clocks, deviations
 from tests.jack_server import Receiver, wait_until
 from tests.streams import hanging
 from tests.ui.test_transport_process import _close, _load, _opened, _window
@@ -29,10 +29,6 @@ CLOCK_KINDS = ("start", "songpos", "continue", "clock", "stop")
 def _beats(count: int) -> list[Note]:
     """A note on every beat, pitch 60 + beat."""
     return [Note(b * TICKS_PER_QUARTER, 60 + b, TICKS_PER_QUARTER // 4, 90) for b in range(count)]
-
-
-def _pulses(messages: list[tuple[float, mido.Message]]) -> list[float]:
-    return [t for t, m in messages if m.type == "clock"]
 
 
 def _ons(messages: list[tuple[float, mido.Message]]) -> dict[int, float]:
@@ -50,7 +46,7 @@ def _clocked_then_stopped(messages: list[tuple[float, mido.Message]], first: lis
 def _on_their_pulses(messages: list[tuple[float, mido.Message]], first_pulse: int, period_s: float) -> int:
     """Each note of beat b arrives with song pulse 24 * b (the pulses counted from first_pulse);
     how many were checked."""
-    return assert_on_their_pulses(_ons(messages), _pulses(messages), first_pulse, period_s)
+    return assert_on_their_pulses(_ons(messages), clocks(messages), first_pulse, period_s)
 
 
 def test_send_clock_goes_from_the_player_process_at_the_windows_tempo_with_the_notes_on_its_beats(
@@ -68,8 +64,8 @@ def test_send_clock_goes_from_the_player_process_at_the_windows_tempo_with_the_n
         _close(window)
     got = receiver.messages()
     _clocked_then_stopped(got, ["start", "clock"])
-    line = statistics.linear_regression(range(len(_pulses(got))), _pulses(got))
-    assert 60.0 / (line.slope * PPQN) == pytest.approx(BPM, rel=0.003)  # the window's tempo
+    bpm, _ = deviations(clocks(got))
+    assert bpm == pytest.approx(BPM, rel=0.003)  # the window's tempo
     assert _on_their_pulses(got, 0, jack_server.period_ms / 1000) >= 8
 
 
@@ -96,7 +92,7 @@ def test_another_output_chosen_mid_play_takes_the_clock_and_the_play_along(
     _clocked_then_stopped(old, ["start", "clock"])
     _clocked_then_stopped(new, ["songpos", "continue", "clock"])
     resumed = new[0][1].pos * PULSES_PER_SPP  # from about where the old output stopped
-    assert abs(resumed - len(_pulses(old))) <= PPQN
+    assert abs(resumed - len(clocks(old))) <= PPQN
     assert min(_ons(new)) >= max(_ons(old))  # no going back to the start
     assert _on_their_pulses(new, resumed, jack_server.period_ms / 1000) >= 3
 
@@ -107,12 +103,12 @@ def test_the_clock_a_jam_follows_moves_to_a_new_output_on_one_timeline(qtbot, ja
     sync = Sync(midi, lambda: BPM)
     try:
         _, follow = sync.start_clock(0, BPM)  # what a jam with Send MIDI Clock does
-        assert wait_until(lambda: len(_pulses(receiver.messages())) >= PPQN, 10)
+        assert wait_until(lambda: len(clocks(receiver.messages())) >= PPQN, 10)
         before = follow.source.timeline()
         with qtbot.waitSignal(midi.status_changed, timeout=30000,
                               check_params_cb=lambda text: text == f"MIDI out: {other.port}"):
             midi.choose_output(other.port)
-        assert wait_until(lambda: len(_pulses(other.messages())) >= PPQN, 10)
+        assert wait_until(lambda: len(clocks(other.messages())) >= PPQN, 10)
         assert follow.source is sync.sender and follow.source.timeline() == before  # unbroken
         sync.stop_clock()
         assert wait_until(lambda: other.messages()[-1][1].type == "stop", 5)
@@ -123,5 +119,5 @@ def test_the_clock_a_jam_follows_moves_to_a_new_output_on_one_timeline(qtbot, ja
     new = other.messages()
     _clocked_then_stopped(new, ["songpos", "continue", "clock"])
     pulse = new[0][1].pos * PULSES_PER_SPP
-    late = [t - before.time_of((pulse + k) * TICKS_PER_PULSE) for k, t in enumerate(_pulses(new))]
+    late = [t - before.time_of((pulse + k) * TICKS_PER_PULSE) for k, t in enumerate(clocks(new))]
     assert min(late) > -0.0005 and statistics.median(late) <= jack_server.period_ms / 1000 + 0.002  # one line
