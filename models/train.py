@@ -5,7 +5,8 @@ GPU box use the same script. Checkpoints (last.pt, best.pt) carry the model argu
 optimiser and the elapsed time, so `--resume` continues where a run stopped. Validation runs
 each epoch. Under `torchrun` (WORLD_SIZE set) it trains data-parallel with DDP, unchanged.
 `--init` fine-tunes from a checkpoint or a shipped .onnx file on another dataset (for
-example one built with `python -m models.data --midi-dir DIR`).
+example one built with `python -m models.data --midi-dir DIR`). `--task band` trains the
+arrangement model on `python -m models.band_data`'s songs with the same loop.
 """
 
 from __future__ import annotations
@@ -17,16 +18,19 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
+from models.band_data import DEFAULT_BAND_DATA, band_augment, band_sequences, load_songs
 from models.data import DEFAULT_OUT, load_dataset
 from models.model import ContinuoLSTM, ModelConfig
 from models.sequences import Sequence, augment, crop, encode_piece
-from studio.core.encoding import ENCODING_VERSION, PAD, STYLES
+from studio.core import band_encoding
+from studio.core.encoding import ENCODING_VERSION, PAD, STYLES, VOCAB_SIZE
 
 # Share of training crops per style: the folk collections are most of the corpus by count,
 # the polyphonic ones most of it by tokens; this keeps melodies central without starving
@@ -51,7 +55,36 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0
     init: str | None = None
+    task: str = "continuo"
     model: ModelConfig = field(default_factory=ModelConfig)
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a model learns: its token streams, styles, vocabulary and augmentation; the
+    loop, the schedule and the checkpoints are the same for every task."""
+
+    styles: tuple[str, ...]
+    vocab_size: int
+    encoding_version: int
+    default_data: Path
+    load: Callable[[Path, str], list[Sequence]]  # (data file, split) -> sequences
+    augment: Callable[..., tuple[list[int], bool]]
+
+
+def _continuo_sequences(path: Path, split: str) -> list[Sequence]:
+    return [s for p, where in load_dataset(path) if where == split and (s := encode_piece(p))]
+
+
+def _band_sequences(path: Path, split: str) -> list[Sequence]:
+    return band_sequences(load_songs(path), split)
+
+
+TASKS = {
+    "continuo": Task(STYLES, VOCAB_SIZE, ENCODING_VERSION, DEFAULT_OUT, _continuo_sequences, augment),
+    "band": Task(band_encoding.BAND_STYLES, band_encoding.BAND_VOCAB_SIZE,
+                 band_encoding.BAND_ENCODING_VERSION, DEFAULT_BAND_DATA, _band_sequences, band_augment),
+}
 
 
 class Batcher:
@@ -59,15 +92,18 @@ class Batcher:
 
     def __init__(self, seqs: list[Sequence], config: TrainConfig, rng: random.Random) -> None:
         self.config, self.rng = config, rng
+        task = TASKS[config.task]
+        self.augment = task.augment
         self.by_style: dict[int, list[Sequence]] = {}
         for seq in seqs:
             self.by_style.setdefault(seq.style, []).append(seq)
-        present = [STYLES.index(s) for s in STYLE_MIX if STYLES.index(s) in self.by_style]
+        present = [task.styles.index(s) for s in STYLE_MIX
+                   if s in task.styles and task.styles.index(s) in self.by_style]
         other = [s for s in self.by_style if s not in present]
         self.styles = present + other
         rest = (1 - config.folk_share) / max(1, len(STYLE_MIX) - 1)
         mix = {name: config.folk_share if name == "folk" else rest for name in STYLE_MIX}
-        weights = [mix.get(STYLES[s], rest) for s in self.styles]
+        weights = [mix.get(task.styles[s], rest) for s in self.styles]
         self.weights = [w / sum(weights) for w in weights]
         # within a style, longer pieces are drawn more often (by number of crops they hold)
         self.piece_weights = {s: [1 + len(q.tokens) // config.seq_len for q in v]
@@ -79,8 +115,8 @@ class Batcher:
         for _ in range(cfg.batch):
             style = rng.choices(self.styles, self.weights)[0]
             seq = rng.choices(self.by_style[style], self.piece_weights[style])[0]
-            tokens, hidden = augment(seq, crop(seq, cfg.seq_len, rng), rng, cfg.max_shift,
-                                     cfg.style_blind_rate)
+            tokens, hidden = self.augment(seq, crop(seq, cfg.seq_len, rng), rng, cfg.max_shift,
+                                          cfg.style_blind_rate)
             rows.append(tokens + [PAD] * (cfg.seq_len + 1 - len(tokens)))
             blind.append(style if hidden else -100)
         return torch.tensor(rows), torch.tensor(blind)
@@ -105,6 +141,7 @@ def losses(model, tokens: torch.Tensor, blind: torch.Tensor, style_weight: float
 def validate(model, seqs: list[Sequence], config: TrainConfig) -> dict:
     """Mean token loss (nats) on whole validation pieces, per style, in fixed batches."""
     model.eval()
+    styles = TASKS[config.task].styles
     totals: dict[str, list[float]] = {}
     for i in range(0, len(seqs), 32):
         chunk = seqs[i:i + 32]
@@ -114,7 +151,7 @@ def validate(model, seqs: list[Sequence], config: TrainConfig) -> dict:
         target = rows[:, 1:]
         nll = F.cross_entropy(logits.transpose(1, 2), target, reduction="none", ignore_index=PAD)
         for seq, row_nll, row_target in zip(chunk, nll, target, strict=True):
-            agg = totals.setdefault(STYLES[seq.style], [0.0, 0.0])
+            agg = totals.setdefault(styles[seq.style], [0.0, 0.0])
             agg[0] += float(row_nll.sum())
             agg[1] += float((row_target != PAD).sum())
     model.train()
@@ -126,7 +163,7 @@ def validate(model, seqs: list[Sequence], config: TrainConfig) -> dict:
 
 def _validation_sample(seqs: list[Sequence], per_style: int, max_len: int) -> list[Sequence]:
     out = []
-    for style in range(len(STYLES)):
+    for style in range(max((s.style for s in seqs), default=-1) + 1):
         pool = [s for s in seqs if s.style == style and len(s.tokens) <= max_len]
         out += pool[:per_style]
     return sorted(out, key=lambda s: len(s.tokens))
@@ -169,9 +206,9 @@ def train(config: TrainConfig, resume: bool) -> dict:
         torch.set_num_threads(config.threads)
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
-    items = load_dataset(Path(config.data))
-    train_seqs = [s for p, split in items if split == "train" and (s := encode_piece(p))]
-    valid_seqs = [s for p, split in items if split == "valid" and (s := encode_piece(p))]
+    task = TASKS[config.task]
+    train_seqs = task.load(Path(config.data), "train")
+    valid_seqs = task.load(Path(config.data), "valid")
     valid_sample = _validation_sample(valid_seqs, 200, 4000)
     rng = random.Random(config.seed * 1000 + rank)
     torch.manual_seed(config.seed)
@@ -236,7 +273,7 @@ def train(config: TrainConfig, resume: bool) -> dict:
         print(json.dumps(record), file=sys.stderr, flush=True)
         ckpt = {"model_args": config.model.to_dict(), "model": model.state_dict(),
                 "optimizer": opt.state_dict(), "state": state, "rng": rng.getstate(),
-                "train_config": asdict(config), "encoding_version": ENCODING_VERSION}
+                "train_config": asdict(config), "encoding_version": task.encoding_version}
         tmp = out / "last.tmp"
         torch.save(ckpt, tmp)
         tmp.replace(last)
@@ -259,18 +296,23 @@ def main(argv: list[str] | None = None) -> int:
                  "folk_share", "seed", "threads", "init"):
         value = getattr(defaults, name)
         parser.add_argument("--" + name.replace("_", "-"), type=type(value) if value is not None else str,
-                            default=value)
+                            default=None if name == "data" else value)
     for name in ("embed", "hidden", "layers", "dropout"):
         value = getattr(defaults.model, name)
         parser.add_argument("--" + name, type=type(value), default=value)
+    parser.add_argument("--task", choices=list(TASKS), default="continuo",
+                        help="continuo: the continuation model; band: the arrangement model")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     args = parser.parse_args(argv)
-    model = ModelConfig(embed=args.embed, hidden=args.hidden, layers=args.layers, dropout=args.dropout)
-    fields = {k: getattr(args, k) for k in ("data", "out", "minutes", "batch", "seq_len", "lr", "epoch_steps",
-                                            "max_shift", "folk_share", "seed", "threads", "init")}
-    config = TrainConfig(model=model, **fields)
+    task = TASKS[args.task]
+    model = ModelConfig(vocab_size=task.vocab_size, n_styles=len(task.styles), embed=args.embed,
+                        hidden=args.hidden, layers=args.layers, dropout=args.dropout)
+    fields = {k: getattr(args, k) for k in ("out", "minutes", "batch", "seq_len", "lr", "epoch_steps",
+                                            "max_shift", "folk_share", "seed", "threads", "init", "task")}
+    config = TrainConfig(model=model, data=str(args.data or task.default_data), **fields)
     if not Path(config.data).exists():
-        print(f"error: no dataset at {config.data}; build it with python -m models.data", file=sys.stderr)
+        builder = "models.band_data" if args.task == "band" else "models.data"
+        print(f"error: no dataset at {config.data}; build it with python -m {builder}", file=sys.stderr)
         return 2
     state = train(config, args.resume)
     print(json.dumps({"steps": state["step"], "minutes": round(state["elapsed"] / 60, 1),
