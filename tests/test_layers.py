@@ -1,4 +1,4 @@
-"""The layers of DESIGN.md, enforced: every .py under studio/ and models/ is parsed with `ast`
+"""The layers of ARCHITECTURE.md, enforced: every .py under studio/ and models/ is parsed with `ast`
 and each import (at any depth, including inside functions) is checked against the rules.
 
 studio/core is pure Python; studio/midi and studio/engine sit side by side on it; studio/live
@@ -6,7 +6,10 @@ builds on those three (no Qt, never the UI or CLI), and the UI and CLI may use i
 studio/ui may import Qt; nothing in studio imports torch or music21; models/ reuses the
 Qt-free runtime (studio.core, studio.midi, and studio.engine so that evaluation measures
 exactly what users get), never the UI or the CLI; the CLI's import path is Qt-free so it
-runs headless.
+runs headless. studio/commands (the headless commands behind the CLI) may use the runtime and
+studio/live, the standard library, mido, rtmidi, numpy and onnxruntime, never Qt or the UI; no
+command's module imports another's: what commands share lives in studio.commands.common (and
+studio.commands.live_io, for the live ones), and studio.cli registers each command.
 """
 
 from __future__ import annotations
@@ -119,6 +122,21 @@ class Rule:
 QT = ("PySide6", "shiboken6")
 RUNTIME = ("studio.core", "studio.midi", "studio.engine")
 TRAINING = ("torch", "music21")
+HEADLESS_THIRD_PARTY = ("mido", "rtmidi", "numpy", "onnxruntime")
+
+
+def _command_modules() -> tuple[str, ...]:
+    """The modules behind `continuo COMMAND`: those in studio/commands that define add_parser at
+    the top (studio.cli registers each); the others there (common, live_io) are shared helpers."""
+    found = []
+    for path in sorted((ROOT / "studio" / "commands").glob("*.py")):
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+        if any(isinstance(node, ast.FunctionDef) and node.name == "add_parser" for node in body):
+            found.append(_module_of(path)[0])
+    return tuple(found)
+
+
+COMMANDS = _command_modules()
 
 RULES = (
     Rule(
@@ -155,6 +173,21 @@ RULES = (
             _within(imp.name, ("studio",))
             and not (imp.name == "studio" or _within(imp.name, RUNTIME))
         ),
+    ),
+    Rule(
+        "studio.commands imports only the standard library, mido, rtmidi, numpy, onnxruntime and "
+        "studio's core, midi, engine, live and commands (never Qt, the UI, torch or music21)",
+        ("studio.commands",),
+        lambda imp: not (
+            imp.name == "studio"
+            or _is_stdlib(imp.name)
+            or _within(imp.name, (*RUNTIME, "studio.live", "studio.commands", *HEADLESS_THIRD_PARTY))
+        ),
+    ),
+    Rule(
+        "no module in studio.commands imports a command's module (what they share is in common)",
+        ("studio.commands",),
+        lambda imp: _within(imp.name, COMMANDS),
     ),
     Rule(
         "studio and studio.cli import no Qt or studio.ui when imported (the headless path)",
@@ -197,6 +230,10 @@ def test_the_scan_sees_the_project(project_imports: dict[str, list[Import]]) -> 
     assert "studio.core.encoding" in project_imports
     assert "studio.cli" in project_imports
     assert any(imp.name.startswith("studio.core") for imp in project_imports["studio.core.encoding"])
+    # The commands are exactly the command modules studio.cli registers.
+    registered = {imp.name for imp in project_imports["studio.cli"] if imp.name in project_imports}
+    assert set(COMMANDS) == registered - {"studio", "studio.commands"}
+    assert "studio.commands.jam" in COMMANDS and "studio.commands.common" not in COMMANDS
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
@@ -270,3 +307,41 @@ def test_scanner_lets_the_cli_import_qt_lazily_only() -> None:
     ]
     # The UI itself may import Qt anywhere.
     assert _check("from PySide6 import QtWidgets\n", "studio.ui.window") == []
+
+
+COMMAND_CASES = [
+    # (source, module, the violations the scanner must report)
+    (
+        "import argparse\nimport mido\nimport numpy as np\nfrom studio.commands import CommandError\n"
+        "from studio.commands.common import warn\nfrom studio.commands.live_io import say\n"
+        "from studio.engine.model import Model\nfrom studio.live.jam import Jam\n",
+        "studio.commands.jam",
+        [],
+    ),
+    ("from PySide6 import QtCore\n", "studio.commands.jam", ["studio.commands.jam:1 imports PySide6.QtCore"]),
+    # Not even lazily: a command runs where there is no Qt.
+    (
+        "def show():\n    from studio.ui.app import main\n",
+        "studio.commands.play",
+        ["studio.commands.play:2 imports studio.ui.app.main"],
+    ),
+    ("import music21\n", "studio.commands.info", ["studio.commands.info:1 imports music21"] * 2),
+    # Commands keep apart: what they share is in common; studio.cli registers them.
+    (
+        "from studio.commands.continue_cmd import where\n",
+        "studio.commands.jam",
+        ["studio.commands.jam:1 imports studio.commands.continue_cmd.where"],
+    ),
+    (
+        "from . import jam\n",
+        "studio.commands.live_io",
+        ["studio.commands.live_io:1 imports studio.commands.jam"],
+    ),
+    ("from studio.commands.common import where\n", "studio.commands.jam", []),
+    ("from studio.commands import continue_cmd, info, jam, play, ports\n", "studio.cli", []),
+]
+
+
+@pytest.mark.parametrize(("source", "module", "expected"), COMMAND_CASES)
+def test_scanner_keeps_the_commands_headless_and_apart(source: str, module: str, expected: list[str]) -> None:
+    assert _check(source, module) == expected

@@ -1,6 +1,7 @@
 """What several commands share: the .mid file argument and reading it with one-sentence errors,
 the MIDI output options (--port, --backend) with opening that port and naming it to the user,
-the --lead-in option, and SIGTERM stopping a command the way Ctrl+C does."""
+the --lead-in option, the engine's settings options (`continue` and `jam`), 'bar B, beat K' of a
+tick, and SIGTERM stopping a command the way Ctrl+C does."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from studio.commands import CommandError
+from studio.core.encoding import STYLES
+from studio.core.notes import TimeSignature
+from studio.engine.continuation import AUTO, Settings
+from studio.engine.model import default_model_path
 from studio.midi.files import MidiFileError, MidiSong, read_midi_song
 from studio.midi.ports import BACKENDS, OutputPort, PortError, open_output
 
@@ -62,6 +67,38 @@ def check_lead_in(args: argparse.Namespace) -> None:
     """A CommandError unless --lead-in is in range."""
     if not 0 <= args.lead_in <= 60:
         raise CommandError("The lead-in goes from 0 to 60 seconds.")
+
+
+def add_settings_arguments(p: argparse.ArgumentParser) -> None:
+    """The engine's controls (`continuo continue` and `continuo jam`)."""
+    p.add_argument("--bars", type=float, default=4.0, help="length of the continuation in bars (1-32)")
+    p.add_argument("--beats", type=float, help="length in beats instead of bars")
+    p.add_argument("--variations", type=int, default=1, help="how many variations (1-8)")
+    p.add_argument("--temperature", type=float, default=1.0, help="0 = always the likeliest note, up to 2")
+    p.add_argument("--top-p", type=float, default=0.95, help="sample from this much probability mass")
+    p.add_argument("--seed", dest="random_seed", type=int,
+                   help="random seed: the same seed gives the same notes")
+    p.add_argument("--key", default="none", help="auto, none, or a key such as C-major, A-minor, D-dorian")
+    p.add_argument("--style", default=AUTO, choices=[AUTO, *STYLES[1:]], help="style (auto = as the seed)")
+    p.add_argument("--low", type=int, default=0, help="lowest MIDI pitch")
+    p.add_argument("--high", type=int, default=127, help="highest MIDI pitch")
+    p.add_argument("--max-polyphony", type=int,
+                   help="most notes at once (0 = no limit; default: as many as the seed)")
+    p.add_argument("--repeat", type=float, default=1.0, help="how much it may restate the seed (0-2)")
+    p.add_argument("--model", type=Path, default=default_model_path(), help="model file (.onnx)")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings(bars=args.bars, beats=args.beats, variations=args.variations,
+                    temperature=args.temperature, top_p=args.top_p, seed=args.random_seed,
+                    style=args.style, key=None if args.key == "none" else args.key,
+                    low=args.low, high=args.high, max_polyphony=args.max_polyphony, repeat=args.repeat)
+
+
+def where(tick: int, metre: TimeSignature) -> str:
+    """'bar B, beat K' of a transport tick."""
+    bar, beat = divmod(tick, metre.bar_ticks)
+    return f"bar {bar + 1}, beat {beat // metre.beat_ticks + 1}"
 
 
 def _interrupt(*_: object) -> None:

@@ -15,7 +15,15 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from studio.commands import CommandError
-from studio.commands.common import add_lead_in_argument, check_lead_in, describe_output, sigterm_as_ctrl_c
+from studio.commands.common import (
+    add_lead_in_argument,
+    add_settings_arguments,
+    check_lead_in,
+    describe_output,
+    settings_from,
+    sigterm_as_ctrl_c,
+    where,
+)
 from studio.commands.live_io import (
     add_port_arguments,
     add_sync_arguments,
@@ -25,10 +33,9 @@ from studio.commands.live_io import (
     wait_until,
     warn_port_lost,
 )
-from studio.core.encoding import STYLES
 from studio.core.notes import Clip, TimeSignature
-from studio.engine.continuation import AUTO, Continuation, Engine, SeedError, Settings
-from studio.engine.model import Model, ModelError, default_model_path
+from studio.engine.continuation import Continuation, Engine, SeedError, Settings
+from studio.engine.model import Model, ModelError
 from studio.live.stream import LiveContinuation
 from studio.live.transport import LiveError
 from studio.midi.files import MidiFileError, read_midi_song, write_midi
@@ -49,42 +56,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def add_settings_arguments(p: argparse.ArgumentParser) -> None:
-    """The engine's controls, shared with `continuo jam`."""
-    p.add_argument("--bars", type=float, default=4.0, help="length of the continuation in bars (1-32)")
-    p.add_argument("--beats", type=float, help="length in beats instead of bars")
-    p.add_argument("--variations", type=int, default=1, help="how many variations (1-8)")
-    p.add_argument("--temperature", type=float, default=1.0, help="0 = always the likeliest note, up to 2")
-    p.add_argument("--top-p", type=float, default=0.95, help="sample from this much probability mass")
-    p.add_argument("--seed", dest="random_seed", type=int,
-                   help="random seed: the same seed gives the same notes")
-    p.add_argument("--key", default="none", help="auto, none, or a key such as C-major, A-minor, D-dorian")
-    p.add_argument("--style", default=AUTO, choices=[AUTO, *STYLES[1:]], help="style (auto = as the seed)")
-    p.add_argument("--low", type=int, default=0, help="lowest MIDI pitch")
-    p.add_argument("--high", type=int, default=127, help="highest MIDI pitch")
-    p.add_argument("--max-polyphony", type=int,
-                   help="most notes at once (0 = no limit; default: as many as the seed)")
-    p.add_argument("--repeat", type=float, default=1.0, help="how much it may restate the seed (0-2)")
-    p.add_argument("--model", type=Path, default=default_model_path(), help="model file (.onnx)")
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    return Settings(bars=args.bars, beats=args.beats, variations=args.variations,
-                    temperature=args.temperature, top_p=args.top_p, seed=args.random_seed,
-                    style=args.style, key=None if args.key == "none" else args.key,
-                    low=args.low, high=args.high, max_polyphony=args.max_polyphony, repeat=args.repeat)
-
-
 def output_paths(out: Path, variations: int) -> list[Path]:
     if variations == 1:
         return [out]
     return [out.with_name(f"{out.stem}-{i}{out.suffix or '.mid'}") for i in range(1, variations + 1)]
-
-
-def where(tick: int, metre: TimeSignature) -> str:
-    """'bar B, beat K' of a transport tick."""
-    bar, beat = divmod(tick, metre.bar_ticks)
-    return f"bar {bar + 1}, beat {beat // metre.beat_ticks + 1}"
 
 
 def play_through(live: LiveContinuation, player: ProcessPlayer, back: threading.Event,

@@ -14,8 +14,7 @@ from contextlib import ExitStack
 import mido
 
 from studio.commands import CommandError
-from studio.commands.common import sigterm_as_ctrl_c, warn
-from studio.commands.continue_cmd import add_settings_arguments, settings_from, where
+from studio.commands.common import add_settings_arguments, settings_from, sigterm_as_ctrl_c, warn, where
 from studio.commands.live_io import (
     add_port_arguments,
     add_sync_arguments,
