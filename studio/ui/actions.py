@@ -1,17 +1,23 @@
 """The one action collection: every command of the window as a QAction with its text, its
 shortcuts, its icon and its tool tip, created here and nowhere else, and the menus laid out from
 a table. Menus, tool bars, the Continue panel's buttons and the tests all trigger the same
-actions, so a shortcut is defined once and shown everywhere (as in Frescobaldi).
+actions, so a shortcut is defined once and shown everywhere (as in Frescobaldi). The checked
+states of the transport's switches (metronome, count-in, quantized recording, MIDI thru) are
+kept between runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
+
+if TYPE_CHECKING:
+    from studio.ui.settings import AppSettings
 
 _K = QKeySequence.StandardKey
 
@@ -150,6 +156,18 @@ class Actions(QObject):
 
     def all(self) -> list[QAction]:
         return list(self._actions.values())
+
+    def load_settings(self, settings: AppSettings) -> None:
+        """The switches as they were at the last exit (their handlers hear it as a toggle)."""
+        self.metronome.setChecked(settings.metronome)
+        self.count_in.setChecked(settings.count_in)
+        self.quantize_recording.setChecked(settings.quantize_recording)
+        self.midi_thru.setChecked(settings.midi_thru)
+
+    def save_settings(self, settings: AppSettings) -> None:
+        settings.metronome, settings.count_in = self.metronome.isChecked(), self.count_in.isChecked()
+        settings.quantize_recording = self.quantize_recording.isChecked()
+        settings.midi_thru = self.midi_thru.isChecked()
 
     def bind(self, handlers: Mapping[str, Callable[..., object]]) -> None:
         """Bind actions to handlers by name (checkable ones get their checked state)."""

@@ -3,10 +3,13 @@ repeat, key lock, seed), the Continue button with its progress, and the variatio
 audition, accept, discard, again), and jam mode's controls (the Jam button and the pause before
 an answer). Its buttons are the window's actions, so their shortcuts are the ones in the menus;
 `settings()` turns the controls into studio.engine Settings and
-`values()` / `set_values()` turn them into the plain dict a project and the app settings keep.
+`values()` / `set_values()` turn them into the plain dict a project and the app settings keep;
+`load_settings()` / `save_settings()` keep them, with the jam's pause, between runs.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
@@ -33,6 +36,9 @@ from studio.core.scales import NOTE_NAMES
 from studio.engine.continuation import AUTO, Settings
 from studio.ui.actions import Actions
 from studio.ui.theme import COLORS, GHOST_HUES
+
+if TYPE_CHECKING:
+    from studio.ui.settings import AppSettings
 
 STYLE_CHOICES = (AUTO, *(s for s in STYLES if s not in ("any", "other")))
 KEY_OFF = "off"
@@ -245,6 +251,15 @@ class ContinuePanel(QWidget):
         for slider, name in sliders:
             if isinstance(values.get(name), int | float):
                 slider.set_value(float(values[name]))
+
+    def load_settings(self, settings: AppSettings) -> None:
+        """The last continuation's controls and the jam's pause, as they were at the last exit."""
+        self.set_values(settings.continuation)
+        self.jam_pause.setValue(settings.jam_pause_beats)
+
+    def save_settings(self, settings: AppSettings) -> None:
+        settings.continuation = self.values()
+        settings.jam_pause_beats = self.jam_pause.value()
 
     # -- feedback from the workflow -------------------------------------------------------
     def set_progress(self, fraction: float | None) -> None:

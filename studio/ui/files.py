@@ -14,6 +14,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QDrag, QMouseEvent
@@ -24,6 +25,9 @@ from studio.core.project import EXTENSION, Project, ProjectError, load_project, 
 from studio.midi.files import MidiFileError, midi_bytes, read_midi, write_midi
 from studio.ui import edits
 from studio.ui.document import ClipDocument
+
+if TYPE_CHECKING:
+    from studio.ui.settings import AppSettings
 
 MAX_RECENT = 10
 PROJECT_FILTER = f"Continuo projects (*{EXTENSION})"
@@ -147,8 +151,11 @@ class FileController(QObject):
         return answer == QMessageBox.StandardButton.Discard
 
     # -- recent files ---------------------------------------------------------------------
-    def set_recent(self, paths: list[str]) -> None:
-        self.recent = [p for p in paths if isinstance(p, str)][:MAX_RECENT]
+    def load_settings(self, settings: AppSettings) -> None:
+        self.recent = [p for p in settings.recent_files if isinstance(p, str)][:MAX_RECENT]
+
+    def save_settings(self, settings: AppSettings) -> None:
+        settings.recent_files = list(self.recent)
 
     def recent_menu(self, parent: QWidget) -> QMenu:
         menu = QMenu("Open &Recent", parent)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
@@ -28,6 +29,9 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from studio.ui.settings import AppSettings
 
 K = Qt.Key
 VELOCITY_STEPS = (1, 20, 40, 60, 80, 100, 127)
@@ -166,6 +170,15 @@ class ComputerKeys(QObject):
         if velocity != self._velocity:
             self._velocity = velocity
             self.velocity_changed.emit(velocity)
+
+    def load_settings(self, settings: AppSettings) -> None:
+        """The layout, octave and velocity of the last run."""
+        self.set_layout(settings.key_layout)
+        self.set_octave(settings.octave)
+        self.set_velocity(settings.velocity)
+
+    def save_settings(self, settings: AppSettings) -> None:
+        settings.key_layout, settings.octave, settings.velocity = self.layout, self.octave, self.velocity
 
     def step_velocity(self, direction: int) -> None:
         """To the next of VELOCITY_STEPS above (direction 1) or below (-1) the current velocity."""

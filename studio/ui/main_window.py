@@ -5,8 +5,9 @@ engine's state and the model's name. Menus come from the one action collection.
 
 The window only assembles and wires: the document and its edits, the roll, the engine service
 and the continuation workflow, transport and recording, jam mode, tempo sync, MIDI ports and
-files are each their own module. Settings are read once at start and written at exit through
-AppSettings; the sketch is autosaved while it changes.
+files are each their own module. Each part that keeps settings loads its own at start and saves
+them at exit (AppSettings); the window keeps only its geometry. The sketch is autosaved while it
+changes.
 """
 
 from __future__ import annotations
@@ -45,13 +46,29 @@ from studio.ui.midi_io import MidiIO
 from studio.ui.paths import log_dir
 from studio.ui.playback import Playback
 from studio.ui.roll import PianoRoll
-from studio.ui.settings import AppSettings
+from studio.ui.settings import AppSettings, Remembers
 from studio.ui.sync import Sync
 from studio.ui.transport_bar import TransportBar
 
 WINDOW_SIZE = QSize(1600, 1000)
 PANEL_WIDTH = 300  # the Continue dock's least width
 MESSAGE_MS = 8000
+
+
+class MidiPorts:
+    """The MIDI output and input chosen at the last exit, for the settings (MidiIO keeps none)."""
+
+    def __init__(self, midi: MidiIO, reopen: bool = True) -> None:
+        self.midi, self.reopen = midi, reopen
+
+    def load_settings(self, settings: AppSettings) -> None:
+        if self.reopen:
+            self.midi.choose_output(settings.midi_output)
+            if settings.midi_input:
+                self.midi.choose_input(settings.midi_input)
+
+    def save_settings(self, settings: AppSettings) -> None:
+        settings.midi_output, settings.midi_input = self.midi.output_choice, self.midi.input_choice
 
 
 class MainWindow(QMainWindow):
@@ -72,13 +89,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.roll)
         self.panel = ContinuePanel(self.actions)
         self.keyboard = VirtualKeyboard()
-        self.keys = ComputerKeys(self, layout=settings.key_layout, octave=settings.octave,
-                                 velocity=settings.velocity)
+        self.keys = ComputerKeys(self)
         self.undo_view = QUndoView(self.document.undo_stack)
         self.undo_view.setEmptyLabel("Start of the sketch")
         self.engine = engine or EngineService(parent=self)
         self.midi = midi or MidiIO(settings.midi_backend, parent=self)
-        self.midi.thru = settings.midi_thru
         self.flow = ContinueFlow(self.engine, self.document, self.roll, self.panel, self.actions,
                                  audition=lambda notes: self.playback.audition(notes))
         self.files = FileController(self, self.document, self.roll.selected_notes, self.project,
@@ -98,13 +113,13 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._wire()
-        self._restore_settings()
         if engine is None:
             self.engine.load()
-        if midi is None:
-            self.midi.choose_output(settings.midi_output)
-            if settings.midi_input:
-                self.midi.choose_input(settings.midi_input)
+        # the parts that keep settings, loaded in this order once all is wired (the sync's clock
+        # input before the ports); a MidiIO given from outside comes with its ports chosen
+        self.remembered: tuple[Remembers, ...] = (self.panel, self.keys, self.actions, self.files, self.sync,
+                                                  MidiPorts(self.midi, reopen=midi is None))
+        self._load_settings()
 
     # -- building ---------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -198,8 +213,13 @@ class MainWindow(QMainWindow):
         for name in LAYOUTS:
             action = menu.addAction(name.upper(), lambda n=name: self.keys.set_layout(n))
             action.setCheckable(True)
-            action.setChecked(name == self.keys.layout)
+            action.setData(name)
             group.addAction(action)
+
+        def check() -> None:  # the layout loaded from the settings comes after the menu
+            for action in group.actions():
+                action.setChecked(action.data() == self.keys.layout)
+        menu.aboutToShow.connect(check)
         return menu
 
     def _wire(self) -> None:
@@ -235,7 +255,7 @@ class MainWindow(QMainWindow):
         self.jam.state_changed.connect(self._show_jam)
         self.jam.state_changed.connect(lambda _: self._place_hint())
         self.midi.status_changed.connect(self.midi_label.setText)
-        a.midi_thru.setChecked(self.midi.thru)
+        a.midi_thru.setChecked(self.midi.thru)  # from here on thru follows the action (kept in the settings)
         a.midi_thru.toggled.connect(lambda on: setattr(self.midi, "thru", on))
         for signal in (self.keys.octave_changed, self.keys.velocity_changed):
             signal.connect(self._show_keys)
@@ -249,19 +269,13 @@ class MainWindow(QMainWindow):
         self.panel.changed.connect(self.autosaver.mark_changed)  # the controls are in the project too
         self.flow.accepted.connect(lambda _: self.roll.setFocus())
         self.files.opened.connect(lambda _: QTimer.singleShot(0, self.fit_view))
+        self.files.recent_changed.connect(lambda _: self.files.save_settings(self.settings))  # kept at once
 
     # -- settings and projects -----------------------------------------------------------
-    def _restore_settings(self) -> None:
+    def _load_settings(self) -> None:
         s = self.settings
-        self.panel.set_values(s.continuation)
-        self.files.set_recent(s.recent_files)
-        self.files.recent_changed.connect(lambda paths: setattr(self.settings, "recent_files", paths))
-        self.actions.metronome.setChecked(s.metronome)
-        self.actions.count_in.setChecked(s.count_in)
-        self.actions.quantize_recording.setChecked(s.quantize_recording)
-        self.panel.jam_pause.setValue(s.jam_pause_beats)
-        self.sync.set_send_clock(s.send_clock)
-        self.sync.choose(s.sync_mode, s.sync_clock_input)  # a clock without its input stays Internal
+        for part in self.remembered:
+            part.load_settings(s)
         self.resize(WINDOW_SIZE)
         if s.window_geometry:
             self.restoreGeometry(s.window_geometry)
@@ -270,19 +284,12 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def save_settings(self) -> None:
+        """Each part saves its own settings, the window its geometry and docks; then to disk."""
         s = self.settings
-        s.continuation = self.panel.values()
+        for part in self.remembered:
+            part.save_settings(s)
         s.window_geometry = bytes(self.saveGeometry().data())
         s.window_state = bytes(self.saveState().data())
-        s.midi_output, s.midi_input = self.midi.output_choice, self.midi.input_choice
-        s.octave, s.key_layout, s.velocity = self.keys.octave, self.keys.layout, self.keys.velocity
-        s.metronome, s.count_in = self.actions.metronome.isChecked(), self.actions.count_in.isChecked()
-        s.quantize_recording = self.actions.quantize_recording.isChecked()
-        s.midi_thru = self.midi.thru
-        s.jam_pause_beats = self.panel.jam_pause.value()
-        s.sync_mode, s.send_clock = self.sync.mode, self.sync.send_clock
-        s.sync_clock_input = self.sync.clock_input
-        s.recent_files = list(self.files.recent)
         s.sync()
 
     def project(self, clip: Clip | None = None) -> Project:

@@ -5,8 +5,10 @@ Each setting is a typed attribute (`settings.octave`, `settings.midi_output`, â€
 a value missing from the file, of the wrong type or out of range reads as its default (clamped
 where that makes sense), so a damaged or hand-edited settings file never stops the app. The
 file is INI, in the app-data folder (studio.ui.paths) unless a path is given, which is how tests
-keep to a temporary folder. Nothing is read from deep inside the program: the window reads the
-settings at start and writes them back at exit.
+keep to a temporary folder. Nothing is read from deep inside the program: each part of the
+window that keeps settings (`Remembers`: the Continue panel, the computer keys, the sync, the
+recent files, the actions' checked states, the MIDI ports) reads its own from this object when
+the window asks at start, and writes them back when it asks at exit.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import copy
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from studio.ui import paths
 from studio.ui.keyboard_keys import AUTO, DEFAULT_OCTAVE, DEFAULT_VELOCITY, LAYOUTS, OCTAVE_RANGE
+from studio.ui.sync import INTERNAL, MODES
 
 T = TypeVar("T")
 MAX_RECENT = 10
@@ -135,6 +138,13 @@ def _json(value: Any) -> str:
     return json.dumps(value)
 
 
+class Remembers(Protocol):
+    """A part of the window that keeps its own settings between runs."""
+
+    def load_settings(self, settings: AppSettings) -> None: ...
+    def save_settings(self, settings: AppSettings) -> None: ...
+
+
 class AppSettings:
     """The settings, stored in an INI file at `path` (default: the app-data folder's)."""
 
@@ -157,7 +167,7 @@ class AppSettings:
     quantize_recording = _Setting("transport/quantize_recording", False, _boolean)
     # Tempo sync: Continuo's own clock ("internal", optionally sent as MIDI clock), a DAW's MIDI
     # clock on an input ("clock"), or Ableton Link ("link")
-    sync_mode = _Setting("sync/mode", "internal", _choice(("internal", "clock", "link")))
+    sync_mode = _Setting("sync/mode", INTERNAL, _choice(MODES))
     sync_clock_input = _Setting[str | None]("sync/clock_input", None, _optional_text)
     send_clock = _Setting("sync/send_clock", False, _boolean)
     # Jam mode: beats of pause before Continuo answers
@@ -165,10 +175,8 @@ class AppSettings:
     # Window
     window_geometry = _Setting("window/geometry", b"", _bytes, QByteArray)
     window_state = _Setting("window/state", b"", _bytes, QByteArray)
-    theme = _Setting("window/theme", "dark", _choice(("dark",)))
     # Files
     recent_files = _Setting[list[str]]("files/recent", [], _paths, lambda p: _json(_unique(p)[:MAX_RECENT]))
-    last_folder = _Setting[str | None]("files/last_folder", None, _optional_text)
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else paths.settings_path()
@@ -178,10 +186,6 @@ class AppSettings:
     def folder(self) -> Path:
         """The folder of the settings file: the app-data folder (autosaves go under it)."""
         return self.path.parent
-
-    def add_recent_file(self, path: str | Path) -> None:
-        """Put a file first in the recent list (once; at most MAX_RECENT are kept)."""
-        self.recent_files = [str(path), *(p for p in self.recent_files if p != str(path))]
 
     def sync(self) -> bool:
         """Write to disk now; False if the file could not be written (read-only, full disk)."""

@@ -20,6 +20,7 @@ import importlib.util
 import math
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import mido
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -34,6 +35,9 @@ from studio.midi.ports import PortError, list_ports
 from studio.ui.clock_out import ClockOut
 from studio.ui.midi_io import MidiIO
 from studio.ui.transport import Follow
+
+if TYPE_CHECKING:
+    from studio.ui.settings import AppSettings
 
 INTERNAL, CLOCK, LINK = "internal", "clock", "link"
 MODES = (INTERNAL, CLOCK, LINK)
@@ -111,6 +115,15 @@ class Sync(QObject):
         """Send MIDI clock on the output while playing on Continuo's own clock."""
         self.send_clock = on
         self.changed.emit()
+
+    def load_settings(self, settings: AppSettings) -> None:
+        """The stored choice (a clock without its input stays Internal) and Send MIDI Clock."""
+        self.set_send_clock(settings.send_clock)
+        self.choose(settings.sync_mode, settings.sync_clock_input)
+
+    def save_settings(self, settings: AppSettings) -> None:
+        settings.sync_mode, settings.sync_clock_input = self.mode, self.clock_input
+        settings.send_clock = self.send_clock
 
     def _leave(self) -> None:
         self.stop_clock()

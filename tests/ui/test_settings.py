@@ -30,7 +30,6 @@ def test_every_setting_round_trips_through_the_file(tmp_path: Path) -> None:
     settings.window_geometry = b"\x01\x02\x00geometry"
     settings.window_state = b"\xffstate"
     settings.recent_files = ["/music/a.continuo", "/music/b.mid"]
-    settings.last_folder = "/music"
     assert settings.sync()
     assert path.is_file()
 
@@ -43,7 +42,6 @@ def test_every_setting_round_trips_through_the_file(tmp_path: Path) -> None:
     assert (again.metronome, again.count_in, again.quantize_recording) == (True, False, True)
     assert again.window_geometry == b"\x01\x02\x00geometry" and again.window_state == b"\xffstate"
     assert again.recent_files == ["/music/a.continuo", "/music/b.mid"]
-    assert again.last_folder == "/music" and again.theme == "dark"
     assert again.folder == tmp_path
 
 
@@ -89,15 +87,16 @@ def test_nested_continuation_values_are_refused(tmp_path: Path) -> None:
     assert settings.continuation == {}
 
 
-def test_recent_files_are_unique_newest_first_and_capped(tmp_path: Path) -> None:
+def test_recent_files_are_kept_unique_in_order_and_capped(tmp_path: Path) -> None:
     settings = AppSettings(tmp_path / "s.ini")
-    for number in range(15):
-        settings.add_recent_file(tmp_path / f"{number}.continuo")
-    settings.add_recent_file(tmp_path / "3.continuo")
+    paths = [str(tmp_path / "3.continuo"), *(str(tmp_path / f"{n}.continuo") for n in range(14, -1, -1))]
+    settings.recent_files = paths
     recent = settings.recent_files
     assert len(recent) == MAX_RECENT
     assert recent[0] == str(tmp_path / "3.continuo") and recent[1] == str(tmp_path / "14.continuo")
-    assert len(set(recent)) == len(recent)
+    assert len(set(recent)) == len(recent) and str(tmp_path / "3.continuo") not in recent[1:]
+    settings.store.setValue("files/recent", '["a", "a", "b"]')  # a hand-edited file: still unique
+    assert settings.recent_files == ["a", "b"]
 
 
 def test_sync_reports_a_file_it_cannot_write(tmp_path: Path) -> None:
