@@ -10,7 +10,6 @@ enabled states from the engine service's signals.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -27,17 +26,18 @@ GHOST_REDRAW_MS = 60
 
 class ContinueFlow(QObject):
     """Ties the engine service, the document, the roll's ghosts and the panel together.
-    `audition` is called with the notes of the shown variation (the transport plays them)."""
+    `audition_requested(notes)`: the shown variation's notes, to be played alone."""
 
     message = Signal(str)  # one sentence for the status bar, when the panel cannot be seen
     accepted = Signal(int)  # the variation's index
     chosen = Signal(int)  # another variation is shown (Tab, Shift+Tab, a number)
+    audition_requested = Signal(list)  # the shown variation's notes
 
     def __init__(self, engine: EngineService, document: ClipDocument, roll: PianoRoll, panel: ContinuePanel,
-                 actions: Actions, audition: Callable[[list[Note]], None]) -> None:
+                 actions: Actions) -> None:
         super().__init__(panel)
         self.engine, self.document, self.roll, self.panel = engine, document, roll, panel
-        self.actions, self._audition = actions, audition
+        self.actions = actions
         self.variations: list[list[Note]] = []
         self.selected: int | None = None
         self.running = False
@@ -125,7 +125,7 @@ class ContinueFlow(QObject):
 
     def audition(self) -> None:
         if self.selected is not None and self.variations[self.selected]:
-            self._audition(self.variations[self.selected])
+            self.audition_requested.emit(self.variations[self.selected])
 
     # -- engine ---------------------------------------------------------------------------
     def _start(self, seed: Clip) -> None:

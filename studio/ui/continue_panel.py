@@ -261,6 +261,13 @@ class ContinuePanel(QWidget):
         settings.continuation = self.values()
         settings.jam_pause_beats = self.jam_pause.value()
 
+    def jam_pause_beats(self) -> float:
+        """How many beats of pause make the jam answer."""
+        return self.jam_pause.value()
+
+    def show_jam_status(self, text: str) -> None:
+        self.jam_status.setText(text)
+
     # -- feedback from the workflow -------------------------------------------------------
     def set_progress(self, fraction: float | None) -> None:
         """None hides the bar's fill (idle)."""

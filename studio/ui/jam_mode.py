@@ -23,6 +23,7 @@ import dataclasses
 import functools
 import threading
 import time
+from collections.abc import Callable
 
 import mido
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -40,7 +41,6 @@ from studio.ui.engine_worker import EngineService
 from studio.ui.jam_player import WindowPlayer
 from studio.ui.keyboard import VirtualKeyboard
 from studio.ui.midi_io import MidiIO
-from studio.ui.playback import Playback
 from studio.ui.roll import PianoRoll
 from studio.ui.sync import CLOCK, Sync
 
@@ -53,18 +53,24 @@ WAITING_FOR_DAW = "Jam: waiting for the DAW to play (its clock sets the beat)."
 
 class JamMode(QObject):
     """Binds the Jam and Keep Jam Take actions. `state_changed(text)`: Listening / Answering /
-    waiting for the DAW while jamming, "" once it stops; `message(sentence)` for the status bar."""
+    waiting for the DAW while jamming, "" once it stops; `message(sentence)` for the status bar;
+    `about_to_start` before a jam takes the player (playback stops then). `cursor()` is where
+    the playhead rests (a jam is laid out after it), `show_position(tick)` shows the jam's
+    position in the transport bar; stop() it when playback is about to play."""
 
     state_changed = Signal(str)
     message = Signal(str)
+    about_to_start = Signal()
     _failed = Signal(str)  # from the jam's watcher thread
 
-    def __init__(self, actions: Actions, engine: EngineService, midi: MidiIO, playback: Playback,
-                 sync: Sync, panel: ContinuePanel, flow: ContinueFlow, roll: PianoRoll,
-                 document: ClipDocument, keyboard: VirtualKeyboard, parent: QObject | None = None) -> None:
+    def __init__(self, actions: Actions, engine: EngineService, midi: MidiIO, sync: Sync,
+                 panel: ContinuePanel, flow: ContinueFlow, roll: PianoRoll, document: ClipDocument,
+                 keyboard: VirtualKeyboard, cursor: Callable[[], int], show_position: Callable[[int], None],
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.actions, self.engine, self.midi, self.playback, self.sync = actions, engine, midi, playback, sync
+        self.actions, self.engine, self.midi, self.sync = actions, engine, midi, sync
         self.panel, self.flow, self.roll, self.document, self.keyboard = panel, flow, roll, document, keyboard
+        self.cursor, self.show_position = cursor, show_position
         self.jam: Jam | None = None
         self.player: WindowPlayer | None = None  # the running jam's
         self._ending: threading.Thread | None = None  # the last jam's end, off the GUI thread
@@ -82,7 +88,6 @@ class JamMode(QObject):
         self._ghosts: list[list[Note]] | None = None  # the roll's ghosts as the jam last set them
         actions.bind({"jam": self._toggled, "keep_jam": self.keep, "discard": self.discard})
         actions.keep_jam.setEnabled(False)
-        playback.about_to_play.connect(self.stop)  # playback takes the player back
         sync.changed.connect(self.stop)  # the jam's beat came from the old choice
         document.context_changed.connect(self._tempo_changed)
         actions.metronome.toggled.connect(self._clicks_toggled)
@@ -110,13 +115,13 @@ class JamMode(QObject):
         if engine is None:
             self._say(f"Jam needs the model: {self.engine.message}")
             return False
-        self.playback.stop()
+        self.about_to_start.emit()  # playback gives the player up
         self.sync.set_session_playing(True)  # a Link session plays for the jam (its peers with it)
         settings = dataclasses.replace(self.panel.settings(), variations=1)  # one answer at a time
         try:
             source = self._beat()
             player = WindowPlayer(self.midi.output, source, self.document.time_signature)
-            jam = Jam(engine, player, source, settings, pause_beats=self.panel.jam_pause.value(),
+            jam = Jam(engine, player, source, settings, pause_beats=self.panel.jam_pause_beats(),
                       metre=self.document.time_signature,
                       on_error=functools.partial(self._failed_elsewhere, player))
         except LiveError as err:
@@ -134,7 +139,7 @@ class JamMode(QObject):
         self.midi.note_off.connect(self._shown_off)
         self._timer.start()
         self._show()
-        pause = self.panel.jam_pause.value()
+        pause = self.panel.jam_pause_beats()
         beats = "1 beat" if pause == 1 else f"{pause:g} beats"
         self.message.emit(f"Jam: play a phrase; after {beats} of pause Continuo answers it (Ctrl+J stops).")
         return True
@@ -171,7 +176,7 @@ class JamMode(QObject):
             self._set_ghosts([self._played, self._heard], ANSWERED)
             self.actions.discard.setEnabled(True)
         self.roll.set_playhead(None)
-        self.playback.bar.show_position(self.playback.cursor)
+        self.show_position(self.cursor())
         self._set_state("")
         self.actions.jam.setChecked(False)  # already off when the button stopped it (no signal then)
         answered = sum(1 for a in jam.answers if a.announced)
@@ -195,7 +200,7 @@ class JamMode(QObject):
     def discard(self) -> None:
         """Esc, when the roll shows the last jam's notes (no variations, nothing continuing):
         take them out of the roll; the take is dropped."""
-        if self.active or not self.take or self._ghosts is None or self.roll.state.ghosts is not self._ghosts:
+        if self.active or not self.take or self._ghosts is None or self.roll.ghosts is not self._ghosts:
             return  # the roll shows something else (variations, a Continue): Esc is theirs
         self.take, self._ghosts = [], None
         self.roll.clear_ghosts()
@@ -206,7 +211,7 @@ class JamMode(QObject):
 
     def _set_ghosts(self, layers: list[list[Note]], selected: int) -> None:
         self.roll.set_ghosts(layers, selected)
-        self._ghosts = self.roll.state.ghosts
+        self._ghosts = self.roll.ghosts
 
     def _beat(self) -> Source:
         """The jam's transport, as the Sync says (LiveError if there is none to be had)."""
@@ -215,9 +220,9 @@ class JamMode(QObject):
             return external
         tempo = self.document.tempo
         if self.sync.send_clock:
-            return self.sync.start_clock(self.playback.cursor, tempo)[1].source
+            return self.sync.start_clock(self.cursor(), tempo)[1].source
         # Continuo's own beat, with the playhead's tick now: the jam is laid out after it
-        before = self.playback.cursor * 60.0 / (tempo * TICKS_PER_QUARTER)
+        before = self.cursor() * 60.0 / (tempo * TICKS_PER_QUARTER)
         return FixedTempo(tempo, origin=time.perf_counter() - before)
 
     def _clicks_toggled(self, on: bool) -> None:
@@ -280,14 +285,14 @@ class JamMode(QObject):
                 self._failed.emit(sentence)
 
     def _say(self, sentence: str) -> None:
-        self.panel.jam_status.setText(sentence)
+        self.panel.show_jam_status(sentence)
         self.message.emit(sentence)
 
     def _set_state(self, text: str) -> None:
         if text != self._state:
             self._state = text
             if text:
-                self.panel.jam_status.setText(text)
+                self.panel.show_jam_status(text)
             self.state_changed.emit(text)
 
     def _catch_up(self, jam: Jam, tick: float | None) -> bool:
@@ -325,7 +330,7 @@ class JamMode(QObject):
             self._set_state(WAITING_FOR_DAW if self.sync.mode == CLOCK else LISTENING)
             return
         self.roll.set_playhead(int(tick))
-        self.playback.bar.show_position(int(tick))
+        self.show_position(int(tick))
         self._set_state(ANSWERING if jam.answering else LISTENING)
         if self._catch_up(jam, tick) or self._held or len(self._played) != self._drawn:
             self._drawn = len(self._played)

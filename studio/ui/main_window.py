@@ -5,7 +5,9 @@ engine's state and the model's name. Menus come from the one action collection.
 
 The window only assembles and wires: the document and its edits, the roll, the engine service
 and the continuation workflow, transport and recording, jam mode, tempo sync, MIDI ports and
-files are each their own module. Each part that keeps settings loads its own at start and saves
+files are each their own module, built first and then connected in `_wire`: a part is handed
+what it uses (a collaborator, a callable), or the window connects its signals, rather than one
+part reaching through another. Each part that keeps settings loads its own at start and saves
 them at exit (AppSettings); the window keeps only its geometry. The sketch is autosaved while it
 changes.
 """
@@ -94,17 +96,17 @@ class MainWindow(QMainWindow):
         self.undo_view.setEmptyLabel("Start of the sketch")
         self.engine = engine or EngineService(parent=self)
         self.midi = midi or MidiIO(settings.midi_backend, parent=self)
-        self.flow = ContinueFlow(self.engine, self.document, self.roll, self.panel, self.actions,
-                                 audition=lambda notes: self.playback.audition(notes))
+        self.flow = ContinueFlow(self.engine, self.document, self.roll, self.panel, self.actions)
         self.files = FileController(self, self.document, self.roll.selected_notes, self.project,
                                     self.restore)
-        self.bar = TransportBar(self.actions, self.document, self.roll, self)
+        self.transport_bar = TransportBar(self.actions, self.document, self.roll, self)
         self.sync = Sync(self.midi, lambda: self.document.tempo, self)
         self.playback = Playback(self.actions, self.document, self.roll, self.flow, self.midi, self.keyboard,
-                                 self.bar, self.sync, self)
+                                 self.transport_bar, self.sync, self)
         self.transport, self.recorder = self.playback.transport, self.playback.recorder
-        self.jam = JamMode(self.actions, self.engine, self.midi, self.playback, self.sync, self.panel,
-                           self.flow, self.roll, self.document, self.keyboard, self)
+        self.jam = JamMode(self.actions, self.engine, self.midi, self.sync, self.panel, self.flow, self.roll,
+                           self.document, self.keyboard, cursor=lambda: self.playback.cursor,
+                           show_position=self.transport_bar.show_position, parent=self)
         self.files.default_snap = self.roll.snap
         self.autosaver = Autosaver(self.project, settings.folder, parent=self)
         self._shut_down = False
@@ -152,11 +154,11 @@ class MainWindow(QMainWindow):
         self.continue_dock.raise_()
         self.history_dock.hide()
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.bar)
-        self.bar.addSeparator()
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport_bar)
+        self.transport_bar.addSeparator()
         self.drag_button = ClipDragButton(self.files)
         self.drag_button.setIcon(icon("drag"))
-        self.bar.addWidget(self.drag_button)
+        self.transport_bar.addWidget(self.drag_button)
 
     def _build_hint(self) -> None:
         """What to do first, in the empty roll: it goes once there is a note."""
@@ -204,7 +206,7 @@ class MainWindow(QMainWindow):
             "input": self.midi.input_menu(self), "docks": docks, "layouts": self._layout_menu(),
             "sync": self.sync.menu(self),
         })
-        self.bar.set_sync_menu(self.sync.menu(self), self.sync.label)
+        self.transport_bar.set_sync_menu(self.sync.menu(self), self.sync.label)
 
     def _layout_menu(self) -> QMenu:
         """Which computer keyboard the notes are laid out for (the same physical keys)."""
@@ -250,8 +252,11 @@ class MainWindow(QMainWindow):
         for source in (self.files.message, self.flow.message, self.midi.message, self.playback.message,
                        self.autosaver.failed, self.sync.message, self.jam.message):
             source.connect(self.say)
-        self.sync.changed.connect(lambda: self.bar.show_sync(self.sync.label))
-        self.sync.tempo_changed.connect(self.bar.show_followed_tempo)
+        self.sync.changed.connect(lambda: self.transport_bar.show_sync(self.sync.label))
+        self.sync.tempo_changed.connect(self.transport_bar.show_followed_tempo)
+        self.flow.audition_requested.connect(self.playback.audition)
+        self.playback.about_to_play.connect(self.jam.stop)  # the two take the player from each other
+        self.jam.about_to_start.connect(self.playback.stop)
         self.jam.state_changed.connect(self._show_jam)
         self.jam.state_changed.connect(lambda _: self._place_hint())
         self.midi.status_changed.connect(self.midi_label.setText)
@@ -306,7 +311,7 @@ class MainWindow(QMainWindow):
         self.document.load(project.clip)
         self.panel.set_values(project.continuation)
         self.roll.set_loop(*(project.loop or (None, None)))
-        self.bar.set_snap(project.snap)
+        self.transport_bar.set_snap(project.snap)
         self.roll.frame_notes()
         self.playback.cursor = 0
         self.autosaver.mark_changed()

@@ -45,11 +45,11 @@ class Playback(QObject):
     about_to_play = Signal()
 
     def __init__(self, actions: Actions, document: ClipDocument, roll: PianoRoll, flow: ContinueFlow,
-                 midi: MidiIO, keyboard: VirtualKeyboard, bar: TransportBar, sync: Sync,
+                 midi: MidiIO, keyboard: VirtualKeyboard, transport_bar: TransportBar, sync: Sync,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.actions, self.document, self.roll, self.flow = actions, document, roll, flow
-        self.midi, self.keyboard, self.bar, self.sync = midi, keyboard, bar, sync
+        self.midi, self.keyboard, self.transport_bar, self.sync = midi, keyboard, transport_bar, sync
         self.transport = Transport(midi.output, self)
         self.recorder = Recorder(self.transport.position, lambda: (roll.loop or (0, None))[1])
         self.cursor = 0  # where play starts: the ruler's last click, or where playback stopped
@@ -235,7 +235,7 @@ class Playback(QObject):
 
     def _position(self, tick: int) -> None:
         self.roll.set_playhead(tick if tick >= 0 else None)
-        self.bar.show_position(tick)
+        self.transport_bar.show_position(tick)
         if tick >= 0:
             self._last_position = tick
 
@@ -253,4 +253,4 @@ class Playback(QObject):
             self.play()
         else:
             self.roll.set_playhead(tick)
-            self.bar.show_position(tick)
+            self.transport_bar.show_position(tick)

@@ -98,7 +98,7 @@ def test_a_late_confirmation_of_an_earlier_run_does_not_end_the_next_one(slow_wi
     second = window.clocks[1]
     first.ended(first._run, None, [])  # the first run's Stop confirmed, after the second began
     assert second.playing
-    window.bar.tempo.setValue(150)  # the tempo box: the clip's tempo, and the clock's
+    window.transport_bar.tempo.setValue(150)  # the tempo box: the clip's tempo, and the clock's
     assert window.child.commands[-1] == "clock_tempo"  # a tempo change still reaches the child
     window.playback.stop()
 

@@ -43,7 +43,8 @@ def test_save_then_open_gives_back_the_same_sketch(qtbot, window, tmp_path, dial
     _open(qtbot, window, path)
     assert window.document.clip() == clip and window.panel.values() == controls
     assert window.roll.loop == (0, 1920) and window.roll.snap == 120
-    assert window.bar.key.currentData() == "E-minor" and window.bar.metre.currentText() == "6/8"
+    tools = window.transport_bar
+    assert tools.key.currentData() == "E-minor" and tools.metre.currentText() == "6/8"
     assert str(path.resolve()) == window.files.recent[0] and not dialogs.shown
 
 

@@ -94,7 +94,7 @@ def test_a_daws_clock_starts_playback_sets_its_tempo_and_its_notes_land_on_its_b
         assert window.playback.armed and not window.transport.playing
         source.start()
         qtbot.waitUntil(lambda: window.transport.following, timeout=5000)
-        qtbot.waitUntil(lambda: abs(window.bar.tempo.value() - DAW_BPM) < 1, timeout=5000)
+        qtbot.waitUntil(lambda: abs(window.transport_bar.tempo.value() - DAW_BPM) < 1, timeout=5000)
         assert window.document.tempo == CLIP_BPM
         assert wait_until(lambda: len(_ons(receiver.messages())) >= 8, 15)
     finally:

@@ -279,8 +279,8 @@ def test_the_pause_and_the_sync_choice_are_remembered(qtbot, window) -> None:
     try:
         assert again.panel.jam_pause.value() == 2.5
         assert again.sync.mode == CLOCK and again.sync.clock_input == "Some DAW:clock out"
-        assert again.bar.sync_button.text() == "Sync: Some DAW:clock out"
+        assert again.transport_bar.sync_button.text() == "Sync: Some DAW:clock out"
         again.sync.choose(INTERNAL)
-        assert again.bar.sync_button.text() == "Sync: Internal"
+        assert again.transport_bar.sync_button.text() == "Sync: Internal"
     finally:
         again.close()  # shares the engine: the last test of the window

@@ -94,12 +94,12 @@ def test_the_window_follows_a_daws_clock_tempo_position_start_and_stop(qtbot, sy
     daw = FakeDaw(window.midi, DAW_BPM)
     try:
         # the tempo shown is the DAW's, and not an edit of the clip
-        qtbot.waitUntil(lambda: abs(window.bar.tempo.value() - DAW_BPM) < 0.5, timeout=5000)
-        assert not window.bar.tempo.isEnabled() and window.document.tempo == CLIP_BPM
+        qtbot.waitUntil(lambda: abs(window.transport_bar.tempo.value() - DAW_BPM) < 0.5, timeout=5000)
+        assert not window.transport_bar.tempo.isEnabled() and window.document.tempo == CLIP_BPM
         # the DAW moves its song position while stopped: the playhead goes there (bar 1, beat 3)
         daw.send("songpos", pos=8)
         qtbot.waitUntil(lambda: window.roll.state.playhead == 960, timeout=2000)
-        assert window.playback.cursor == 960 and window.bar.position.text() == "1.3.1"
+        assert window.playback.cursor == 960 and window.transport_bar.position.text() == "1.3.1"
         # Play arms and waits for the DAW
         window.playback.toggle()
         assert window.playback.armed and not window.transport.playing and said[-1] == WAITING
@@ -129,13 +129,13 @@ def test_the_window_follows_a_daws_clock_tempo_position_start_and_stop(qtbot, sy
     finally:
         daw.close()
     window.sync.choose(INTERNAL)  # the clip's own tempo is shown, and editable, again
-    assert window.bar.tempo.isEnabled() and window.bar.tempo.value() == CLIP_BPM
+    assert window.transport_bar.tempo.isEnabled() and window.transport_bar.tempo.value() == CLIP_BPM
 
 
 def test_internal_with_send_clock_sends_start_clock_and_stop_with_playback(qtbot, synced) -> None:
     window = synced
     window.sync.set_send_clock(True)
-    assert window.bar.sync_button.text() == "Sync: Internal + clock out"
+    assert window.transport_bar.sync_button.text() == "Sync: Internal + clock out"
     window.playback.play(from_tick=0)
     assert window.transport.following
     qtbot.waitUntil(lambda: len(_ons(window)) >= 2, timeout=5000)
@@ -153,9 +153,9 @@ def test_with_ableton_link_play_starts_the_session_and_launches_on_its_bar(qtbot
     window.sync.choose(LINK)
     link = window.sync.link
     try:
-        assert window.sync.mode == LINK and window.bar.sync_button.text() == "Sync: Link"
-        qtbot.waitUntil(lambda: window.bar.tempo.value() == CLIP_BPM and not window.bar.tempo.isEnabled(),
-                        timeout=2000)
+        assert window.sync.mode == LINK and window.transport_bar.sync_button.text() == "Sync: Link"
+        tempo = window.transport_bar.tempo
+        qtbot.waitUntil(lambda: tempo.value() == CLIP_BPM and not tempo.isEnabled(), timeout=2000)
         window.playback.play(from_tick=0)  # starts the session, and plays from its next bar
         assert link.timeline().playing and window.playback.armed
         follow = window.transport._follow

@@ -75,7 +75,7 @@ def test_the_paste_tool_tip_says_where_paste_puts_the_notes(window) -> None:
 def _cut_off(window) -> list[str]:
     """What of the tool bar and the Continue panel does not fit: a box's label shown without its
     box, the panel scrolled sideways."""
-    bar = window.bar
+    bar = window.transport_bar
     boxes = {"Tempo": bar.tempo, "Metre": bar.metre, "Key": bar.key, "Snap": bar.snap}
     shown = {bar.widgetForAction(a).text(): a.isVisible() for a in bar._labels}
     cut = [name for name, box in boxes.items() if shown[name] and not box.isVisible()]
@@ -86,14 +86,15 @@ def _cut_off(window) -> list[str]:
 
 
 def test_the_tool_bar_and_the_continue_panel_fit_a_small_window(qtbot, window) -> None:
-    assert _cut_off(window) == [] and all(a.isVisible() for a in window.bar._labels)  # 1600x1000
+    assert _cut_off(window) == [] and all(a.isVisible() for a in window.transport_bar._labels)  # 1600x1000
     window.resize(1100, 700)
     qtbot.waitUntil(lambda: window.width() == 1100, timeout=2000)
     qtbot.wait(50)
     assert _cut_off(window) == []
-    assert window.bar.snap.isVisible() and window.bar.key.isVisible()  # the boxes stay, their labels go
+    tools = window.transport_bar
+    assert tools.snap.isVisible() and tools.key.isVisible()  # the boxes stay, their labels go
     window.resize(1600, 1000)
-    qtbot.waitUntil(lambda: all(a.isVisible() for a in window.bar._labels), timeout=2000)
+    qtbot.waitUntil(lambda: all(a.isVisible() for a in window.transport_bar._labels), timeout=2000)
 
 
 def test_space_plays_and_stops_with_the_playhead_following(qtbot, window) -> None:
@@ -102,7 +103,7 @@ def test_space_plays_and_stops_with_the_playhead_following(qtbot, window) -> Non
     qtbot.keyClick(window.roll.canvas, " ")
     assert window.transport.playing
     qtbot.waitUntil(lambda: (window.roll.state.playhead or 0) > 0, timeout=10000)
-    assert window.bar.position.text() != "1.1.1" or window.roll.state.playhead < 120
+    assert window.transport_bar.position.text() != "1.1.1" or window.roll.state.playhead < 120
     qtbot.keyClick(window.roll.canvas, " ")
     assert not window.transport.playing and window.roll.state.playhead is None
 

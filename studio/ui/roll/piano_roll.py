@@ -178,6 +178,11 @@ class PianoRoll(QWidget):
     def clear_ghosts(self) -> None:
         self.state.set_ghosts([], None)
 
+    @property
+    def ghosts(self) -> list[list[Note]]:
+        """The ghost layers shown now (a new list each time they are set)."""
+        return self.state.ghosts
+
     def set_playhead(self, tick: int | None) -> None:
         """Show the playhead (None hides it); while following, the view pages along with it."""
         state, view = self.state, self.state.viewport
