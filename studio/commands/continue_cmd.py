@@ -27,8 +27,8 @@ from studio.commands.common import (
 from studio.commands.live_io import (
     add_port_arguments,
     add_sync_arguments,
-    open_player,
-    open_transport,
+    open_session,
+    open_time_source,
     say,
     wait_until,
     warn_port_lost,
@@ -36,10 +36,12 @@ from studio.commands.live_io import (
 from studio.core.notes import Clip, TimeSignature
 from studio.engine.continuation import Continuation, Engine, SeedError, Settings
 from studio.engine.model import Model, ModelError
+from studio.live.resume import Resume
 from studio.live.stream import LiveContinuation
-from studio.live.transport import LiveError
+from studio.live.time_source import LiveError
 from studio.midi.files import MidiFileError, read_midi_song, write_midi
-from studio.midi.player_process import GONE, ProcessPlayer
+from studio.midi.player_process import GONE
+from studio.midi.session import Session
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -62,24 +64,26 @@ def output_paths(out: Path, variations: int) -> list[Path]:
     return [out.with_name(f"{out.stem}-{i}{out.suffix or '.mid'}") for i in range(1, variations + 1)]
 
 
-def play_through(live: LiveContinuation, player: ProcessPlayer, back: threading.Event,
+def play_through(live: LiveContinuation, session: Session, back: threading.Event,
                  metre: TimeSignature) -> bool:
     """Wait for the continuation to play to its end, playing the rest again each time its output
     goes away and comes back (`back` is set when it is). False if stopped with Ctrl+C."""
+    resume = Resume()
     while True:
         if not wait_until(lambda: not live.playing, live.stop):
             return False
-        if live.error is None or player.lost_at is None:
+        resume.lost(session.player().stopped_at)
+        if live.error is None or not resume.waiting:
             return True
-        # The player said the output went away (warn_port_lost); wait for it to come back.
-        if not wait_until(lambda: back.is_set() or not player.alive, live.stop):
+        # The session said the output went away (warn_port_lost); wait for it to come back.
+        if not wait_until(lambda: back.is_set() or not session.alive, live.stop):
             return False
-        if not player.alive:
+        if not session.alive:
             raise CommandError(GONE)
         back.clear()
-        rest_from = live.resume(player.lost_at)
+        rest_from = live.resume(resume.back())
         from_there = "" if rest_from is None else f" from {where(rest_from, metre)}"
-        say(f"The MIDI output '{player.port_name}' is back; playing on{from_there}.")
+        say(f"The MIDI output '{session.name}' is back; playing on{from_there}.")
 
 
 def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Settings) -> Continuation | None:
@@ -89,19 +93,20 @@ def play(args: argparse.Namespace, engine: Engine, seed: Clip, settings: Setting
     back = threading.Event()
     with ExitStack() as stack:
         stack.enter_context(sigterm_as_ctrl_c())
-        player = open_player(args, stack, on_port_lost=warn_port_lost, on_port_back=lambda _said: back.set())
-        transport, follower = open_transport(args, stack, player, bpm)  # any clock goes out on its port
+        session = open_session(args, stack, on_port_lost=warn_port_lost,
+                               on_port_back=lambda _said: back.set())
+        source, follower = open_time_source(args, stack, session, bpm)  # any clock goes out on its port
         if follower is not None:
             say(f"Waiting for the DAW to play (its clock on {args.clock_in}); Ctrl+C stops.")
             if not wait_until(lambda: getattr(follower.timeline(), "playing", False), lambda: None):
                 return None
-        not_before = transport.timeline().tick_at(time.perf_counter() + args.lead_in)
-        live = LiveContinuation(engine, seed, settings, player, transport, grid=args.grid,
+        not_before = source.timeline().tick_at(time.perf_counter() + args.lead_in)
+        live = LiveContinuation(engine, seed, settings, session.player(), source, grid=args.grid,
                                 not_before=not_before)
         live.start()
-        say(f"Playing on {describe_output(player.port_name, player.virtual)} at "
-            f"{transport.timeline().bpm:.1f} BPM from the next {args.grid} (Ctrl+C stops).")
-        finished = play_through(live, player, back, seed.time_signature)
+        say(f"Playing on {describe_output(session.name, session.virtual)} at "
+            f"{source.timeline().bpm:.1f} BPM from the next {args.grid} (Ctrl+C stops).")
+        finished = play_through(live, session, back, seed.time_signature)
     if not finished:
         return None  # Ctrl+C: said already, even while waiting for a lost output
     if live.error is not None:

@@ -18,8 +18,8 @@ from studio.commands.common import add_settings_arguments, settings_from, sigter
 from studio.commands.live_io import (
     add_port_arguments,
     add_sync_arguments,
-    open_player,
-    open_transport,
+    open_session,
+    open_time_source,
     open_watched_input,
     say,
     wait_until,
@@ -28,7 +28,7 @@ from studio.commands.live_io import (
 from studio.engine.continuation import Engine, SeedError
 from studio.engine.model import Model, ModelError
 from studio.live.jam import Answer, Jam
-from studio.live.transport import LiveError
+from studio.live.time_source import LiveError
 from studio.midi.player_process import GONE
 
 
@@ -59,10 +59,11 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(err)) from None
     with ExitStack() as stack:
         stack.enter_context(sigterm_as_ctrl_c())
-        player = open_player(args, stack, on_port_lost=warn_port_lost, on_port_back=say)
+        session = open_session(args, stack, on_port_lost=warn_port_lost, on_port_back=say)
+        player = session.player()
         try:
-            transport, follower = open_transport(args, stack, player, args.tempo)  # a clock goes there too
-            jam = Jam(engine, player, transport, settings, pause_beats=args.pause_beats, grid=args.grid,
+            source, follower = open_time_source(args, stack, session, args.tempo)  # a clock goes there too
+            jam = Jam(engine, player, source, settings, pause_beats=args.pause_beats, grid=args.grid,
                       on_answer=_announce, on_error=lambda sentence: warn(f"continuo: {sentence}"))
         except LiveError as err:
             raise CommandError(str(err)) from None
@@ -70,10 +71,10 @@ def run(args: argparse.Namespace) -> int:
         def failed() -> str | None:
             """Why the jam cannot go on: the player's process ended, or an answer failed. A lost
             port is not one (it was said, and the child joins it again when it is back)."""
-            if not player.alive:
+            if not session.alive:
                 return GONE
-            error = jam.error  # read before lost_at, which the player sets first
-            return error if player.lost_at is None else None
+            error = jam.error  # read before stopped_at, which the player sets first
+            return error if player.stopped_at is None else None
 
         clock_too = follower is not None and args.clock_in == args.input
 
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         jam.start()
         stack.callback(jam.stop)
         clocked = f"; on {args.clock_in}'s clock, once the DAW plays" if follower is not None else ""
-        say(f"Listening on {args.input}, answering on {player.port_name} after {args.pause_beats:g} beats of "
+        say(f"Listening on {args.input}, answering on {session.name} after {args.pause_beats:g} beats of "
             f"pause{clocked} (Ctrl+C stops).")
         wait_until(lambda: failed() is not None, jam.stop)
         reason = failed()

@@ -17,12 +17,12 @@ import mido
 
 from studio.commands import CommandError
 from studio.commands.common import add_output_arguments, warn
-from studio.live.transport import GRIDS, FixedTempo, Transport
+from studio.live.time_source import GRIDS, FixedTempo, TimeSource
 from studio.midi.clock import ClockFollower
-from studio.midi.player import Output
-from studio.midi.player_process import GONE, ProcessPlayer, clock_master
+from studio.midi.player_process import GONE, ProcessSession
 from studio.midi.port_watch import PortWatcher, back_sentence
 from studio.midi.ports import Port, PortError, open_input
+from studio.midi.session import Session
 from studio.midi.timed_input import open_timed_input
 
 POLL_S = 0.1
@@ -43,28 +43,28 @@ def add_sync_arguments(p: argparse.ArgumentParser) -> None:
                       help="be the clock master: send MIDI clock at --tempo on the output for the DAW")
 
 
-def open_player(args: argparse.Namespace, stack: ExitStack, *,
-                on_port_lost: Callable[[str], None] | None = None,
-                on_port_back: Callable[[str], None] | None = None) -> ProcessPlayer:
-    """The player's process on the output --port and --backend ask for (None: the virtual port,
-    which the child creates), closed with the stack; or a CommandError."""
+def open_session(args: argparse.Namespace, stack: ExitStack, *,
+                 on_port_lost: Callable[[str], None] | None = None,
+                 on_port_back: Callable[[str], None] | None = None) -> Session:
+    """A session in the player's own process on the output --port and --backend ask for (None:
+    the virtual port, which the child creates), closed with the stack; or a CommandError."""
     try:
-        player = ProcessPlayer(args.port, args.backend, realtime=True,  # SCHED_FIFO where allowed
-                               on_port_lost=on_port_lost, on_port_back=on_port_back)
+        session = ProcessSession(args.port, args.backend, realtime=True)  # SCHED_FIFO where allowed
     except (PortError, OSError) as err:
         raise CommandError(str(err)) from None
-    stack.callback(player.close)
-    return player
+    session.on_port_lost, session.on_port_back = on_port_lost, on_port_back
+    stack.callback(session.close)
+    return session
 
 
-def open_transport(args: argparse.Namespace, stack: ExitStack, out: Output,
-                   bpm: float) -> tuple[Transport, ClockFollower | None]:
-    """The transport the sync options ask for, closed with the stack; with --clock-in also the
-    follower, whose input is opened here unless it is the jam's keyboard input as well."""
+def open_time_source(args: argparse.Namespace, stack: ExitStack, session: Session,
+                     bpm: float) -> tuple[TimeSource, ClockFollower | None]:
+    """The time source the sync options ask for, closed with the stack; with --clock-in also
+    the follower, whose input is opened here unless it is the jam's keyboard input as well."""
     if args.link:
-        from studio.live.link import LinkTransport
+        from studio.live.link import LinkSource
 
-        link = LinkTransport(bpm=bpm, start_stop=False)  # tempo and bars, whether or not it plays
+        link = LinkSource(bpm=bpm, start_stop=False)  # tempo and bars, whether or not it plays
         stack.callback(link.close)
         return link, None
     if args.clock_in:
@@ -74,7 +74,7 @@ def open_transport(args: argparse.Namespace, stack: ExitStack, out: Output,
             open_watched_input(stack, args.clock_in, follower.receive, args.backend, timed=True)
         return follower, follower
     if args.send_clock:
-        sender = clock_master(out, bpm)  # from the player's process, when out is one
+        sender = session.clock(bpm)  # from the player's process
         sender.start()
         stack.callback(sender.stop)
         return sender, None

@@ -23,7 +23,8 @@ from studio.commands.common import (
     sigterm_as_ctrl_c,
     warn,
 )
-from studio.midi.playback import PortPlayback
+from studio.live.resume import ResumingPlay
+from studio.midi.session import LocalSession
 
 POLL_S = 0.1
 
@@ -59,15 +60,18 @@ def run(args: argparse.Namespace) -> int:
         stack.callback(port.close)
         print(f"Playing {args.file.name} into {describe_output(port.name, port.virtual)} at {tempo:g} BPM"
               f"{', looping' if args.loop else ''}; Ctrl+C stops.", flush=True)
-        playback = PortPlayback(port, on_message=warn, realtime=True)
-        stack.callback(playback.close)
+        session = LocalSession(port, watch=True, realtime=True)
+        stack.callback(session.close)
+        playback = ResumingPlay(session, on_message=warn)
+        stack.callback(playback.stop)
         stack.enter_context(sigterm_as_ctrl_c())
         try:
-            playback.play(notes, tempo, start, loop=(0, end) if args.loop else None, lead_in_s=args.lead_in)
+            playback.play(notes, tempo, clip.time_signature, start, loop=(0, end) if args.loop else None,
+                          lead_in_s=args.lead_in)
             while not playback.wait(POLL_S):
                 pass
         except KeyboardInterrupt:
-            playback.close()  # every sounding note off before the process goes
+            playback.stop()  # every sounding note off before the process goes
             warn("Stopped.")
             return 0
         if playback.error is not None:

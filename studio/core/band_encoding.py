@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from studio.core.chords import QUALITY_NAMES, Chord
+from studio.core.encoding import vocabulary_layout
 
 BAND_ENCODING_VERSION = 1
 SUBSTEPS = 4  # per beat: 16ths in x/4
@@ -65,16 +66,10 @@ _SIZES = {
     BandKind.COMP: SUBSTEPS * COMP_SIZES * 2,
     BandKind.END: 1,
 }
-BAND_OFFSETS: dict[BandKind, int] = {}
-_next = 0
-for _kind in BandKind:
-    BAND_OFFSETS[_kind] = _next
-    _next += _SIZES[_kind]
-BAND_VOCAB_SIZE = _next
+BAND_OFFSETS, BAND_VOCAB_SIZE, BAND_KIND_OF = vocabulary_layout(_SIZES)
 BAND_PAD = BAND_OFFSETS[BandKind.PAD]
 BAND_EOS = BAND_OFFSETS[BandKind.EOS]
 BEAT_END = BAND_OFFSETS[BandKind.END]
-BAND_KIND_OF: tuple[BandKind, ...] = tuple(k for k in BandKind for _ in range(_SIZES[k]))
 NO_CHORD_TOKEN = BAND_OFFSETS[BandKind.CHORD] + 12 * len(QUALITY_NAMES)
 
 

@@ -66,14 +66,20 @@ _SIZES = {
     Kind.PITCH: 128,
     Kind.DUR: len(DURATION_STEPS),
 }
-OFFSETS: dict[Kind, int] = {}
-_next = 0
-for _kind in Kind:
-    OFFSETS[_kind] = _next
-    _next += _SIZES[_kind]
-VOCAB_SIZE = _next
+
+
+def vocabulary_layout(sizes: dict) -> tuple[dict, int, tuple]:
+    """A vocabulary of kinds laid end to end in the enum's order: (first token of each kind,
+    vocabulary size, the kind of every token). Shared by every token encoding."""
+    offsets, first = {}, 0
+    for kind, size in sizes.items():
+        offsets[kind] = first
+        first += size
+    return offsets, first, tuple(k for k, size in sizes.items() for _ in range(size))
+
+
+OFFSETS, VOCAB_SIZE, KIND_OF = vocabulary_layout(_SIZES)
 PAD, EOS, BAR = OFFSETS[Kind.PAD], OFFSETS[Kind.EOS], OFFSETS[Kind.BAR]
-KIND_OF: tuple[Kind, ...] = tuple(k for k in Kind for _ in range(_SIZES[k]))
 
 
 class EncodingError(ValueError):

@@ -1,9 +1,9 @@
 """Jam mode, call and response: the musician plays, and when they pause for a set number of beats
-the continuation of what they just played answers live, on the transport's beat; the moment
+the continuation of what they just played answers live, on the time source's beat; the moment
 they play again the answer stops (generation cancelled, every note silenced).
 
 `receive` is the input callback (hardware keyboard, computer keyboard, any thread): it records
-note-ons and note-offs in transport ticks. A watcher thread launches the answer a little
+note-ons and note-offs in source ticks. A watcher thread launches the answer a little
 before it is due (`prepare_s`, at most half the pause), so the model has its first notes ready
 when the grid line comes; the answer lands on the first grid line at least `pause_beats` after
 the last note ended, shifted by whole grid steps so it keeps its place in the bar. A musician
@@ -23,7 +23,8 @@ import mido
 from studio.core.notes import Clip, Note, TimeSignature
 from studio.engine.continuation import Engine, SeedError, Settings
 from studio.live.stream import LiveContinuation
-from studio.live.transport import LiveError, RealTimePlayer, Transport, grid_ticks
+from studio.live.time_source import LiveError, TimeSource, grid_ticks
+from studio.midi.player import RealTimePlayer
 
 WATCH_S = 0.005  # how often the watcher looks at the pause
 MAX_PHRASE_BARS = 8  # the answer continues at most the last bars of a long phrase
@@ -50,14 +51,14 @@ class Jam:
     """Listens, answers on `player`, and gives way. `on_answer(answer)` when an answer begins to sound and
     `on_error(sentence)` when one cannot be made, both from the watcher thread."""
 
-    def __init__(self, engine: Engine, player: RealTimePlayer, transport: Transport,
+    def __init__(self, engine: Engine, player: RealTimePlayer, source: TimeSource,
                  settings: Settings | None = None,
                  *, pause_beats: float = 1.0, grid: str = "beat", metre: TimeSignature | None = None,
                  prepare_s: float = 0.25, on_answer: Callable[[Answer], None] | None = None,
                  on_error: Callable[[str], None] | None = None) -> None:
         if not 0.25 <= pause_beats <= 16:
             raise LiveError("The pause before an answer must be from a quarter beat to 16 beats.")
-        self.engine, self.player, self.transport = engine, player, transport
+        self.engine, self.player, self.source = engine, player, source
         self.settings = settings or Settings(bars=2)
         self.settings.check()
         self.metre = metre or TimeSignature()
@@ -78,7 +79,7 @@ class Jam:
         if message.type not in ("note_on", "note_off"):
             return
         seconds = time.perf_counter() if seconds is None else seconds
-        line = self.transport.timeline()
+        line = self.source.timeline()
         if line is None or not line.playing:  # noodling while the DAW is stopped is not a phrase
             return
         tick = max(0.0, line.tick_at(seconds))  # a note before the song's start counts from it
@@ -157,7 +158,7 @@ class Jam:
         phrase = self._phrase
         if self._answer is not None or phrase.held or not phrase.notes or phrase.last_tick is None:
             return None
-        line = self.transport.timeline()
+        line = self.source.timeline()
         if line is None or not line.playing:
             return None
         due = phrase.last_tick + self.pause_ticks
@@ -176,7 +177,7 @@ class Jam:
         seed = Clip([n.moved(start=n.start - origin) for n in notes if n.start >= origin],
                     bpm, self.metre)
         try:
-            live = LiveContinuation(self.engine, seed, self.settings, self.player, self.transport,
+            live = LiveContinuation(self.engine, seed, self.settings, self.player, self.source,
                                     grid=self.grid_name, origin=origin, not_before=due)
             answer = Answer(notes, live)
             with self._lock:

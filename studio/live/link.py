@@ -1,9 +1,9 @@
-"""Ableton Link as a transport: tempo, beat phase and start/stop shared with every Link peer on
+"""Ableton Link as a time source: tempo, beat phase and start/stop shared with every Link peer on
 the network (Live, Bitwig, Reason, phone apps).
 
 Link comes through the optional package aalink, which is GPL-3 licensed: it is the `link` extra
-(`pip install "continuo[link]"`), imported only when a Link transport is made, and missing it
-is one sentence, not a traceback. aalink needs a running asyncio loop, so the transport keeps
+(`pip install "continuo[link]"`), imported only when a Link time source is made, and missing it
+is one sentence, not a traceback. aalink needs a running asyncio loop, so the time source keeps
 one on a small thread of its own. A tick is a Link beat times 480, so a bar of `quantum`
 beats starts where every peer's bar starts: launches quantized to the bar land on Link's bar.
 """
@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from studio.core.notes import TICKS_PER_QUARTER
-from studio.live.transport import LiveError
+from studio.live.time_source import LiveError
 from studio.midi.clock import Timeline
 
 MISSING = ("Ableton Link needs the optional package aalink (GPL-3 licensed): "
@@ -31,7 +31,7 @@ def _aalink() -> Any:
     return aalink
 
 
-class LinkTransport:
+class LinkSource:
     """A Link session peer. With `start_stop`, the song plays only while the session plays."""
 
     def __init__(self, bpm: float = 120.0, quantum: int = 4, start_stop: bool = True) -> None:

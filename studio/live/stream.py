@@ -22,32 +22,32 @@ from collections.abc import Iterator
 
 from studio.core.notes import Clip, Note
 from studio.engine.continuation import Engine, Settings
-from studio.live.transport import LiveError, RealTimePlayer, SyncedPlayer, Transport, grid_ticks, launch_shift
-from studio.midi.player import clipped
+from studio.live.time_source import LiveError, SyncedPlayer, TimeSource, grid_ticks, launch_shift
+from studio.midi.player import RealTimePlayer, clipped
 
 
 class LiveContinuation(SyncedPlayer):
-    """One continuation of `seed` played live by `player`, on `transport`'s beat.
+    """One continuation of `seed` played live by `player`, on `source`'s beat.
 
-    `origin` is the transport tick of the seed's tick 0 (a bar line, so bars line up);
-    `not_before` (a transport tick) delays the launch, as jam mode does for its pause.
+    `origin` is the time source tick of the seed's tick 0 (a bar line, so bars line up);
+    `not_before` (a source tick) delays the launch, as jam mode does for its pause.
     Raises SeedError for a seed or settings that cannot be continued.
     """
 
     def __init__(self, engine: Engine, seed: Clip, settings: Settings, player: RealTimePlayer,
-                 transport: Transport, *, grid: str = "beat", variation: int = 0, origin: int = 0,
+                 source: TimeSource, *, grid: str = "beat", variation: int = 0, origin: int = 0,
                  not_before: float | None = None, margin_s: float = 0.03) -> None:
         self.continuation = engine.continuation(seed, settings)
         if not 0 <= variation < settings.variations:
             raise LiveError(f"There is no variation {variation + 1} to play.")
         self.grid = grid_ticks(grid, self.continuation.seed.time_signature)
         self.variation, self.origin, self.not_before, self.margin_s = variation, origin, not_before, margin_s
-        super().__init__(player, transport)
+        super().__init__(player, source)
         self.requested_at: float | None = None  # perf_counter time of start()
         self.first_ready_at: float | None = None  # when the first note was generated
-        self.start_tick: int | None = None  # the transport tick the continuation starts on
+        self.start_tick: int | None = None  # the time source tick the continuation starts on
         self.start_time: float | None = None  # ... and its perf_counter time
-        self.played: list[Note] = []  # the notes handed to the player, in transport ticks
+        self.played: list[Note] = []  # the notes handed to the player, in source ticks
         self.leads: list[float] = []  # seconds each note was ready before its deadline
         self.generated = threading.Event()  # set once generation has ended (done or cancelled)
         self._lock = threading.Lock()
@@ -64,17 +64,17 @@ class LiveContinuation(SyncedPlayer):
         self.play(self._from(0, None))
 
     def resume(self, tick: float) -> int | None:
-        """Play on after playback stopped at transport tick `tick` (the output went away and is
+        """Play on after playback stopped at source tick `tick` (the output went away and is
         back): the notes from there on (one sounding there plays its rest), moved whole grid
-        steps to the first grid line at least `margin_s` ahead. Returns the transport tick the
+        steps to the first grid line at least `margin_s` ahead. Returns the time source tick the
         rest starts on, or None when no note had been generated yet (the launch is still to come).
-        LiveError if the transport is not running."""
+        LiveError if the time source is not running."""
         tick = int(tick)
         with self._source_lock:  # the stopped run's feeder is done taking notes
             self._run += 1
             cut = None
             if self.start_tick is not None:
-                line = self.transport.timeline()
+                line = self.source.timeline()
                 if line is None or not line.playing:
                     raise LiveError("The transport is not running: start the DAW (or its clock) first.")
                 cut = tick - self.offset  # in the notes' launch placement
@@ -109,7 +109,7 @@ class LiveContinuation(SyncedPlayer):
                 note = note.moved(start=note.start + offset)
                 with self._lock:
                     self.played.append(note)
-                    if fresh and (line := self.transport.timeline()) is not None:
+                    if fresh and (line := self.source.timeline()) is not None:
                         self.leads.append(line.time_of(note.start) - time.perf_counter())
             yield note
 
@@ -125,7 +125,7 @@ class LiveContinuation(SyncedPlayer):
             if generated.variation != self.variation:
                 continue
             now = time.perf_counter()
-            line = self.transport.timeline()
+            line = self.source.timeline()
             if line is None:
                 return
             if shift is None:

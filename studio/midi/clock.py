@@ -290,11 +290,12 @@ class ClockSender:
         self._thread = threading.Thread(target=self._run, daemon=True, name="continuo-clock")
         self._thread.start()
 
-    def stop(self) -> None:
-        """Send Stop and end the thread."""
+    def stop(self, timeout: float = 2.0) -> None:
+        """Send Stop and end the thread (which wakes at once: even a GUI thread's stop, with
+        timeout=0, waits for no more than the pulse being sent)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(2.0)
+            self._thread.join(max(timeout, 0.05))
         try:
             self.output.send(mido.Message("stop"))
         except OSError as err:

@@ -2,11 +2,16 @@
 and one invariant above all - every note-on it sent gets its note-off, on stop, on cancel, on
 a lost port and on an exception in the producer (then all-notes-off on every channel it used).
 
-Notes come from any iterable (a clip, or the engine's incremental continuation). A feeder
-thread pulls them into a queue, so a slow producer never delays a deadline; the player thread
-sleeps until about a millisecond before each deadline and then spins. Playback starts at any
-tick (a note already sounding there starts with it) and can loop a region of ticks; optionally
+Notes come from any iterable (a clip, a play plan's stream, or the engine's incremental
+continuation). A feeder thread pulls them into a queue, so a slow producer never delays a
+deadline; the player thread sleeps until about a millisecond before each deadline and then
+spins. Playback starts at any tick (a note already sounding there starts with it); looping is
+the play plan's (studio.live.play_plan), which hands the player an endless stream. Optionally
 the player thread asks for SCHED_FIFO, where the system permits it.
+
+A player plays one run at a time: a run told to stop ends its notes on its own thread, and the
+next `start` begins after it. `RealTimePlayer` is what every player offers (this one, and
+studio.midi.player_process's), so nothing that plays asks which kind it holds.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import mido
@@ -42,6 +48,34 @@ class Output(Protocol):
     """Anything with mido's `send(message)`: a mido port, or a MemoryOutput in tests."""
 
     def send(self, message: mido.Message) -> None: ...
+
+
+class RealTimePlayer(Protocol):
+    """What a player offers, in this process or in the player's own (studio.midi.session hands
+    one out): runs of notes on absolute deadlines, one run at a time, moved onto an outside
+    timeline with `align`. `error` says why the last run ended early; `stopped_at` is the tick
+    where it stopped when its output went away (else None), read before `error`."""
+
+    error: str | None
+    stopped_at: float | None
+
+    @property
+    def playing(self) -> bool: ...
+
+    def start(self, notes: Iterable[Note], tempo: float, start_tick: int = 0, *,
+              lead_in_s: float = 0.005, on_finish: Callable[[str | None], None] | None = None) -> None: ...
+
+    def align(self, bpm: float, seconds: float, tick: float) -> None: ...
+
+    def set_tempo(self, bpm: float) -> None: ...
+
+    def position(self) -> float: ...
+
+    def time_of(self, tick: float) -> float: ...
+
+    def stop(self, timeout: float = 2.0) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 class MemoryOutput:
@@ -76,8 +110,8 @@ def _check_tempo(bpm: float) -> None:
         raise ValueError("tempo goes from 1 to 10,000 BPM")
 
 
-class Timeline:
-    """Where the music is in time: a tempo and an anchor ((perf_counter seconds, tick) of the
+class TempoAnchor:
+    """Where a player is in time: a tempo and an anchor ((perf_counter seconds, tick) of the
     tempo's start), read and moved from any thread. Player and ProcessPlayer both keep one."""
 
     def __init__(self) -> None:
@@ -90,7 +124,7 @@ class Timeline:
         return t0 + (tick - tick0) * 60.0 / (self._bpm * TICKS_PER_QUARTER)
 
     def position(self) -> float:
-        """The tick playing now, on the player's timeline (which runs on through loop passes)."""
+        """The tick playing now, in the ticks of the notes the player was given."""
         with self._lock:
             t0, tick0 = self._anchor
             return tick0 + (time.perf_counter() - t0) * self._bpm * TICKS_PER_QUARTER / 60.0
@@ -113,9 +147,21 @@ class Timeline:
             self._anchor, self._bpm = (seconds, tick), bpm
 
 
-class Player(Timeline):
-    """Plays notes on an Output in its own thread. `start` begins, `stop` ends (and waits),
-    `on_finish(error)` is called from the player thread with None or one sentence."""
+@dataclass(eq=False)
+class _Run:
+    """One run of a Player: its stop, its thread, and how it ended."""
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+    on_finish: Callable[[str | None], None] | None = None
+    lost: str | None = None  # why it is stopping: its output went away
+
+
+class Player(TempoAnchor):
+    """Plays notes on an Output in its own thread. `start` begins a run, `stop` ends it (and
+    waits), `on_finish(error)` is called from the player thread with None or one sentence; `lose`
+    is for whoever watches the output (studio.midi.session): it went away. A run told to stop
+    ends its notes on its own thread while the next one starts; its end is not reported."""
 
     def __init__(self, output: Output, *, lookahead_ticks: int = TICKS_PER_QUARTER,
                  on_finish: Callable[[str | None], None] | None = None, realtime: bool = False) -> None:
@@ -123,55 +169,61 @@ class Player(Timeline):
         self.output, self.lookahead_ticks, self.on_finish = output, lookahead_ticks, on_finish
         self.realtime = realtime  # ask for SCHED_FIFO; `realtime_granted` says if it was given
         self.realtime_granted = False
-        self.loop: tuple[int, int] | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._current = _Run()
+        self._current.stop.set()
         self.sent_late_s: deque[float] = late_record()  # how late each message left, for benchmarks
         self.error: str | None = None
-
-    def song_position(self) -> float:
-        """The tick playing now in the notes' own time: inside the loop region while looping."""
-        return song_tick(self.position(), self.loop)
+        self.stopped_at: float | None = None
 
     # -- control --------------------------------------------------------------------------
     @property
     def playing(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        thread = self._current.thread
+        return thread is not None and thread.is_alive()
 
     def start(self, notes: Iterable[Note], tempo: float, start_tick: int = 0, *,
-              lead_in_s: float = 0.005, loop: tuple[int, int] | None = None) -> None:
-        """Play notes (sorted by start, or close to it) from start_tick, lead_in_s from now. With
-        loop=(first, end) the notes in that region repeat until stop, once playback reaches end."""
-        if self.playing:
+              lead_in_s: float = 0.005, on_finish: Callable[[str | None], None] | None = None) -> None:
+        """Play notes (sorted by start, or close to it) from start_tick, lead_in_s from now.
+        `on_finish`, if given, replaces self.on_finish from this run on."""
+        if self.playing and not self._current.stop.is_set():
             raise RuntimeError("the player is already playing")
         _check_tempo(tempo)
-        if loop is not None and (not 0 <= loop[0] < loop[1] or start_tick >= loop[1]):
-            raise ValueError(f"a loop needs 0 <= start < end, and playback to start before its end, "
-                             f"not {loop} from {start_tick}")
-        self._stop = threading.Event()  # its own per run: a previous run's feeder keeps seeing its stop
-        self.error = None
-        self.loop = loop
-        self._bpm = tempo
-        self._anchor = (time.perf_counter() + lead_in_s, start_tick)
+        if on_finish is not None:
+            self.on_finish = on_finish
+        run = _Run(on_finish=self.on_finish)  # its own stop: a previous run's feeder keeps seeing its own
+        self.error = self.stopped_at = None
+        self.sent_late_s = late_record()
+        with self._lock:
+            self._bpm = tempo
+            self._anchor = (time.perf_counter() + lead_in_s, start_tick)
         feed: queue.Queue = queue.Queue(maxsize=4096)
-        if loop is not None:
-            notes = looped(notes, loop, start_tick)
-        threading.Thread(target=self._feed, args=(notes, feed, start_tick, self._stop), daemon=True,
+        threading.Thread(target=self._feed, args=(notes, feed, start_tick, run.stop), daemon=True,
                          name="continuo-feeder").start()
-        self._thread = threading.Thread(target=self._run, args=(feed,), daemon=True, name="continuo-player")
-        self._thread.start()
+        run.thread = threading.Thread(target=self._run, args=(feed, run), daemon=True, name="continuo-player")
+        self._current = run
+        run.thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Stop now; returns once every sounding note has been turned off."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        """Stop now; returns once every sounding note has been turned off (at once with 0)."""
+        run = self._current
+        run.stop.set()
+        if run.thread is not None and timeout:
+            run.thread.join(timeout)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the end of playback; True if it ended."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        thread = self._current.thread
+        if thread is not None:
+            thread.join(timeout)
         return not self.playing
+
+    def lose(self, sentence: str) -> None:
+        """The output went away: stop now (every note-off that can still go); the run ends with
+        `sentence` as its error and `stopped_at` the tick where it stopped. Nothing if idle."""
+        run = self._current
+        if self.playing and not run.stop.is_set():
+            run.lost = sentence
+            self.stop()
 
     # -- threads --------------------------------------------------------------------------
     def _feed(self, notes: Iterable[Note], feed: queue.Queue, start_tick: int, stop: threading.Event) -> None:
@@ -211,16 +263,18 @@ class Player(Timeline):
             heapq.heappush(heap, (item.end, 0, next(order), item.channel, item.pitch, 0))
         return True
 
-    def _run(self, feed: queue.Queue) -> None:
+    def _run(self, feed: queue.Queue, run: _Run) -> None:
         heap: list[tuple[int, int, int, int, int, int]] = []  # (tick, on, seq, channel, pitch, velocity)
         order = itertools.count()
         sounding: set[tuple[int, int]] = set()
         channels: set[int] = set()
         producing = True
+        error = None
+        late = self.sent_late_s
         if self.realtime:
             self.realtime_granted = ask_for_fifo()
         try:
-            while not self._stop.is_set():
+            while not run.stop.is_set():
                 if producing:
                     producing = self._pull(feed, heap, order)
                 if not heap:
@@ -229,19 +283,29 @@ class Player(Timeline):
                     break
                 with self._lock:
                     deadline = self._seconds(heap[0][0])
-                if not self._sleep_until(deadline):
+                if not self._sleep_until(deadline, run.stop):
                     continue  # stopped, or time to look at the queue again
                 _, on, _, channel, pitch, velocity = heapq.heappop(heap)
                 self._play(on, channel, pitch, velocity, sounding, channels)
-                self.sent_late_s.append(time.perf_counter() - deadline)
+                late.append(time.perf_counter() - deadline)
         except OSError as err:
-            self.error = f"The MIDI output stopped working ({err}); playback stopped."
+            error = f"The MIDI output stopped working ({err}); playback stopped."
         except Exception as err:
-            self.error = f"Playback stopped: the notes could not be produced ({err})."
+            error = f"Playback stopped: the notes could not be produced ({err})."
         finally:
             self._silence(sounding, channels)
-            if self.on_finish is not None:
-                self.on_finish(self.error)
+            self._ended(run, error)
+
+    def _ended(self, run: _Run, error: str | None) -> None:
+        """A run's end, reported when it is still the player's latest run."""
+        if run is not self._current:
+            return
+        if run.lost is not None:  # stopped_at before error: whoever sees one sees both
+            self.stopped_at = self.position()
+            error = run.lost
+        self.error = error
+        if run.on_finish is not None:
+            run.on_finish(error)
 
     def _play(self, on: int, channel: int, pitch: int, velocity: int, sounding: set, channels: set) -> None:
         key = (channel, pitch)
@@ -255,20 +319,20 @@ class Player(Timeline):
             sounding.discard(key)
             self._send(mido.Message("note_off", channel=channel, note=pitch))
 
-    def _sleep_until(self, deadline: float) -> bool:
+    def _sleep_until(self, deadline: float, stop: threading.Event) -> bool:
         """Sleep until about SPIN_S before the deadline, then spin; False if stopped first or
         if it is worth looking at the queue again (long waits are cut into slices)."""
         while True:
             left = deadline - time.perf_counter()
-            if self._stop.is_set():
+            if stop.is_set():
                 return False
             if left <= 0:
                 return True
             if left > SPIN_S:
                 if left - SPIN_S > 0.05:
-                    self._stop.wait(0.05)
+                    stop.wait(0.05)
                     return False
-                self._stop.wait(left - SPIN_S)  # wakes at once on stop
+                stop.wait(left - SPIN_S)  # wakes at once on stop
 
     def _send(self, message: mido.Message) -> None:
         self.output.send(message)
@@ -297,30 +361,6 @@ def ask_for_fifo() -> bool:
     except (AttributeError, OSError):
         return False
     return True
-
-
-def song_tick(tick: float, loop: tuple[int, int] | None) -> float:
-    """A timeline tick as a tick of the notes: past the loop's end it folds back into the loop."""
-    if loop is None or tick < loop[1]:
-        return tick
-    first, end = loop
-    return first + (tick - first) % (end - first)
-
-
-def looped(notes: Iterable[Note], loop: tuple[int, int], start_tick: int = 0) -> Iterator[Note]:
-    """The notes as a looping timeline: everything before the loop's end once (from start_tick,
-    which may lie before the loop), then the region [first, end) again and again, each pass
-    `end - first` ticks later. Notes are cut at the region's edges, so no note hangs over a
-    pass; with nothing in the region, playback ends after the first pass."""
-    first, end = loop
-    song = sorted(notes)
-    yield from (clipped(n, 0, end) for n in song if n.start < end and n.end > start_tick)
-    inside = [clipped(n, first, end) for n in song if n.start < end and n.end > first]
-    if not inside:
-        return
-    for offset in itertools.count(end - first, end - first):
-        for note in inside:
-            yield note.moved(start=note.start + offset)
 
 
 def clipped(note: Note, first: int, end: int) -> Note:

@@ -1,12 +1,12 @@
 """The MIDI clock the window sends to the DAW while Continuo is the master (Sync: Internal with
 Send MIDI Clock): one song timeline, decided here, sent on whatever output the window has.
 
-The pulses leave from the output's own player process when it has one (studio.midi.player_process's
-clock_master: no GUI or engine in that interpreter), else from a clock thread here. When the window's
-output changes mid-song, the old output hears Stop, the new one Song Position and Continue at the
-next sixteenth and then the pulses, and the timeline goes on unbroken, so what plays on it (a jam,
-playback) never notices. Nothing here waits for the player's process: its Stop is sent and its
-confirmation arrives on its own.
+The pulses leave from the clock of the output's session (studio.midi.session): in the player's
+own process when it has one (no GUI or engine in that interpreter), else from a clock thread
+here. When the window's output changes mid-song, the old output hears Stop, the new one Song
+Position and Continue at the next sixteenth and then the pulses, and the timeline goes on
+unbroken, so what plays on it (a jam, playback) never notices. Nothing here waits for the
+player's process: its Stop is sent and its confirmation arrives on its own.
 """
 
 from __future__ import annotations
@@ -17,42 +17,39 @@ import time
 from studio.midi.clock import (
     PULSES_PER_SPP,
     TICKS_PER_PULSE,
-    ClockSender,
     PulseLine,
+    Timeline,
     check_clock_tempo,
     first_pulse,
 )
-from studio.midi.clock import Timeline as ClockTimeline
-from studio.midi.player import Output
-from studio.midi.player_process import ProcessClock, clock_master
 from studio.midi.ports import PortError
+from studio.midi.session import ClockMaster, Session
 
 JOIN_LEAD_S = 0.01  # a new output's Song Position and Continue go at least this far ahead
 
 
 class ClockOut:
-    """Continuo's clock for the DAW from `tick` at `bpm` on `output`, started at once: Start from 0,
-    else Song Position then Continue (the sixteenth at or before tick, see first_pulse). A
-    Transport (timeline()) for what plays on it."""
+    """Continuo's clock for the DAW from `tick` at `bpm` on `session`'s output, started at once: Start
+    from 0, else Song Position then Continue (the sixteenth at or before tick, see first_pulse). A
+    TimeSource (timeline()) for what plays on it."""
 
-    def __init__(self, output: Output, bpm: float, tick: int = 0, lead_in_s: float = 0.01) -> None:
+    def __init__(self, session: Session, bpm: float, tick: int = 0, lead_in_s: float = 0.01) -> None:
         check_clock_tempo(bpm)
         self._lock = threading.Lock()
         self._line = PulseLine(bpm, time.perf_counter() + lead_in_s, first_pulse(tick))
         self._running = True
-        self._sender: ClockSender | ProcessClock | None = self._start_on(output, self._line.pulse)
+        self._sender: ClockMaster | None = self._start_on(session, self._line.pulse)
 
     @property
     def playing(self) -> bool:
         return self._running
 
     @property
-    def sender(self) -> ClockSender | ProcessClock | None:
-        """What sends the pulses now: the output's player process (its ProcessClock), a clock
-        thread here, or None between two outputs."""
+    def sender(self) -> ClockMaster | None:
+        """What sends the pulses now: the session's clock, or None between two outputs."""
         return self._sender
 
-    def timeline(self) -> ClockTimeline:
+    def timeline(self) -> Timeline:
         with self._lock:
             return self._line.timeline(self._running)
 
@@ -75,9 +72,9 @@ class ClockOut:
         with self._lock:
             sender, self._sender = self._sender, None
         if sender is not None:
-            _stop(sender)
+            sender.stop(timeout=0)
 
-    def join(self, output: Output) -> None:
+    def join(self, session: Session) -> None:
         """The window has a new output (or the same one, opened again): Song Position and
         Continue for the next sixteenth, then the pulses on the same timeline."""
         self.leave()
@@ -86,22 +83,14 @@ class ClockOut:
                 return
             due = self._line.next_pulse(time.perf_counter() + JOIN_LEAD_S)
             pulse = -(-due // PULSES_PER_SPP) * PULSES_PER_SPP
-            self._sender = self._start_on(output, pulse)
+            self._sender = self._start_on(session, pulse)
 
-    def _start_on(self, output: Output, pulse: int) -> ClockSender | ProcessClock | None:
-        """A sender on output, starting with `pulse` (a sixteenth's) at the line's time for it;
+    def _start_on(self, session: Session, pulse: int) -> ClockMaster | None:
+        """A sender on the session, starting with `pulse` (a sixteenth's) at the line's time for it;
         None on an output that has just gone (the window says so, and `join` comes when one is back)."""
-        sender = clock_master(output, self._line.bpm)
+        sender = session.clock(self._line.bpm)
         try:
             sender.start(pulse * TICKS_PER_PULSE, at=self._line.time_of(pulse))
         except (PortError, OSError):
             return None
         return sender
-
-
-def _stop(sender: ClockSender | ProcessClock) -> None:
-    """Stop a sender without waiting for the player's process (a thread here ends at once)."""
-    if isinstance(sender, ProcessClock):
-        sender.stop(timeout=0)
-    else:
-        sender.stop()

@@ -30,8 +30,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.notes import TICKS_PER_QUARTER, Note
 from studio.live.jam import Answer, Jam
-from studio.live.transport import FixedTempo, LiveError
-from studio.live.transport import Transport as Source
+from studio.live.time_source import FixedTempo, LiveError, TimeSource
 from studio.ui import edits
 from studio.ui.actions import Actions
 from studio.ui.continue_flow import ContinueFlow
@@ -75,7 +74,7 @@ class JamMode(QObject):
         self.player: WindowPlayer | None = None  # the running jam's
         self._ending: threading.Thread | None = None  # the last jam's end, off the GUI thread
         self.take: list[Note] = []  # the last jam's notes, played and answered, until kept
-        self._source: Source | None = None
+        self._source: TimeSource | None = None
         self._played: list[Note] = []
         self._held: dict[int, tuple[int, int]] = {}  # pitch -> (tick, velocity) of a key held now
         self._heard: list[Note] = []
@@ -120,7 +119,7 @@ class JamMode(QObject):
         settings = dataclasses.replace(self.panel.settings(), variations=1)  # one answer at a time
         try:
             source = self._beat()
-            player = WindowPlayer(self.midi.output, source, self.document.time_signature)
+            player = WindowPlayer(self.midi.session, source, self.document.time_signature)
             jam = Jam(engine, player, source, settings, pause_beats=self.panel.jam_pause_beats(),
                       metre=self.document.time_signature,
                       on_error=functools.partial(self._failed_elsewhere, player))
@@ -213,7 +212,7 @@ class JamMode(QObject):
         self.roll.set_ghosts(layers, selected)
         self._ghosts = self.roll.ghosts
 
-    def _beat(self) -> Source:
+    def _beat(self) -> TimeSource:
         """The jam's transport, as the Sync says (LiveError if there is none to be had)."""
         external = self.sync.external
         if external is not None:

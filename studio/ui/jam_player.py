@@ -1,20 +1,20 @@
-"""The window's player as a jam borrows it (studio.live's RealTimePlayer protocol): each answer is a
-run of the player that the window's output has at the time, and, with the metronome on, the same
-player plays the clicks on every beat of the jam's transport.
+"""The window's player as a jam borrows it (studio.midi's RealTimePlayer protocol): each answer is a
+run of the player of the window's session at the time, and, with the metronome on, the same
+player plays the clicks on every beat of the jam's time source.
 
-The player plays one run at a time (the player process owns the port and schedules one run), so
-the clicks are part of every run: between answers a run of clicks alone, and in an answer's run
-the clicks merged with the answer's notes, which a thread of their own draws from the engine, so
-that a note the model is still making never holds a click back. An answer stopped early (the
-musician plays again) takes its run with it; a thread that keeps the clicks going starts a run of
-clicks again once the stopped run's note-offs are out, keeps every run on the transport's beat
-(a DAW's tempo, a tempo edit), and stops the clicks when the transport stops.
+The player plays one run at a time, so the clicks are part of every run: between answers a run
+of clicks alone, and in an answer's run the clicks merged with the answer's notes, which a
+thread of their own draws from the engine, so that a note the model is still making never holds
+a click back. An answer stopped early (the musician plays again) takes its run with it; a thread
+that keeps the clicks going starts a run of clicks again once the stopped run's note-offs are
+out, keeps every run on the time source's beat (a DAW's tempo, a tempo edit), and stops the
+clicks when the time source stops.
 
-The output is asked for at each run, so a MIDI output chosen mid-jam is followed: the run on the
-old one ended there with its notes (the output closing ends them), its end is no error of the
+The session is asked for at each run, so a MIDI output chosen mid-jam is followed: the run on the
+old one ended there with its notes (the session closing ends them), its end is no error of the
 jam's, and what plays next goes to the new one. `close` ends the jam's playing without waiting:
 the player ends its notes on its own thread or process, and nothing of this jam plays after it,
-nor does it touch a play that follows on the same player.
+nor does it touch a play that follows on the same player (which starts after those note-offs).
 """
 
 from __future__ import annotations
@@ -27,12 +27,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from studio.core.notes import TICKS_PER_QUARTER, Note, TimeSignature
-from studio.live.transport import SYNC_S, LiveError
-from studio.live.transport import Transport as Source
-from studio.midi.player import Output, Player
-from studio.midi.player_process import ProcessPlayer
+from studio.live.play_plan import OPEN_END, metronome
+from studio.live.time_source import SYNC_S, LiveError, TimeSource
+from studio.midi.player import RealTimePlayer
 from studio.midi.ports import PortError
-from studio.ui.transport import OPEN_END, metronome
+from studio.midi.session import Session
 
 CLICKS_AHEAD_TICKS = TICKS_PER_QUARTER  # how far ahead of the player a click is handed to it
 CLICK_LEAD_S = 0.005  # a run of clicks starts this far ahead of now
@@ -44,8 +43,8 @@ ENDED_S = 0.01  # an answer's last note-off is out this long after its deadline
 class _Run:
     """One run of the player for the jam: an answer (`answer`), or the clicks alone."""
 
-    output: Output
-    player: Player | ProcessPlayer
+    session: Session
+    player: RealTimePlayer
     answer: bool
     clicked: bool  # the clicks are in it (then it goes on after the answer's last note)
     halt: threading.Event = field(default_factory=threading.Event)
@@ -54,14 +53,14 @@ class _Run:
 
 
 class WindowPlayer:
-    """The window's output's player lent to one jam; `output()` is asked at each run, and the
-    clicks, once `set_clicks` turns them on, fall on the beats of `metre` on `transport`."""
+    """The window's session's player lent to one jam; `session()` is asked at each run, and the
+    clicks, once `set_clicks` turns them on, fall on the beats of `metre` on `source`."""
 
-    def __init__(self, output: Callable[[], Output], transport: Source, metre: TimeSignature) -> None:
-        self._output, self._transport, self._metre = output, transport, metre
+    def __init__(self, session: Callable[[], Session], source: TimeSource, metre: TimeSignature) -> None:
+        self._session, self._source, self._metre = session, source, metre
         self._lock = threading.Lock()
         self._run: _Run | None = None
-        self._ending: Player | ProcessPlayer | None = None  # the player of the run stopped last
+        self._ending: RealTimePlayer | None = None  # the player of the run stopped last
         self._clicked_to: float | None = None  # where the clicks of the run stopped last had got to
         self._closed = threading.Event()
         self._clicking = False
@@ -77,7 +76,7 @@ class WindowPlayer:
         """Why the run playing (or the last one) ended early; None for a run on an output that
         is no longer the window's (it was changed: that is no error of the jam's)."""
         run = self._run
-        if run is None or run.output is not self._output():
+        if run is None or run.session is not self._session():
             return None
         return run.player.error
 
@@ -122,7 +121,7 @@ class WindowPlayer:
 
     # -- the jam's own controls ------------------------------------------------------------
     def set_clicks(self, on: bool) -> None:
-        """The metronome on or off: clicks on every beat while the transport plays."""
+        """The metronome on or off: clicks on every beat while the time source plays."""
         with self._lock:
             self._clicking = on
             if on and self._keeper is None and not self.closed:
@@ -139,17 +138,13 @@ class WindowPlayer:
     # -- runs --------------------------------------------------------------------------------
     def _begin(self, notes: Iterable[Note] | None, tempo: float, start_tick: int, lead_in_s: float) -> None:
         """Start a run: an answer's notes, or (None) the clicks alone (the lock is held)."""
-        output = self._output()
-        child = output if isinstance(output, ProcessPlayer) else None
-        run = _Run(output, child or Player(output), notes is not None, clicked=self._clicking)
+        session = self._session()
+        run = _Run(session, session.player(), notes is not None, clicked=self._clicking)
         stream = self._with_clicks(run, notes, self._first_click(start_tick)) if run.clicked else notes or ()
-        if child is None:
-            run.player.start(stream, tempo, start_tick, lead_in_s=lead_in_s)
-        else:
-            try:
-                child.start(stream, tempo, start_tick, lead_in_s=lead_in_s, on_finish=lambda _: None)
-            except PortError as err:  # the player's process has ended: the jam says so
-                raise LiveError(str(err)) from None
+        try:
+            run.player.start(stream, tempo, start_tick, lead_in_s=lead_in_s, on_finish=lambda _: None)
+        except PortError as err:  # the player's process has ended: the jam says so
+            raise LiveError(str(err)) from None
         self._run, self._ending = run, None
 
     def _halt(self) -> None:
@@ -170,11 +165,11 @@ class WindowPlayer:
         return start_tick
 
     def _ended(self) -> bool:
-        """The run stopped last has turned its notes off. Once the jam is closed the player process
-        may play the next play already: it turns the jam's notes off before that one's first note,
-        so there is nothing to wait for there."""
+        """The run stopped last has turned its notes off. Once the jam is closed the player may
+        play the next play already: it turns the jam's notes off before that one's first note, so
+        there is nothing to wait for there."""
         ending = self._ending
-        return ending is None or ending.wait(0) or (self.closed and isinstance(ending, ProcessPlayer))
+        return ending is None or self.closed or ending.wait(0)
 
     @staticmethod
     def _sounding(run: _Run) -> bool:
@@ -221,17 +216,17 @@ class WindowPlayer:
             run.drawn = True
 
     def _keep_clicking(self) -> None:
-        """While the jam lasts: a run of clicks whenever nothing else plays and the transport
-        moves, every run kept on the transport's beat, and no clicks while it stands still."""
+        """While the jam lasts: a run of clicks whenever nothing else plays and the time
+        source moves, every run kept on its beat, and no clicks while it stands still."""
         while not self._closed.wait(SYNC_S):
-            line = self._transport.timeline()
+            line = self._source.timeline()
             moving = line is not None and line.playing
             with self._lock:
                 run = self._run
                 if self.closed:
                     return
                 if run is not None:
-                    stale = run.output is not self._output()  # another output was chosen
+                    stale = run.session is not self._session()  # another output was chosen
                     if not run.player.playing and run.player.error is not None and not stale:
                         continue  # its output failed: the jam says why
                     unwanted = run.clicked and not self._clicking and not (run.answer and self._sounding(run))

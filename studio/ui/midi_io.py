@@ -5,14 +5,15 @@ carries the time rtmidi heard it, however busy this process is). When the clock 
 keyboard's own port, that one port is opened once, as a timed input, and hands on both: the
 pulses and the notes carry rtmidi's times.
 
-The output port is opened by the player's own process (studio.midi.player_process), which
-owns it: playback is scheduled there, out of reach of this process's GIL, and a key played live
-is sent there at once (`send_now`), so the port is opened once. Where that child cannot start,
-the port is opened here and the status bar says so once. Ports are opened on a short-lived
-thread, never the GUI thread, and watched (in the child, or here; a child that crashes is started
-again, and then releases every note the crash left sounding): when the output goes away the
-transport is told to stop and the status bar says so in one sentence; it is joined again when it
-comes back, and `output_back` lets playback go on. With no output the app still works: notes go
+The output is a session (studio.midi.session): normally the player's own process owns the port,
+so playback is scheduled there, out of reach of this process's GIL, and a key played live is
+sent there at once; where that child cannot start, the port is opened here and the status bar
+says so once. Either way `session()` is what the transport, the jam and the clock use, and none
+of them asks which kind it is. Ports are opened on a short-lived thread, never the GUI thread.
+The session watches its port (a session whose process crashes is started again, and then
+releases every note the crash left sounding): when the output goes away playback stops there and
+the status bar says so in one sentence; it is joined again when it comes back, and
+`output_back` lets playback go on. With no output the app still works: notes go
 nowhere and the status bar says why. Incoming notes are played straight through to the output on
 rtmidi's thread (lowest latency) and reported to the GUI as queued signals, so the keyboard lights
 up and recording can take them; `on_input` and `on_clock` hear every message on the input's
@@ -25,7 +26,6 @@ the ports each time they open.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 import weakref
@@ -37,9 +37,8 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
 from studio.midi.player import all_notes_off
-from studio.midi.player_process import GONE, ProcessPlayer
-from studio.midi.port_watch import PortWatcher, back_sentence
-from studio.midi.ports import InputPort, OutputPort, PortError, list_ports, open_input, open_output
+from studio.midi.ports import InputPort, PortError, list_ports, open_input
+from studio.midi.session import LocalSession, Session, SilentOutput, open_session
 from studio.midi.timed_input import TimedInputPort, open_timed_input
 
 RESTARTED = ("The player process ended unexpectedly; Continuo started it again and released every "
@@ -50,40 +49,9 @@ NOTES = ("note_on", "note_off")
 Listener = Callable[[mido.Message, float], None]  # a message and its perf_counter arrival time
 
 
-class SilentOutput:
-    """Where notes go while no MIDI output is open: nowhere (playback and the playhead go on)."""
-
-    def send(self, message: mido.Message) -> None:
-        pass
-
-
-class _Locked:
-    """An output shared by the player's thread, the GUI's play-through and the input's
-    thread: one message at a time."""
-
-    def __init__(self, port: OutputPort) -> None:
-        self.port = port
-        self._lock = threading.Lock()
-
-    def send(self, message: mido.Message) -> None:
-        with self._lock:
-            self.port.send(message)
-
-
-def _open_output(choice: str | None, backend: str | None) -> tuple[ProcessPlayer | OutputPort, str | None]:
-    """(ProcessPlayer or OutputPort, why the player runs in this process or None); PortError if
-    the port cannot be opened at all. On a short-lived thread."""
-    try:
-        return ProcessPlayer(choice, backend), None
-    except (PortError, OSError) as err:
-        child_error = str(err)
-    port = open_output(choice, backend)  # the child could not start, or its port failed: try here
-    return port, (f"{child_error.rstrip('.')}: playback runs inside the app, where a busy window may "
-                  "delay notes.")
-
-
 class MidiIO(QObject):
-    """Owns the open ports. `output()` is what the player and play-through send to."""
+    """Owns the open ports and the output's session. `session()` is what the transport, the
+    jam, the clock and play-through use."""
 
     status_changed = Signal(str)  # the output's state, for the status bar
     message = Signal(str)  # one-off sentences (errors, reconnections)
@@ -93,9 +61,9 @@ class MidiIO(QObject):
     output_ready = Signal()  # an output is open and output() is it (after choose_output)
     note_on = Signal(int, int)  # from the hardware input: pitch, velocity
     note_off = Signal(int)
-    # kind, port or ProcessPlayer or None, error sentence or None, why playback is in-process
+    # kind, port or session or None, error sentence or None, why playback is in-process
     _opened = Signal(object, object, object, object)
-    _lost = Signal(object, str)  # the port or player it concerns, the sentence
+    _lost = Signal(object, str)  # the session it concerns, the sentence
     _back = Signal(object, str)
 
     def __init__(self, backend: str | None = None, parent: QObject | None = None) -> None:
@@ -107,13 +75,11 @@ class MidiIO(QObject):
         self.thru = True  # play what the input receives straight out of the output
         self.on_input: Listener | None = None  # every note of the keyboard input, on rtmidi's thread
         self.on_clock: Listener | None = None  # every other message of the clock input, likewise
-        self._port: OutputPort | None = None
-        self._child: ProcessPlayer | None = None
-        self._out: _Locked | ProcessPlayer | SilentOutput = SilentOutput()
+        self._session: Session | None = None  # the output open now
+        self._silent = LocalSession(SilentOutput())  # while none is
         self._input: InputPort | TimedInputPort | None = None
         self._clock_port: TimedInputPort | None = None
         self._retired: weakref.WeakSet = weakref.WeakSet()  # inputs chosen away, closing behind
-        self._watcher: PortWatcher | None = None
         self._release_all = False  # once the output is open again: all-notes-off everywhere
         self.status = "MIDI output: opening…"
         self._opened.connect(self._on_opened)
@@ -121,10 +87,9 @@ class MidiIO(QObject):
         self._back.connect(self._on_back)
 
     # -- output -----------------------------------------------------------------------------
-    def output(self) -> _Locked | ProcessPlayer | SilentOutput:
-        """Where notes go now: the player's process (which plays through itself and sends a
-        message at once), a port opened here, or nowhere."""
-        return self._out
+    def session(self) -> Session:
+        """Where notes go now: the output's session, or a silent one while none is open."""
+        return self._session or self._silent
 
     def choose_output(self, choice: str | None) -> None:
         """VIRTUAL for Continuo's own port, a port name, or NO_PORT; opened in the background."""
@@ -178,10 +143,9 @@ class MidiIO(QObject):
             if port is not None:
                 port.close()
         self._input = self._clock_port = None
-        child = self._child
-        self._close_output(keep_child=True)
-        if child is not None:
-            child.close()
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
 
     # -- menus ----------------------------------------------------------------------------
     def output_menu(self, parent: QWidget) -> QMenu:
@@ -229,10 +193,9 @@ class MidiIO(QObject):
             note = None
             try:
                 if kind == "output":
-                    port, note = _open_output(choice or None, self.backend)
-                    if isinstance(port, ProcessPlayer):  # its callbacks name the player they concern
-                        port.on_port_lost = lambda s, p=port: self._lost.emit(p, s)
-                        port.on_port_back = lambda s, p=port: self._back.emit(p, s)
+                    port, note = open_session(choice or None, self.backend)
+                    port.on_port_lost = lambda s, p=port: self._lost.emit(p, s)  # naming the session
+                    port.on_port_back = lambda s, p=port: self._back.emit(p, s)
                 elif kind == "input" and not self.shared_clock:
                     port = open_input(choice, lambda m: listener(m, time.perf_counter()), self.backend)
                 else:  # a clock's pulses (on the keyboard's port too) with the time rtmidi heard them
@@ -284,26 +247,15 @@ class MidiIO(QObject):
         if port is None:
             self._set_status(f"No MIDI output: {error}")
             return
-        if self.output_choice == NO_PORT or self._port is not None or self._child is not None:
+        if self.output_choice == NO_PORT or self._session is not None:
             threading.Thread(target=port.close, daemon=True, name="continuo-close-output").start()
             return
-        if isinstance(port, ProcessPlayer):  # it watches its port itself
-            self._child = self._out = port
-        else:
-            self._port, self._out = port, _Locked(port)
-            try:
-                self._watcher = PortWatcher(port, lambda s: self._lost.emit(port, s),
-                                            lambda: self._back.emit(port, back_sentence(port))).start()
-            except PortError:  # the backend went away between opening and watching
-                self._watcher = None
-        self._set_status(f"MIDI out: {self._output_name()}")
+        self._session = port
+        self._set_status(f"MIDI out: {port.name}")
         if note:  # why playback runs in this process
             self.message.emit(note)
         self._after_restart()
         self.output_ready.emit()
-
-    def _output_name(self) -> str:
-        return self._port.name if self._port is not None else self._child.port_name
 
     def _after_restart(self) -> None:
         """A crashed child could not end its notes: end them now, on the output open again."""
@@ -313,23 +265,20 @@ class MidiIO(QObject):
                 self._send(message)
             self.message.emit(RESTARTED)
 
-    def _current(self, source: object) -> bool:
-        return source is not None and (source is self._port or source is self._child)
-
-    def _on_lost(self, source: object, sentence: str) -> None:
-        if not self._current(source):
+    def _on_lost(self, session: Session, sentence: str) -> None:
+        if session is not self._session:
             return
         self.output_lost.emit()
-        if source is self._child and sentence == GONE:  # the child crashed: start it again on the same port
+        if not session.alive:  # the player's process crashed: start it again on the same port
             self._release_all = True
             self.choose_output(self.output_choice)
         else:
             self._set_status(sentence)
             self.message.emit(sentence)
 
-    def _on_back(self, source: object, sentence: str) -> None:
-        if self._current(source):
-            self._set_status(f"MIDI out: {self._output_name()}")
+    def _on_back(self, session: Session, sentence: str) -> None:
+        if session is self._session:
+            self._set_status(f"MIDI out: {session.name}")
             self.message.emit(sentence)
             self.output_back.emit()
 
@@ -357,28 +306,13 @@ class MidiIO(QObject):
             listener(message, seconds)
 
     def _send(self, message: mido.Message) -> None:
-        # the watcher reports a lost port; a dropped live note is all that happens
-        with contextlib.suppress(OSError, PortError):
-            self._out.send(message)
+        (self._session or self._silent).send(message)  # a lost port: a dropped live note is all
 
-    def _close_output(self, keep_child: bool = False) -> None:
-        """Forget the output now; the watcher's thread, the port and the player's process end
-        in the background (the process after its note-offs), unless `keep_child`."""
-        watcher, port, child = self._watcher, self._port, None if keep_child else self._child
-        self._watcher, self._port, self._child, self._out = None, None, None, SilentOutput()
-
-        def close() -> None:
-            if watcher is not None:
-                watcher.stop()
-            if port is not None:  # nothing left sounding on the port left (a jam's answer, say)
-                with contextlib.suppress(OSError, PortError):
-                    for message in all_notes_off():
-                        port.send(message)
-                port.close()
-            if child is not None:
-                child.close()
-        if watcher is not None or port is not None or child is not None:
-            threading.Thread(target=close, daemon=True, name="continuo-close-output").start()
+    def _close_output(self) -> None:
+        """Forget the output now; its session closes in the background (after its note-offs)."""
+        session, self._session = self._session, None
+        if session is not None:
+            threading.Thread(target=session.close, daemon=True, name="continuo-close-output").start()
 
     def _set_status(self, text: str) -> None:
         self.status = text

@@ -50,7 +50,7 @@ class Playback(QObject):
         super().__init__(parent)
         self.actions, self.document, self.roll, self.flow = actions, document, roll, flow
         self.midi, self.keyboard, self.transport_bar, self.sync = midi, keyboard, transport_bar, sync
-        self.transport = Transport(midi.output, self)
+        self.transport = Transport(midi.session, self)
         self.recorder = Recorder(self.transport.position, lambda: (roll.loop or (0, None))[1])
         self.cursor = 0  # where play starts: the ruler's last click, or where playback stopped
         self.armed = False  # following a DAW's clock: play when the DAW plays
@@ -184,8 +184,9 @@ class Playback(QObject):
     def _output_back(self) -> None:
         """The output is back, or another is open: go on from where its loss (or the change)
         stopped playback (not a recording)."""
-        if self.transport.lost_at is not None and not self.transport.playing:
-            self.play(from_tick=self.transport.lost_at)
+        tick = self.transport.resume.back()
+        if tick is not None and not self.transport.playing:
+            self.play(from_tick=int(tick))
 
     def _context_changed(self) -> None:
         if self.transport.playing:

@@ -2,7 +2,7 @@
 to the DAW as MIDI clock), a DAW's MIDI clock on an input, or an Ableton Link session.
 
 `Sync` owns the followed source (studio.midi.clock's ClockFollower fed from MidiIO's clock
-input on rtmidi's thread, studio.live.link's LinkTransport, or studio.ui.clock_out's ClockOut
+input on rtmidi's thread, studio.live.link's LinkSource, or studio.ui.clock_out's ClockOut
 while Continuo is the master: sent from the player's process, never waited for on the GUI
 thread, and moved to a newly chosen output mid-song) and tells the GUI, as queued signals, what
 the window must follow: the DAW's Start/Continue and Stop, or a Link session starting and
@@ -28,8 +28,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
 from studio.core.notes import TimeSignature
-from studio.live.transport import LiveError
-from studio.live.transport import Transport as Source
+from studio.live.time_source import LiveError, TimeSource
 from studio.midi.clock import PPQN, PULSES_PER_SPP, TICKS_PER_PULSE, ClockFollower, first_pulse
 from studio.midi.ports import PortError, list_ports
 from studio.ui.clock_out import ClockOut
@@ -69,7 +68,7 @@ class Sync(QObject):
         self.clock_input: str | None = None
         self.send_clock = False
         self.follower: ClockFollower | None = None
-        self.link = None  # a LinkTransport while in LINK mode
+        self.link = None  # a LinkSource while in LINK mode
         self.sender: ClockOut | None = None  # while Continuo is the running clock master
         self._shown_tempo: float | None = None
         self._song_tick = 0  # where the followed DAW's song is, as its Start and pointers said
@@ -96,9 +95,9 @@ class Sync(QObject):
             self.message.emit(f"Following the MIDI clock from {clock_input}: Play waits for the DAW to play.")
         elif mode == LINK:
             try:
-                from studio.live.link import LinkTransport
+                from studio.live.link import LinkSource
 
-                self.link = LinkTransport(bpm=self.clip_tempo(), start_stop=True)
+                self.link = LinkSource(bpm=self.clip_tempo(), start_stop=True)
             except LiveError as err:
                 self.message.emit(str(err))
             else:
@@ -151,7 +150,7 @@ class Sync(QObject):
 
     # -- what playback follows --------------------------------------------------------------
     @property
-    def external(self) -> Source | None:
+    def external(self) -> TimeSource | None:
         """The followed source (a DAW's clock or Link), or None on Continuo's own clock."""
         return self.follower if self.mode == CLOCK else self.link if self.mode == LINK else None
 
@@ -197,7 +196,7 @@ class Sync(QObject):
         Start from 0) at `bpm`. Returns the tick it starts on (a sixteenth the pointer can say)
         and how playback follows the clock sent."""
         self.stop_clock()
-        self.sender = ClockOut(self.midi.output(), bpm, tick)
+        self.sender = ClockOut(self.midi.session(), bpm, tick)
         start = first_pulse(tick) * TICKS_PER_PULSE
         return start, Follow(self.sender, start)
 
@@ -222,7 +221,7 @@ class Sync(QObject):
         """The output is open (a new one, or the player's process started again): the clock we
         send goes on there from the song's position."""
         if self.sender is not None:
-            self.sender.join(self.midi.output())
+            self.sender.join(self.midi.session())
 
     # -- from rtmidi's thread ---------------------------------------------------------------
     def _clock_message(self, message: mido.Message, seconds: float) -> None:

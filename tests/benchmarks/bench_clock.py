@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from studio.midi.clock import ClockSender  # noqa: E402
-from studio.midi.player_process import ProcessPlayer  # noqa: E402
+from studio.midi.player_process import ProcessSession  # noqa: E402
 from tests.benchmarks._timing import summary  # noqa: E402
 from tests.clock_phase import GilBursts, capture, clocks, deviations, grid_errors, phase_errors  # noqa: E402
 from tests.jack_server import JackServer, Receiver, wait_until  # noqa: E402
@@ -56,7 +56,7 @@ def pulses_heard(receiver: Receiver) -> list[float]:
 def senders(server: JackServer, bpm: float, pulses: int, load: GilBursts) -> dict:
     """The clock sent from the player's process and from a thread here, at once, under load."""
     with Receiver(server) as far, Receiver(server) as near:
-        child, parent = ProcessPlayer(far.port), ProcessPlayer(near.port)
+        child, parent = ProcessSession(far.port), ProcessSession(near.port)
         try:
             clocks = {"child_process": child.clock(bpm), "in_parent": ClockSender(parent, bpm, realtime=True)}
             with load:

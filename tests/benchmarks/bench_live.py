@@ -35,8 +35,8 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from studio.core.notes import TICKS_PER_QUARTER, Clip, Note, TimeSignature  # noqa: E402
 from studio.engine.continuation import Engine, Settings  # noqa: E402
 from studio.engine.model import Model, default_model_path  # noqa: E402
-from studio.midi.player import Player  # noqa: E402
-from studio.midi.player_process import ProcessPlayer  # noqa: E402
+from studio.midi.player import Player, RealTimePlayer  # noqa: E402
+from studio.midi.player_process import ProcessSession  # noqa: E402
 from studio.midi.ports import OutputPort, open_output  # noqa: E402
 from tests.benchmarks._timing import summary  # noqa: E402
 from tests.jack_server import JackServer, Receiver  # noqa: E402
@@ -120,7 +120,7 @@ def figures(receiver: Receiver, since: int, timeline: list[tuple[int, mido.Messa
             "lost": lost, "hanging": hang}
 
 
-def run_player(app: QApplication, player: Player | ProcessPlayer, notes: list[Note],
+def run_player(app: QApplication, player: RealTimePlayer, notes: list[Note],
                timeline: list[tuple[int, mido.Message]]) -> tuple[list[float], list[float], bool]:
     """A real player (its own thread, absolute deadlines, SCHED_FIFO where permitted), run while
     the Qt event loop paints; returns (send lateness, deadlines, whether SCHED_FIFO was granted)."""
@@ -191,12 +191,12 @@ def measure(server_env: dict[str, str], events_count: int, period: int, rate: in
                     "clock_shared": clock_shared()}
     try:
         with EngineLoad() as load:
-            process_player = ProcessPlayer(receiver.port, realtime=True)
+            session = ProcessSession(receiver.port, realtime=True)
             try:
-                sent, deadlines, fifo = run_player(app, process_player, notes, timeline)
+                sent, deadlines, fifo = run_player(app, session.player(), notes, timeline)
             finally:
-                process_player.close()
-            result.update(player="the player in its own process (ProcessPlayer)", player_sched_fifo=fifo,
+                session.close()
+            result.update(player="the player in its own process (ProcessSession)", player_sched_fifo=fifo,
                           **figures(receiver, 0, timeline, sent, deadlines))
             with open_output(receiver.port) as port:
                 since = len(receiver.messages())

@@ -18,7 +18,7 @@ a 32-note seed at 120 BPM, played live on the 16th grid into an in-memory output
 With `--sends`, `sends` times the command line's streaming path as `continuo continue --play`
 runs it: the engine generating on the player's feeder in this process, the notes played on a
 JACK port (a server of its own, dummy driver, `-R -p 64`) by the player in its own
-process (ProcessPlayer, as the command does) and, as the same run's reference, by the player
+process (a ProcessSession's player, as the command does) and, as the same run's reference, by the player
 thread in this process (Player). Each repeat plays a B-bar continuation at 300 BPM on the 16th
 grid, once with only its own generation and once with an engine generating continuations
 without pause beside it (bench_live's EngineLoad, as a jam or the window would). Per player
@@ -43,9 +43,9 @@ from studio.core.notes import Clip, Note  # noqa: E402
 from studio.engine.continuation import Engine, Settings  # noqa: E402
 from studio.engine.model import Model, default_model_path  # noqa: E402
 from studio.live.stream import LiveContinuation  # noqa: E402
-from studio.live.transport import FixedTempo  # noqa: E402
-from studio.midi.player import MemoryOutput, Player  # noqa: E402
-from studio.midi.player_process import ProcessPlayer  # noqa: E402
+from studio.live.time_source import FixedTempo  # noqa: E402
+from studio.midi.player import MemoryOutput, Player, RealTimePlayer  # noqa: E402
+from studio.midi.player_process import ProcessSession  # noqa: E402
 from studio.midi.ports import open_output  # noqa: E402
 from tests.benchmarks._timing import summary  # noqa: E402
 
@@ -86,13 +86,13 @@ def lateness(late_s: list[float]) -> dict:
     return {**summary(late_s, scale=1000, digits=None), "count": len(late_s)}
 
 
-def deadlines(player: Player | ProcessPlayer, notes: list[Note]) -> list[float]:
+def deadlines(player: RealTimePlayer, notes: list[Note]) -> list[float]:
     """The deadline of every send in the player's order (ends before starts on one tick)."""
     events = sorted([(n.start, 1) for n in notes] + [(n.end, 0) for n in notes])
     return [player.time_of(tick) for tick, _ in events]
 
 
-def streamed_sends(model: Model, settings: Settings, player: Player | ProcessPlayer) -> dict:
+def streamed_sends(model: Model, settings: Settings, player: RealTimePlayer) -> dict:
     """One continuation played by `player` as `continue --play` does; its sends' lateness, all
     of them and those due before generation ended."""
     live = LiveContinuation(Engine(model), seed_clip(), settings, player, FixedTempo(SENDS_BPM), grid="16th")
@@ -122,12 +122,13 @@ def medians(runs: list[dict]) -> dict:
     return out
 
 
-def open_player(kind: str) -> tuple[Player | ProcessPlayer, contextlib.ExitStack]:
+def open_player(kind: str) -> tuple[RealTimePlayer, contextlib.ExitStack]:
     """The player of a kind on a new virtual JACK port, and what closes both."""
     closing = contextlib.ExitStack()
     if kind == "process_player":
-        player: Player | ProcessPlayer = ProcessPlayer(None, "jack", realtime=True)
-        closing.callback(player.close)
+        session = ProcessSession(None, "jack", realtime=True)
+        closing.callback(session.close)
+        player: RealTimePlayer = session.player()
     else:
         player = Player(closing.enter_context(open_output(None, "jack")), realtime=True)
     return player, closing

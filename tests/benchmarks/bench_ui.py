@@ -226,6 +226,7 @@ def max_stall_ms(args: argparse.Namespace) -> dict[str, float]:
     from studio.core.project import Project
     from studio.midi.files import read_midi
     from studio.midi.player import MemoryOutput
+    from studio.midi.session import LocalSession
     from studio.ui.main_window import MainWindow
     from studio.ui.midi_io import NO_PORT, MidiIO
     from studio.ui.settings import AppSettings
@@ -244,7 +245,8 @@ def max_stall_ms(args: argparse.Namespace) -> dict[str, float]:
         seed = read_midi(ROOT / "resources" / "demo_seed.mid")
         window.restore(Project(clip=seed, continuation={"bars": 32, "variations": 8, "seed": 3}))
         output = MemoryOutput()
-        transport = Transport(lambda: output)
+        session = LocalSession(output)
+        transport = Transport(lambda: session)
         transport.position_changed.connect(lambda tick: window.roll.set_playhead(tick if tick >= 0 else None))
         transport.sounding.connect(window.playback.show_sounding)  # and the keyboard lights what plays
         def generate() -> tuple[dict, float]:

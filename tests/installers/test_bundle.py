@@ -106,26 +106,27 @@ def test_the_bundle_carries_what_it_needs_and_nothing_it_does_not(bundle: Bundle
 
 @pytest.mark.jack
 def test_the_bundled_player_process_plays_on_a_jack_port(bundle: Bundle, receiver, monkeypatch) -> None:
-    """The frozen app's ProcessPlayer child: the bundle's own executable with --player-process, as
+    """The frozen app's player process: the bundle's own executable with --player-process, as
     child_command() builds it in a frozen app, opens the port and plays every note, balanced."""
     from studio.core.notes import Note
-    from studio.midi.player_process import CHILD_FLAG, ProcessPlayer, child_command
+    from studio.midi.player_process import CHILD_FLAG, ProcessSession, child_command
     from tests.streams import all_notes_off, hanging
 
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", str(bundle.executable))
     assert child_command() == [str(bundle.executable), CHILD_FLAG]
     notes = [Note(i * 120, 60 + i, 100, 90) for i in range(12)]
-    player = ProcessPlayer(receiver.port, "jack", realtime=False)
+    session = ProcessSession(receiver.port, "jack", realtime=False)
+    player = session.player()
     try:
-        assert player.port_name == receiver.port
+        assert session.name == receiver.port
         player.start(notes, 960.0)
         assert player.wait(10) and player.error is None
-        player.send_now(mido.Message("note_on", note=72, velocity=100))  # a live key
-        player.send_now(mido.Message("note_off", note=72))
+        session.send(mido.Message("note_on", note=72, velocity=100))  # a live key
+        session.send(mido.Message("note_off", note=72))
         assert receiver.wait_for(2 * len(notes) + 1 + 2)
     finally:
-        player.close()
+        session.close()
     messages = receiver.messages()
     ons = [m.note for _, m in messages if m.type == "note_on" and m.velocity]
     assert ons == [n.pitch for n in notes] + [72] and all_notes_off(messages) == [0]

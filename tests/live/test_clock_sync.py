@@ -11,7 +11,7 @@ import statistics
 import pytest
 
 from studio.core.notes import TICKS_PER_QUARTER, Note
-from studio.live.transport import SyncedPlayer
+from studio.live.time_source import SyncedPlayer
 from studio.midi.clock import ClockFollower
 from studio.midi.player import Player
 from studio.midi.ports import open_output

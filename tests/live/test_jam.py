@@ -13,7 +13,7 @@ import pytest
 from studio.core.notes import TICKS_PER_QUARTER
 from studio.engine.continuation import Settings
 from studio.live.jam import Jam
-from studio.live.transport import FixedTempo, LiveError
+from studio.live.time_source import FixedTempo, LiveError
 from studio.midi.clock import PPQN, ClockFollower
 from studio.midi.player import MemoryOutput, Player
 from tests.jack_server import wait_until

@@ -13,9 +13,9 @@ import pytest
 
 from studio.core.notes import Clip, Note
 from studio.engine.continuation import Settings
-from studio.live.link import MISSING, LinkTransport
+from studio.live.link import MISSING, LinkSource
 from studio.live.stream import LiveContinuation
-from studio.live.transport import LiveError
+from studio.live.time_source import LiveError
 from studio.midi.player import MemoryOutput, Player
 from tests.jack_server import wait_until
 
@@ -31,13 +31,13 @@ def peers():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("CI must run the Link tests, but aalink is not installed")
         pytest.skip("aalink (the optional link extra) is not installed")
-    ours, theirs = LinkTransport(bpm=100.0), LinkTransport(bpm=120.0)
+    ours, theirs = LinkSource(bpm=100.0), LinkSource(bpm=120.0)
     yield ours, theirs
     ours.close()
     theirs.close()
 
 
-def bar_phase(transport: LinkTransport, at: float) -> float:
+def bar_phase(transport: LinkSource, at: float) -> float:
     return transport.timeline().tick_at(at) % BAR
 
 
@@ -75,5 +75,5 @@ def test_peers_share_tempo_phase_and_start_stop(peers, live_engine):
 def test_without_aalink_the_transport_says_so(monkeypatch):
     monkeypatch.setitem(sys.modules, "aalink", None)
     with pytest.raises(LiveError) as err:
-        LinkTransport()
+        LinkSource()
     assert str(err.value) == MISSING and "GPL-3" in MISSING

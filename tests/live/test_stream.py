@@ -11,7 +11,7 @@ import pytest
 from studio.core.notes import TICKS_PER_QUARTER, Clip, Note
 from studio.engine.continuation import SeedError, Settings
 from studio.live.stream import LiveContinuation
-from studio.live.transport import FixedTempo, LiveError, grid_ticks, launch_shift
+from studio.live.time_source import FixedTempo, LiveError, grid_ticks, launch_shift
 from studio.midi.player import MemoryOutput, Player
 from tests.jack_server import wait_until
 from tests.live_helpers import open_notes

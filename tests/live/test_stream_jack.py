@@ -11,9 +11,9 @@ import pytest
 from studio.core.notes import TICKS_PER_QUARTER, Clip, Note
 from studio.engine.continuation import Settings
 from studio.live.stream import LiveContinuation
-from studio.live.transport import FixedTempo
+from studio.live.time_source import FixedTempo
 from studio.midi.player import Player
-from studio.midi.player_process import ProcessPlayer
+from studio.midi.player_process import ProcessSession
 from studio.midi.ports import open_output
 from tests.jack_server import wait_until
 from tests.live_helpers import open_notes
@@ -30,8 +30,9 @@ def test_streamed_continuation_arrives_in_full_on_its_slot(jack_server, receiver
         if in_process:
             player = Player(stack.enter_context(open_output(receiver.port, backend="jack")))
         else:  # the player in a process of its own, out of this one's interpreter lock
-            player = ProcessPlayer(receiver.port, "jack")
-            stack.callback(player.close)
+            session = ProcessSession(receiver.port, "jack")
+            stack.callback(session.close)
+            player = session.player()
         live = LiveContinuation(live_engine, seed, Settings(bars=2, seed=11), player, FixedTempo(BPM))
         live.start()
         assert live.wait(30) and live.error is None

@@ -14,9 +14,9 @@ import threading
 import pytest
 
 from studio.core.notes import TICKS_PER_QUARTER, Note
-from studio.live.transport import SyncedPlayer
+from studio.live.time_source import SyncedPlayer
 from studio.midi.clock import PPQN, PULSES_PER_SPP, TICKS_PER_PULSE
-from studio.midi.player_process import GONE, ProcessClock, ProcessPlayer, clock_master
+from studio.midi.player_process import GONE, ProcessClock, ProcessSession
 from studio.midi.ports import PortError
 from tests.clock_phase import GilBursts, assert_on_their_pulses, clocks, deviations
 from tests.jack_server import Receiver, wait_until
@@ -27,9 +27,9 @@ pytestmark = pytest.mark.jack
 
 def test_the_clock_runs_in_the_player_process_at_its_tempo_while_this_interpreter_is_busy(
         jack_server, receiver: Receiver) -> None:
-    player = ProcessPlayer(receiver.port)
+    session = ProcessSession(receiver.port)
     try:
-        clock = clock_master(player, 300.0)  # 8.3 ms a pulse
+        clock = session.clock(300.0)  # 8.3 ms a pulse
         assert isinstance(clock, ProcessClock)
         with GilBursts(burst_s=0.02, gap_s=0.01):
             clock.start()
@@ -40,7 +40,7 @@ def test_the_clock_runs_in_the_player_process_at_its_tempo_while_this_interprete
         assert not clock.playing and clock.error is None
         assert wait_until(lambda: receiver.messages()[-1][1].type == "stop", 5)
     finally:
-        player.close()
+        session.close()
     got = receiver.messages()
     kinds = [m.type for _, m in got]
     assert kinds[0] == "start" and kinds[-1] == "stop" and set(kinds[1:-1]) == {"clock"}
@@ -60,12 +60,12 @@ def test_the_clock_runs_in_the_player_process_at_its_tempo_while_this_interprete
 
 def test_notes_on_beat_n_arrive_with_pulse_24n_from_mid_song_and_across_a_tempo_change(
         jack_server, receiver: Receiver) -> None:
-    player = ProcessPlayer(receiver.port)
+    session = ProcessSession(receiver.port)
     beats = range(10, 22)
     try:
-        clock = player.clock(240.0)
+        clock = session.clock(240.0)
         clock.start(tick=8 * TICKS_PER_QUARTER + 100)  # beat 8 and a bit: song pulse 192
-        synced = SyncedPlayer(player, clock)
+        synced = SyncedPlayer(session.player(), clock)
         synced.play([Note(b * TICKS_PER_QUARTER, 60 + b, TICKS_PER_QUARTER // 4) for b in beats],
                     lead_in_s=0.05)
         assert wait_until(lambda: sum(m.type == "note_on" for _, m in receiver.messages()) >= 3, 10)
@@ -74,7 +74,7 @@ def test_notes_on_beat_n_arrive_with_pulse_24n_from_mid_song_and_across_a_tempo_
         assert synced.wait(10) and synced.error is None
         clock.stop()
     finally:
-        player.close()
+        session.close()
     got = receiver.messages()
     assert got[0][1].type == "songpos" and got[0][1].pos == 32 and got[1][1].type == "continue"
     pulses = clocks(got)  # song pulse 192 + k
@@ -86,25 +86,25 @@ def test_notes_on_beat_n_arrive_with_pulse_24n_from_mid_song_and_across_a_tempo_
 
 
 def test_a_clock_whose_player_process_dies_says_so(receiver: Receiver) -> None:
-    player = ProcessPlayer(receiver.port)
+    session = ProcessSession(receiver.port)
     try:
-        clock = player.clock(120.0)
+        clock = session.clock(120.0)
         clock.start()
         assert wait_until(lambda: len(clocks(receiver.messages())) >= 2, 10)
-        player._proc.kill()  # as a crash would
+        session._pipe.proc.kill()  # as a crash would
         assert wait_until(lambda: not clock.playing, 5)
         assert clock.error == GONE and not clock.timeline().playing
         with pytest.raises(PortError):
             clock.start()
     finally:
-        player.close()
+        session.close()
 
 
 def test_a_clock_started_again_at_once_after_a_stop_not_waited_for_keeps_running_and_takes_a_tempo(
         receiver: Receiver) -> None:
-    player = ProcessPlayer(receiver.port)
+    session = ProcessSession(receiver.port)
     try:
-        clock = player.clock(240.0)
+        clock = session.clock(240.0)
         clock.start()
         assert wait_until(lambda: len(clocks(receiver.messages())) >= 4, 10)
         clock.stop(timeout=0)  # as the window stops: the child's confirmation comes later
@@ -117,7 +117,7 @@ def test_a_clock_started_again_at_once_after_a_stop_not_waited_for_keeps_running
         assert wait_until(lambda: len(clocks(receiver.messages())) >= changed + 3 * PPQN, 10)
         clock.stop()
     finally:
-        player.close()
+        session.close()
     kinds = [m.type for _, m in receiver.messages()]
     assert kinds.count("stop") == 2 and kinds[-1] == "stop"
     bpm, _ = deviations(clocks(receiver.messages())[-2 * PPQN:])
@@ -128,9 +128,10 @@ def test_a_clock_whose_port_goes_and_comes_back_says_where_the_song_is_before_it
         jack_server) -> None:
     first = Receiver(jack_server, "clock-daw")
     lost, back = threading.Event(), threading.Event()
-    player = ProcessPlayer(first.port, on_port_lost=lambda _: lost.set(), on_port_back=lambda _: back.set())
+    session = ProcessSession(first.port)
+    session.on_port_lost, session.on_port_back = lambda _: lost.set(), lambda _: back.set()
     try:
-        clock = player.clock(300.0)
+        clock = session.clock(300.0)
         clock.start()
         assert wait_until(lambda: len(clocks(first.messages())) >= PPQN, 10)
         first.kill()  # the DAW crashes: the song goes on, the pulses wait for its port
@@ -143,7 +144,7 @@ def test_a_clock_whose_port_goes_and_comes_back_says_where_the_song_is_before_it
             assert wait_until(lambda: second.messages()[-1][1].type == "stop", 5)
             got = second.messages()
     finally:
-        player.close()
+        session.close()
         first.close()
     assert [m.type for _, m in got[:2]] == ["songpos", "continue"]  # before any pulse
     pulse = got[0][1].pos * PULSES_PER_SPP

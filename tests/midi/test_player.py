@@ -3,14 +3,13 @@ failing producer, on a lost port."""
 
 from __future__ import annotations
 
-import itertools
 import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studio.core.notes import Note
-from studio.midi.player import ALL_NOTES_OFF, MemoryOutput, Player, looped, song_tick
+from studio.midi.player import ALL_NOTES_OFF, MemoryOutput, Player
 from tests.streams import hanging
 
 FAST = 6000.0  # BPM: a quarter note lasts 10 ms, so the tests run in real time but quickly
@@ -109,27 +108,6 @@ def test_starts_at_any_position_with_the_note_sounding_there():
     assert not hanging(out.messages)
 
 
-def test_loop_repeats_the_region_cut_at_its_edges():
-    notes = [Note(0, 60, 240), Note(480, 62, 720), Note(1920, 70, 240)]  # 62 crosses the loop end
-    out = MemoryOutput()
-    player = Player(out)
-    player.start(notes, FAST, loop=(0, 960))
-    assert wait_until(lambda: len([m for _, m in out.messages if m.type == "note_on"]) >= 7)
-    player.stop()
-    ons = [m.note for _, m in out.messages if m.type == "note_on"]
-    assert ons[:6] == [60, 62] * 3 and 70 not in ons
-    assert not hanging(out.messages)
-    assert 0 <= player.song_position() < 960
-
-
-def test_loop_region_looped_from_before_it():
-    notes = [Note(i * 240, 60 + i, 240) for i in range(8)]
-    firsts = [n.pitch for n in itertools.islice(looped(notes, (960, 1440), 240), 9)]
-    assert firsts == [61, 62, 63, 64, 65, 64, 65, 64, 65]
-    assert list(looped(notes, (1920, 2400))) == notes  # nothing in the region: one pass, then the end
-    assert song_tick(1500, (960, 1440)) == 1020 and song_tick(900, (960, 1440)) == 900
-
-
 def test_realtime_is_asked_for_and_reported():
     player = Player(MemoryOutput(), realtime=True)
     player.start([Note(0, 60, 10)], FAST)
@@ -138,27 +116,39 @@ def test_realtime_is_asked_for_and_reported():
     assert Player(MemoryOutput()).realtime_granted is False
 
 
-@given(notes_strategy, st.integers(1, 4), st.floats(0, 0.08), st.integers(0, 3))
-@settings(max_examples=25, deadline=None)
-def test_no_hanging_note_when_a_loop_is_stopped(raw, bars, stop_after, start_beat):
-    notes = sorted(Note(s, p, d, 100, c) for s, d, p, c in raw)
-    out = MemoryOutput()
-    player = Player(out)
-    player.start(notes, FAST, start_beat * 480, loop=(0, bars * 1920))
-    time.sleep(stop_after)
-    player.stop()
-    assert player.wait(5)
-    assert not hanging(out.messages)
-    ons = [(m.channel, m.note) for _, m in out.messages if m.type == "note_on"]
-    timeline = itertools.islice(looped(notes, (0, bars * 1920), start_beat * 480), len(ons))
-    assert ons == [(n.channel, n.pitch) for n in timeline]  # the looped timeline, in order
-
-
 def wait_until(condition, timeout: float = 5.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end and not condition():
         time.sleep(0.005)
     return condition()
+
+
+def test_a_stopped_run_ends_its_notes_before_the_next_run_starts():
+    out = MemoryOutput()
+    player = Player(out)
+    player.start([Note(0, 60, 4800)], FAST)
+    assert wait_until(lambda: any(m.type == "note_on" for _, m in out.messages))
+    player.stop(timeout=0)  # a GUI thread's stop: the next start waits for its note-offs
+    finished: list[str | None] = []
+    player.start([Note(0, 64, 10)], FAST, on_finish=finished.append)
+    assert player.wait(5) and finished == [None]
+    kinds = [(m.type, m.note) for _, m in out.messages if m.type in ("note_on", "note_off")]
+    assert kinds.index(("note_off", 60)) < kinds.index(("note_on", 64))
+
+
+def test_a_lost_output_stops_the_run_and_says_where():
+    out = MemoryOutput()
+    player = Player(out)
+    errors: list[str | None] = []
+    player.start([Note(i * 480, 60, 240) for i in range(100)], 600.0, on_finish=errors.append)
+    time.sleep(0.25)
+    player.lose("The MIDI output 'synth' went away.")
+    assert player.wait(5)
+    assert errors == ["The MIDI output 'synth' went away."] and player.error == errors[0]
+    assert player.stopped_at is not None and 480 <= player.stopped_at < 100 * 480
+    assert not hanging(out.messages)
+    player.start([Note(0, 60, 10)], FAST)
+    assert player.wait(5) and player.stopped_at is None and player.error is None
 
 
 def test_the_lateness_record_keeps_only_the_latest_sends() -> None:

@@ -13,12 +13,13 @@ import mido
 import pytest
 import rtmidi
 
-from studio.core.notes import Note
-from studio.midi.playback import PortPlayback
-from studio.midi.player import Player
-from studio.midi.player_process import ProcessPlayer, child_command
+from studio.core.notes import Note, TimeSignature
+from studio.live.resume import ResumingPlay
+from studio.midi.player import Player, RealTimePlayer
+from studio.midi.player_process import ProcessSession, child_command
 from studio.midi.port_watch import PortWatcher
 from studio.midi.ports import InputPort, PortError, list_ports, open_input, open_output
+from studio.midi.session import LocalSession
 from tests.jack_server import Receiver, wait_until
 from tests.streams import all_notes_off, hanging, note_ons
 
@@ -35,9 +36,9 @@ def assert_plays_on(notes: list[Note], resumed) -> list[tuple[int, int]]:
     return rest
 
 
-def played_on(player: ProcessPlayer, notes: list[Note], receiver: Receiver) -> list:
+def played_on(player: RealTimePlayer, notes: list[Note], receiver: Receiver) -> list:
     """The owner plays on from where the port went away: what `receiver` heard of it."""
-    player.start(notes, FAST, int(player.lost_at))
+    player.start(notes, FAST, int(player.stopped_at))
     assert player.wait(15) and player.error is None
     assert wait_until(lambda: len(all_notes_off(receiver.messages())) == 2, 5)
     return receiver.messages()
@@ -120,10 +121,10 @@ def test_a_killed_receiver_is_survived_and_playback_goes_on_when_it_is_back(jack
     first = Receiver(jack_server, "synth")
     notes = scale(200)  # 2.5 s at FAST
     messages: list[str] = []
-    port = open_output("synth:in")
-    playback = PortPlayback(port, on_message=messages.append)
+    session = LocalSession(open_output("synth:in"), watch=True)
+    playback = ResumingPlay(session, on_message=messages.append)
     try:
-        playback.play(notes, FAST)
+        playback.play(notes, FAST, TimeSignature(4, 4))
         assert first.wait_for(20)
         first.kill()  # SIGKILL, mid-stream, as a crashing synth goes
         assert wait_until(lambda: playback.waiting_for_port, 5)
@@ -137,8 +138,8 @@ def test_a_killed_receiver_is_survived_and_playback_goes_on_when_it_is_back(jack
             assert wait_until(lambda: len(all_notes_off(second.messages())) == 2, 5)
             resumed = second.messages()
     finally:
-        playback.close()
-        port.close()
+        playback.stop()
+        session.close()
     rest = assert_plays_on(notes, resumed)
     assert len(note_ons(heard_before)) + len(rest) >= len(notes) - 30  # from about where it died
 
@@ -152,15 +153,16 @@ def test_connecting_to_a_missing_port_is_one_sentence(jack_server) -> None:
 
 def test_the_player_in_its_own_process_delivers_in_full(receiver: Receiver) -> None:
     notes = scale(40)
-    player = ProcessPlayer(receiver.port)
+    session = ProcessSession(receiver.port)
+    player = session.player()
     try:
-        assert player.port_name == receiver.port
+        assert session.name == receiver.port
         player.start(iter(notes), FAST, lead_in_s=0.05)  # a generator: notes stream to the child
         assert player.wait(10) and player.error is None
         assert len(player.sent_late_s) == 2 * len(notes)
         assert receiver.wait_for(2 * len(notes) + 2)
     finally:
-        player.close()
+        session.close()
     got = receiver.messages()
     assert note_ons(got) == [(n.channel, n.pitch) for n in notes]
     assert not hanging(got) and all_notes_off(got[-2:]) == [0, 1]
@@ -175,9 +177,10 @@ def test_the_player_process_stops_and_fails_cleanly(receiver: Receiver) -> None:
         raise RuntimeError("the engine failed")
 
     finished: list[str | None] = []
-    player = ProcessPlayer(receiver.port, on_finish=finished.append)
+    session = ProcessSession(receiver.port)
+    player = session.player()
     try:
-        player.start(scale(400), FAST)  # 5 s: stopped long before its end
+        player.start(scale(400), FAST, on_finish=finished.append)  # 5 s: stopped long before its end
         assert receiver.wait_for(10)
         player.stop()
         assert not player.playing and finished == [None]
@@ -186,7 +189,7 @@ def test_the_player_process_stops_and_fails_cleanly(receiver: Receiver) -> None:
         assert "could not be produced (the engine failed)" in player.error and finished[-1] == player.error
         assert wait_until(lambda: all_notes_off(receiver.messages()).count(0) == 2, 5)
     finally:
-        player.close()
+        session.close()
     assert not hanging(receiver.messages())
 
 
@@ -205,7 +208,7 @@ def test_a_player_process_whose_parent_went_at_once_ends_quietly(jack_server) ->
 
 def test_the_player_process_refuses_a_missing_port_in_one_sentence(jack_server) -> None:
     with pytest.raises(PortError) as err:
-        ProcessPlayer("no such synth")
+        ProcessSession("no such synth")
     assert str(err.value).startswith("There is no MIDI output called 'no such synth'")
 
 
@@ -266,7 +269,9 @@ def test_the_player_process_stops_when_its_port_goes_and_says_when_it_is_back(ja
     first = Receiver(jack_server, "far-synth")
     notes = scale(200)
     back = threading.Event()
-    player = ProcessPlayer("far-synth", on_port_back=lambda _sentence: back.set())
+    session = ProcessSession("far-synth")
+    session.on_port_back = lambda _sentence: back.set()
+    player = session.player()
     try:
         player.start(notes, FAST)
         assert first.wait_for(20)
@@ -274,18 +279,19 @@ def test_the_player_process_stops_when_its_port_goes_and_says_when_it_is_back(ja
         assert player.wait(5)
         assert player.error == ("The MIDI output 'far-synth:in' went away; Continuo stopped and will "
                                 "reconnect when it is back.")
-        assert 0 < player.lost_at < notes[-1].end
+        assert 0 < player.stopped_at < notes[-1].end
         with Receiver(jack_server, "far-synth") as second:
             assert back.wait(5)
             resumed = played_on(player, notes, second)
     finally:
-        player.close()
+        session.close()
     assert_plays_on(notes, resumed)
 
 
 def test_the_player_process_follows_a_tempo_change(receiver: Receiver) -> None:
     notes = [Note(i * 480, 60 + i, 240) for i in range(8)]
-    player = ProcessPlayer(receiver.port)
+    session = ProcessSession(receiver.port)
+    player = session.player()
     try:
         player.start(notes, 600.0)  # 100 ms a quarter
         assert receiver.wait_for(4)  # two notes in
@@ -293,7 +299,7 @@ def test_the_player_process_follows_a_tempo_change(receiver: Receiver) -> None:
         assert player.wait(5)
         assert receiver.wait_for(2 * len(notes) + 1)
     finally:
-        player.close()
+        session.close()
     ons = [t for t, m in receiver.messages() if m.type == "note_on"]
     assert len(ons) == len(notes)
     assert ons[-1] - ons[-2] < (ons[1] - ons[0]) / 3

@@ -14,7 +14,7 @@ import pytest
 
 from studio.core.notes import Clip, Note
 from studio.midi.files import write_midi
-from studio.midi.player_process import ProcessPlayer
+from studio.midi.player_process import ProcessSession
 from tests.jack_server import JackServer, Receiver, wait_until
 from tests.midi.test_ports_jack import FAST, assert_plays_on, played_on, scale
 from tests.streams import all_notes_off
@@ -30,7 +30,7 @@ def stopped_sentence(name: str) -> str:
 
 
 class Heard:
-    """What a ProcessPlayer says of its port: the sentences, and an event per return."""
+    """What a ProcessSession says of its port: the sentences, and an event per return."""
 
     def __init__(self) -> None:
         self.lost: list[str] = []
@@ -41,53 +41,57 @@ class Heard:
         self.back.append(sentence)
         self.came_back.set()
 
+    def listen(self, session: ProcessSession) -> ProcessSession:
+        session.on_port_lost, session.on_port_back = self.lost.append, self.port_back
+        return session
 
-def play_on_after_restart(server: JackServer, player: ProcessPlayer, heard: Heard, notes: list[Note],
+
+def play_on_after_restart(server: JackServer, session: ProcessSession, heard: Heard, notes: list[Note],
                           before: Receiver) -> None:
     """Play, stop the server mid-stream, check the stop, start the server again."""
+    player = session.player()
     player.start(notes, FAST)
     assert before.wait_for(20)
-    name = player.port_name
+    name = session.name
     server.kill()
     assert player.wait(5)
     assert player.error == stopped_sentence(name)
     assert wait_until(lambda: heard.lost == [player.error], 5)  # said once, whether playing or not
-    assert 0 < player.lost_at < notes[-1].end
+    assert 0 < player.stopped_at < notes[-1].end
     before.close()  # a dead client left running disturbs the next server of its name (libjack)
     server.start()
 
 
 def test_the_player_process_makes_its_virtual_port_again_when_the_server_is_back(own_jack_server) -> None:
     server, heard, notes = own_jack_server, Heard(), scale(400)  # 5 s at FAST
-    player = ProcessPlayer(None, "jack", on_port_lost=heard.lost.append, on_port_back=heard.port_back)
+    session = heard.listen(ProcessSession(None, "jack"))
     try:
         first = Receiver(server)
-        server.connect(player.port_name, first.port)
-        play_on_after_restart(server, player, heard, notes, first)
+        server.connect(session.name, first.port)
+        play_on_after_restart(server, session, heard, notes, first)
         assert heard.came_back.wait(15), heard.lost
-        assert heard.back == [f"The MIDI output '{player.port_name}' is back."] and player.alive
+        assert heard.back == [f"The MIDI output '{session.name}' is back."] and session.alive
         with Receiver(server) as second:  # a fresh synth on the new server connects to it
-            server.connect(player.port_name, second.port)
-            resumed = played_on(player, notes, second)
+            server.connect(session.name, second.port)
+            resumed = played_on(session.player(), notes, second)
     finally:
-        player.close()
+        session.close()
     assert_plays_on(notes, resumed)
 
 
 def test_the_player_process_joins_its_port_again_on_the_new_server(own_jack_server) -> None:
     server, heard, notes = own_jack_server, Heard(), scale(400)
     first = Receiver(server, "restart-synth")
-    player = ProcessPlayer("restart-synth", "jack", on_port_lost=heard.lost.append,
-                           on_port_back=heard.port_back)
+    session = heard.listen(ProcessSession("restart-synth", "jack"))
     try:
-        play_on_after_restart(server, player, heard, notes, first)
+        play_on_after_restart(server, session, heard, notes, first)
         assert not heard.came_back.wait(1)  # the server is back, the synth not yet
         with Receiver(server, "restart-synth") as second:
             assert heard.came_back.wait(10)
-            assert heard.back == ["The MIDI output 'restart-synth:in' is back."] and player.alive
-            resumed = played_on(player, notes, second)
+            assert heard.back == ["The MIDI output 'restart-synth:in' is back."] and session.alive
+            resumed = played_on(session.player(), notes, second)
     finally:
-        player.close()
+        session.close()
     assert_plays_on(notes, resumed)
 
 

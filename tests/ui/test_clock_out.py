@@ -14,14 +14,14 @@ from studio.core.notes import Clip, Note, TimeSignature
 from studio.midi.clock import PULSES_PER_SPP, TICKS_PER_PULSE
 from studio.midi.player import MemoryOutput
 from studio.midi.player_process import ProcessClock
-from studio.ui import clock_out
+from studio.midi.session import LocalSession
 from studio.ui.clock_out import ClockOut
 from tests.jack_server import wait_until
 
 
 class SlowChild:
-    """The player's process as a ProcessClock sees it, one that takes every command and is slow to
-    confirm a Stop (it has not, by the end of the test)."""
+    """The pipe to the player's process as a ProcessClock sees it, one that takes every command
+    and is slow to confirm a Stop (it has not, by the end of the test)."""
 
     alive = True
 
@@ -29,8 +29,12 @@ class SlowChild:
         self._clock_runs = 0
         self.commands: list[str] = []
 
-    def _send(self, message: tuple) -> None:
+    def send(self, message: tuple, unless: threading.Event | None = None) -> None:
         self.commands.append(message[0])
+
+    def next_clock_run(self) -> int:
+        self._clock_runs += 1
+        return self._clock_runs
 
 
 class WatchedEvent(threading.Event):
@@ -55,14 +59,14 @@ def slow_window(qtbot, app_home, dialogs, monkeypatch) -> Iterator:
 
     child, clocks = SlowChild(), []
 
-    def master(_output, bpm: float) -> ProcessClock:
+    def master(bpm: float = 120.0) -> ProcessClock:
         clocks.append(ProcessClock(child, bpm))
         clocks[-1]._stopped = WatchedEvent()
         return clocks[-1]
 
-    monkeypatch.setattr(clock_out, "clock_master", master)
     midi = MidiIO()
     midi.choose_output(NO_PORT)
+    monkeypatch.setattr(midi.session(), "clock", master)  # the silent session's clock, in "its process"
     window = MainWindow(AppSettings(), midi=midi)
     window.show()
     qtbot.waitExposed(window)
@@ -109,14 +113,14 @@ def _kinds(output: MemoryOutput) -> list[str]:
 
 def test_a_clock_moved_to_another_output_stops_there_and_continues_here_on_one_timeline() -> None:
     old, new = MemoryOutput(), MemoryOutput()
-    clock = ClockOut(old, 600.0)  # 4.2 ms a pulse
+    clock = ClockOut(LocalSession(old), 600.0)  # 4.2 ms a pulse
     try:
         assert wait_until(lambda: _kinds(old).count("clock") >= 30, 5)
         before = clock.timeline()
         clock.leave()  # the window's output is going
         assert _kinds(old)[-1] == "stop"
         assert clock.playing and clock.sender is None  # the song goes on without pulses
-        clock.join(new)  # another output is open
+        clock.join(LocalSession(new))  # another output is open
         assert wait_until(lambda: _kinds(new).count("clock") >= 30, 5)
         after = clock.timeline()
     finally:

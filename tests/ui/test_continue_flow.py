@@ -116,7 +116,7 @@ def test_audition_plays_the_shown_variation_alone_and_play_hears_it_in_place(qtb
     _continue(qtbot, window)
     shown = window.flow.variations[window.flow.selected]
     window.actions.audition.trigger()
-    assert window.transport.playing and window.transport.timeline.start == min(n.start for n in shown)
+    assert window.transport.playing and window.transport.plan.start == min(n.start for n in shown)
     window.transport.stop()
     assert sorted(window.playback.notes_to_play()) == sorted([*window.document.notes.values(), *shown])
     window.actions.loop.setChecked(True)  # no region yet: the clip's bars

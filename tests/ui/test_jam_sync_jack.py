@@ -12,7 +12,7 @@ import mido
 import pytest
 
 from studio.core.notes import DRUM_CHANNEL, TICKS_PER_QUARTER, Clip, Note, TimeSignature
-from studio.midi.player_process import ProcessPlayer
+from studio.midi.player_process import ProcessSession
 from studio.ui.midi_io import MidiIO
 from studio.ui.sync import CLOCK
 from tests.jack_server import wait_until
@@ -36,7 +36,7 @@ def _window(qtbot, port: str):
     window = MainWindow(AppSettings(), midi=midi)
     window.show()
     qtbot.waitExposed(window)
-    assert isinstance(window.midi.output(), ProcessPlayer)
+    assert isinstance(window.midi.session(), ProcessSession)
     return window
 
 

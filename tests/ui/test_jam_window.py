@@ -11,10 +11,11 @@ import time
 from PySide6.QtCore import Qt
 
 from studio.core.notes import DRUM_CHANNEL, Clip, Note, TimeSignature
+from studio.live.play_plan import CLICK_ACCENT, CLICK_BEAT
 from studio.midi.player import MemoryOutput
+from studio.midi.session import LocalSession
 from studio.ui.jam_mode import ANSWERING, LISTENING, SHOW_MS
 from studio.ui.sync import CLOCK, INTERNAL
-from studio.ui.transport import CLICK_ACCENT, CLICK_BEAT
 from tests.live_helpers import open_notes
 
 PHRASE_KEYS = ("a", "s", "d", "f", "g", "f", "d", "s")  # C D E F G F E D in the Ableton layout
@@ -34,9 +35,14 @@ def play_keys(qtbot, window, keys: tuple[str, ...], step_ms: int = 110) -> None:
 
 
 def jamming_window(window, out: MemoryOutput, output=None):
-    """The window at 240 BPM with its jam playing into `out` (an in-process player), or into
-    whatever `output()` returns at the time."""
-    window.midi.output = output or (lambda: out)
+    """The window at 240 BPM with its jam playing into `out` (an in-process session), or into
+    whatever `output()` returns at the time (each output a session of its own)."""
+    sessions: dict[int, LocalSession] = {}
+
+    def session() -> LocalSession:
+        chosen = output() if output is not None else out
+        return sessions.setdefault(id(chosen), LocalSession(chosen))
+    window.midi.session = session
     window.document.load(Clip([], BPM, TimeSignature(4, 4), None))
     window.panel.bars.setValue(1)
     window.panel.jam_pause.setValue(1.0)
@@ -116,12 +122,12 @@ class HeldOutput(MemoryOutput):
 def test_stopping_a_jam_never_waits_on_the_gui_thread_and_every_note_off_still_goes_out(
         qtbot, window, monkeypatch) -> None:
     import studio.live.jam as live_jam
-    import studio.ui.jam_player as jam_player
+    import studio.midi.session as session_module
 
     gui = threading.current_thread()
     waited: list[str] = []  # what the GUI thread waited for
 
-    class WatchedPlayer(jam_player.Player):
+    class WatchedPlayer(session_module.Player):
         def stop(self, timeout: float = 2.0) -> None:
             if threading.current_thread() is gui and timeout:
                 waited.append(f"Player.stop({timeout})")
@@ -139,7 +145,7 @@ def test_stopping_a_jam_never_waits_on_the_gui_thread_and_every_note_off_still_g
             waited.append("Jam.stop")  # it joins the watcher and waits for the answer's note-offs
         jam_stop(self)
 
-    monkeypatch.setattr(jam_player, "Player", WatchedPlayer)
+    monkeypatch.setattr(session_module, "Player", WatchedPlayer)  # the sessions made from here on
     monkeypatch.setattr(live_jam.Jam, "stop", watched_stop)
     out = HeldOutput()
     jam = jamming_window(window, out)

@@ -16,6 +16,7 @@ import pytest
 from studio.core.notes import TICKS_PER_QUARTER, Clip, Note, TimeSignature
 from studio.midi.clock import PPQN
 from studio.midi.player import MemoryOutput
+from studio.midi.session import LocalSession
 from studio.ui.midi_io import NO_PORT, MidiIO
 from studio.ui.playback import WAITING
 from studio.ui.sync import CLOCK, INTERNAL, LINK, LINK_MISSING, POLL_MS, link_available
@@ -31,9 +32,10 @@ class MemoryMidi(MidiIO):
         super().__init__()
         self.choose_output(NO_PORT)
         self.out = MemoryOutput()
+        self._memory = LocalSession(self.out)
 
-    def output(self) -> MemoryOutput:
-        return self.out
+    def session(self) -> LocalSession:
+        return self._memory
 
 
 class FakeDaw:
@@ -205,7 +207,7 @@ def test_a_jam_listens_while_the_daw_plays_and_answers_on_its_beat(qtbot, synced
         window.roll.canvas.setFocus()
         window.actions.jam.setChecked(True)
         jam = window.jam.jam
-        assert jam.transport is window.sync.follower
+        assert jam.source is window.sync.follower
         qtbot.waitUntil(lambda: window.jam_label.text() == WAITING_FOR_DAW, timeout=3000)
         play_keys(qtbot, window, PHRASE_KEYS[:3])  # the DAW is stopped: noodling, not a phrase
         qtbot.wait(600)

@@ -7,7 +7,8 @@ import mido
 import pytest
 
 from studio.core.notes import Note, TimeSignature
-from studio.ui.midi_io import MidiIO, SilentOutput
+from studio.midi.session import SilentOutput
+from studio.ui.midi_io import MidiIO
 from studio.ui.transport import Transport
 
 
@@ -17,7 +18,7 @@ def test_no_midi_system_means_a_silent_output_and_a_sentence(qtbot, monkeypatch)
     with qtbot.waitSignal(io.status_changed, timeout=10000,
                           check_params_cb=lambda text: text.startswith("No MIDI output")) as status:
         io.choose_output(None)
-    assert status.args[0].endswith(".") and isinstance(io.output(), SilentOutput)
+    assert status.args[0].endswith(".") and isinstance(io.session().output, SilentOutput)
     io.send_note(60, 100)  # nowhere, and no error
 
 
@@ -27,7 +28,7 @@ def test_playback_and_play_through_reach_a_real_jack_port(qtbot, receiver) -> No
     with qtbot.waitSignal(io.status_changed, timeout=10000, check_params_cb=lambda t: "opening" not in t):
         io.choose_output(receiver.port)
     assert io.status == f"MIDI out: {receiver.port}"
-    transport = Transport(io.output)
+    transport = Transport(io.session)
     notes = [Note(i * 240, 60 + i, 200, 90) for i in range(6)]
     with qtbot.waitSignal(transport.playing_changed, timeout=10000, check_params_cb=lambda p: not p):
         transport.play(notes, 480.0, TimeSignature(4, 4))
@@ -75,7 +76,7 @@ def test_a_vanished_output_stops_playback_and_says_so(qtbot, jack_server) -> Non
     try:
         with qtbot.waitSignal(io.status_changed, timeout=10000, check_params_cb=lambda t: "opening" not in t):
             io.choose_output(synth.port)
-        transport = Transport(io.output)
+        transport = Transport(io.session)
         io.output_lost.connect(transport.stop)
         transport.play([Note(i * 480, 60, 400) for i in range(64)], 120.0, TimeSignature(4, 4))
         assert synth.wait_for(2)

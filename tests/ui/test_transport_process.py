@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 
 from studio.core.notes import DRUM_CHANNEL, Clip, Note, TimeSignature
-from studio.midi.player_process import ProcessPlayer
-from studio.ui.midi_io import MidiIO, _Locked
-from studio.ui.transport import CLICK_ACCENT, CLICK_BEAT
+from studio.live.play_plan import CLICK_ACCENT, CLICK_BEAT
+from studio.midi.player_process import ProcessSession
+from studio.midi.session import LocalSession
+from studio.ui.midi_io import MidiIO
 from tests.jack_server import Receiver, wait_until
 from tests.streams import all_notes_off, hanging
 
@@ -54,7 +55,7 @@ def test_the_window_plays_notes_clicks_and_a_live_key_through_the_player_process
         qtbot, app_home, dialogs, receiver) -> None:
     window = _window(qtbot, receiver.port)
     try:
-        assert isinstance(window.midi.output(), ProcessPlayer)
+        assert isinstance(window.midi.session(), ProcessSession)
         assert window.midi.status == f"MIDI out: {receiver.port}"
         notes = _notes(8)  # one bar of eighths at 480 BPM: half a second
         _load(window, notes, 480.0)
@@ -82,7 +83,7 @@ def test_the_window_plays_notes_clicks_and_a_live_key_through_the_player_process
 
 def test_stopping_and_quitting_mid_play_leave_no_note_hanging(qtbot, app_home, dialogs, receiver) -> None:
     window = _window(qtbot, receiver.port)
-    child = window.midi.output()
+    child = window.midi.session()
     try:
         _load(window, [Note(0, 60, 1800, 90), Note(480, 64, 1400, 90), Note(960, 67, 960, 90)], 240.0)
         window.actions.loop.setChecked(True)  # loops the clip's bar until stopped
@@ -97,7 +98,7 @@ def test_stopping_and_quitting_mid_play_leave_no_note_hanging(qtbot, app_home, d
         assert receiver.wait_for(stopped + 3)
     finally:
         _close(window)  # quits mid-play: waits for the child's note-offs, then ends it
-    assert child._proc.poll() is not None
+    assert child._pipe.proc.poll() is not None
     messages = receiver.messages()
     assert len(all_notes_off(messages)) == 2 and not hanging(messages)
 
@@ -120,8 +121,8 @@ def test_a_lost_port_stops_playback_and_it_goes_on_when_the_port_is_back(qtbot, 
                         "when it is back."]
         assert window.midi.status == said[0]
         qtbot.waitUntil(lambda: not window.transport.playing, timeout=5000)
-        lost_at = window.transport.lost_at
-        assert lost_at is not None and 0 < lost_at < notes[-1].end
+        stopped_at = window.transport.resume.where
+        assert stopped_at is not None and 0 < stopped_at < notes[-1].end
         second = Receiver(jack_server, "far-window")  # the synth is back under the same name
         qtbot.waitUntil(lambda: window.transport.playing, timeout=10000)
         assert said[1:] == ["The MIDI output 'far-window:in' is back."]
@@ -135,7 +136,7 @@ def test_a_lost_port_stops_playback_and_it_goes_on_when_the_port_is_back(qtbot, 
         if second is not None:
             second.close()
     rest = [m.note for _, m in resumed if m.type == "note_on" and m.velocity]
-    assert rest == [n.pitch for n in notes if n.start >= lost_at][-len(rest):] and len(rest) > 10
+    assert rest == [n.pitch for n in notes if n.start >= stopped_at][-len(rest):] and len(rest) > 10
     assert not hanging(resumed)
 
 
@@ -152,10 +153,10 @@ def test_without_the_player_process_the_window_plays_in_process_and_says_so_once
     said: list[str] = []
     midi = _opened(qtbot, receiver.port, said)
     try:
-        assert isinstance(midi.output(), _Locked) and midi.status == f"MIDI out: {receiver.port}"
+        assert isinstance(midi.session(), LocalSession) and midi.status == f"MIDI out: {receiver.port}"
         qtbot.waitUntil(lambda: bool(said), timeout=5000)
         assert len(said) == 1 and "playback runs inside the app" in said[0] and said[0].endswith(".")
-        transport = Transport(midi.output)
+        transport = Transport(midi.session)
         with qtbot.waitSignal(transport.playing_changed, timeout=10000, check_params_cb=lambda p: not p):
             transport.play(_notes(4), 960.0, FOUR_FOUR)
         assert receiver.wait_for(4 * 2 + 1)
@@ -174,16 +175,16 @@ def test_a_crashed_player_process_is_started_again_and_releases_every_note(qtbot
     said: list[str] = []
     midi = _opened(qtbot, receiver.port, said)
     try:
-        crashed = midi.output()
-        transport = Transport(midi.output)
+        crashed = midi.session()
+        transport = Transport(midi.session)
         midi.output_lost.connect(transport.port_lost)
         transport.play([Note(0, 60, 4800, 90)], 120.0, FOUR_FOUR)  # one long note
         assert receiver.wait_for(1)
-        os.kill(crashed._proc.pid, signal.SIGKILL)  # the child dies with the note sounding
+        os.kill(crashed._pipe.proc.pid, signal.SIGKILL)  # the child dies with the note sounding
         qtbot.waitUntil(lambda: RESTARTED in said, timeout=30000)
         assert not transport.playing and midi.status == f"MIDI out: {receiver.port}"
-        restarted = midi.output()
-        assert isinstance(restarted, ProcessPlayer) and restarted is not crashed
+        restarted = midi.session()
+        assert isinstance(restarted, ProcessSession) and restarted is not crashed
         assert receiver.wait_for(1 + 16)
         assert sorted(all_notes_off(receiver.messages())) == list(range(16))
         with qtbot.waitSignal(transport.playing_changed, timeout=10000, check_params_cb=lambda p: not p):

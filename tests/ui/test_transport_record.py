@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from studio.core.notes import Note, TimeSignature
 from studio.midi.player import MemoryOutput
+from studio.midi.session import LocalSession
 from studio.ui.recorder import Recorder
 from studio.ui.transport import Transport
 
@@ -38,7 +39,8 @@ def test_quantized_takes_snap_their_starts() -> None:
 
 def test_recording_over_an_open_ended_play_with_a_count_in(qtbot) -> None:
     output = MemoryOutput()
-    transport = Transport(lambda: output)
+    session = LocalSession(output)
+    transport = Transport(lambda: session)
     recorder = Recorder(transport.position)
     transport.play([], 960.0, TimeSignature(4, 4), start=480, count_in=True, open_end=True)
     recorder.start()

@@ -1,11 +1,11 @@
-"""Where the beat is, and a player that stays on it.
+"""Where the beat is (a TimeSource), and a player that stays on it.
 
-A Transport is anything with `timeline()`: Continuo's own fixed tempo here, a DAW's MIDI clock
+A TimeSource is anything with `timeline()`: Continuo's own fixed tempo here, a DAW's MIDI clock
 (studio.midi.clock.ClockFollower; ClockSender, or the player process's ProcessClock, when
 Continuo is the master) or Ableton Link (studio.live.link). `SyncedPlayer` plays notes written
-in the transport's ticks and re-aligns a real-time player (studio.midi's Player, or its
-ProcessPlayer, which keeps the player out of this process's interpreter lock) to the transport
-every few milliseconds, so a drifting or changing DAW tempo is followed; when the transport
+in the time source's ticks and re-aligns a real-time player (studio.midi's Player, or its
+ProcessPlayer, which keeps the player out of this process's interpreter lock) to the time source
+every few milliseconds, so a drifting or changing DAW tempo is followed; when the time source
 stops, the notes stop (no note is left hanging).
 Launches are quantized by shifting a phrase a whole number of grid steps (a sixteenth, a beat
 or a bar), which keeps its place in the bar.
@@ -21,39 +21,22 @@ from typing import Protocol
 
 from studio.core.notes import TICKS_PER_QUARTER, Note, TimeSignature
 from studio.midi.clock import Timeline
+from studio.midi.player import RealTimePlayer
 
 GRIDS = ("16th", "beat", "bar")
-SYNC_S = 0.005  # how often the player is re-aligned to the transport
+SYNC_S = 0.005  # how often the player is re-aligned to the time source
 
 
 class LiveError(Exception):
     """A live-playing problem the user can fix; str() is one sentence."""
 
 
-class Transport(Protocol):
+class TimeSource(Protocol):
     """A source of musical time."""
 
     def timeline(self) -> Timeline | None:
         """The current tempo and position, or None while they are not known yet."""
         ...
-
-
-class RealTimePlayer(Protocol):
-    """What SyncedPlayer drives: studio.midi.player.Player or ProcessPlayer."""
-
-    error: str | None
-
-    @property
-    def playing(self) -> bool: ...
-
-    def start(self, notes: Iterable[Note], tempo: float, start_tick: int = 0, *,
-              lead_in_s: float = 0.005) -> None: ...
-
-    def align(self, bpm: float, seconds: float, tick: float) -> None: ...
-
-    def stop(self, timeout: float = 2.0) -> None: ...
-
-    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 class FixedTempo:
@@ -93,18 +76,18 @@ def launch_shift(start: int, earliest: float, grid: int) -> int:
 
 
 class SyncedPlayer:
-    """A real-time player kept on a transport's timeline."""
+    """A real-time player kept on a source's timeline."""
 
-    def __init__(self, player: RealTimePlayer, transport: Transport) -> None:
-        self.player, self.transport = player, transport
+    def __init__(self, player: RealTimePlayer, source: TimeSource) -> None:
+        self.player, self.source = player, source
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()  # this run is over (the player may serve the next one)
 
     def play(self, notes: Iterable[Note], lead_in_s: float = 0.005) -> None:
-        """Play notes (in the transport's ticks, sorted by start) from the transport's position
+        """Play notes (in the time source's ticks, sorted by start) from the time source's position
         now; notes already past are skipped. A previous run still ending is waited for."""
         self.player.wait(1.0)
-        line = self.transport.timeline()
+        line = self.source.timeline()
         if line is None or not line.playing:
             raise LiveError("The transport is not running: start the DAW (or its clock) first.")
         now = time.perf_counter()
@@ -116,7 +99,7 @@ class SyncedPlayer:
 
     def _follow(self) -> None:
         while self.player.playing and not self._stopped.is_set():
-            line = self.transport.timeline()
+            line = self.source.timeline()
             if line is None or not line.playing:
                 self.player.stop(timeout=0)  # the DAW stopped: so do we, silencing every note
                 return
