@@ -9,15 +9,14 @@ the encoding can change without re-reading the songs.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import random
 import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
 
+from models.data import read_split_rows, write_split_rows
 from models.pop909 import Song, read_song, split_of
 from models.sequences import Sequence
 from studio.core.band_encoding import (
@@ -51,20 +50,10 @@ def build(root: Path, workers: int = 2) -> list[tuple[Song, str]]:
     return [(song, split_of(song.number)) for song in songs]
 
 
-def write_songs(items: list[tuple[Song, str]], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    with gzip.open(tmp, "wt", encoding="utf-8") as fh:
-        json.dump([dict(asdict(song), split=split) for song, split in items], fh)
-    tmp.replace(out)
-
-
 def load_songs(path: Path) -> list[tuple[Song, str]]:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        rows = json.load(fh)
+    """(song, split) pairs from a file written by this module."""
     items = []
-    for row in rows:
-        split = row.pop("split")
+    for row, split in read_split_rows(path):
         beats = []
         for b in row["beats"]:
             b["chord"] = Chord(**b["chord"])
@@ -113,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.root} is not a folder", file=sys.stderr)
         return 2
     items = build(args.root, args.workers)
-    write_songs(items, args.out)
+    write_split_rows(items, args.out)
     print(json.dumps({"songs": len(items), "splits": dict(Counter(s for _, s in items)),
                       "beats": sum(len(s.beats) for s, _ in items),
                       "melody_notes": sum(len(s.melody) for s, _ in items), "out": str(args.out)}))

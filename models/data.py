@@ -158,21 +158,30 @@ def dedupe_and_split(pieces: list[Piece]) -> tuple[list[tuple[Piece, str]], int]
     return out, removed
 
 
-def write_dataset(items: list[tuple[Piece, str]], out: Path) -> None:
+def write_split_rows(items: list[tuple[object, str]], out: Path) -> None:
+    """(dataclass, split) pairs as one gzipped JSON list, written atomically."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     with gzip.open(tmp, "wt", encoding="utf-8") as fh:
-        json.dump([dict(asdict(p), split=s) for p, s in items], fh)
+        json.dump([dict(asdict(item), split=split) for item, split in items], fh)
     tmp.replace(out)
+
+
+def read_split_rows(path: Path) -> list[tuple[dict, str]]:
+    """(row, split) pairs from a file written by write_split_rows."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        rows = json.load(fh)
+    return [(row, row.pop("split")) for row in rows]
+
+
+def write_dataset(items: list[tuple[Piece, str]], out: Path) -> None:
+    write_split_rows(items, out)
 
 
 def load_dataset(path: Path) -> list[tuple[Piece, str]]:
     """(piece, split) pairs from a file written by this module."""
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        rows = json.load(fh)
     items = []
-    for row in rows:
-        split = row.pop("split")
+    for row, split in read_split_rows(path):
         row["metre"] = tuple(row["metre"])
         row["notes"] = [tuple(n) for n in row["notes"]]
         items.append((Piece(**row), split))
