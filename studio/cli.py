@@ -66,14 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _studio(args: argparse.Namespace) -> int:
     """No command: open the window, or render it with --screenshot."""
     if args.screenshot is not None:
-        from studio.ui.screenshot import main as screenshot  # Qt is imported only here
+        from studio.ui.app.screenshot import main as screenshot  # Qt is imported only here
 
         return screenshot(args.screenshot, demo=args.demo)
     return _window()
 
 
 def _window(open_path: str | None = None) -> int:
-    from studio.ui.app import main as studio  # Qt is imported only here
+    from studio.ui.app.launch import main as studio  # Qt is imported only here
 
     return studio(open_path=open_path)
 

@@ -54,7 +54,7 @@ def test_importing_the_cli_loads_no_qt() -> None:
 
 @pytest.mark.parametrize("name", ["tune.mid", "Sketch.continuo", "take.MIDI"])
 def test_a_file_alone_opens_the_window_with_it(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from studio.ui import app
+    from studio.ui.app import launch as app
 
     opened: list[object] = []
     monkeypatch.setattr(app, "main", lambda argv=None, open_path=None: opened.append(open_path) or 0)

@@ -296,11 +296,11 @@ def test_scanner_lets_the_cli_import_qt_lazily_only() -> None:
     lazy = (
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    from PySide6.QtWidgets import QWidget\n"
-        "def gui():\n    from studio.ui.app import run\n    return run()\n"
+        "def gui():\n    from studio.ui.app.launch import run\n    return run()\n"
     )
     assert _check(lazy, "studio.cli") == []
-    assert _check("from studio.ui.app import run\n", "studio.cli") == [
-        "studio.cli:1 imports studio.ui.app.run"
+    assert _check("from studio.ui.app.launch import run\n", "studio.cli") == [
+        "studio.cli:1 imports studio.ui.app.launch.run"
     ]
     assert _check("try:\n    import PySide6\nexcept ImportError:\n    pass\n", "studio.cli") == [
         "studio.cli:2 imports PySide6"
@@ -321,9 +321,9 @@ COMMAND_CASES = [
     ("from PySide6 import QtCore\n", "studio.commands.jam", ["studio.commands.jam:1 imports PySide6.QtCore"]),
     # Not even lazily: a command runs where there is no Qt.
     (
-        "def show():\n    from studio.ui.app import main\n",
+        "def show():\n    from studio.ui.app.launch import main\n",
         "studio.commands.play",
-        ["studio.commands.play:2 imports studio.ui.app.main"],
+        ["studio.commands.play:2 imports studio.ui.app.launch.main"],
     ),
     ("import music21\n", "studio.commands.info", ["studio.commands.info:1 imports music21"] * 2),
     # Commands keep apart: what they share is in common; studio.cli registers them.

@@ -17,6 +17,7 @@ import math
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from studio.core.notes import TICKS_PER_QUARTER, Note, TimeSignature
@@ -25,6 +26,7 @@ from studio.midi.player import RealTimePlayer
 
 GRIDS = ("16th", "beat", "bar")
 SYNC_S = 0.005  # how often the player is re-aligned to the time source
+LEAD_IN_S = 0.005  # from a play's start to its first tick, when no followed timeline says otherwise
 
 
 class LiveError(Exception):
@@ -57,6 +59,17 @@ class FixedTempo:
         now = time.perf_counter()
         with self._lock:
             self._line = Timeline(bpm, now, self._line.tick_at(now))
+
+
+@dataclass(frozen=True)
+class Follow:
+    """Keep a play on a time source: the play's first tick (after no count-in) falls on
+    `source`'s tick `offset`; `lead_in_s` is how far ahead that is when the source is not moving
+    yet (a DAW's Start arrives one clock pulse before its first beat)."""
+
+    source: TimeSource
+    offset: float
+    lead_in_s: float = LEAD_IN_S
 
 
 def grid_ticks(grid: str, metre: TimeSignature) -> int:

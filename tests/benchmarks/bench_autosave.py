@@ -30,8 +30,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from studio.core.notes import Clip, Note  # noqa: E402
 from studio.core.project import Project, save_project  # noqa: E402
-from studio.ui.autosave import Autosaver  # noqa: E402
-from studio.ui.document import ClipDocument  # noqa: E402
+from studio.ui.document.autosave import Autosaver  # noqa: E402
+from studio.ui.document.document import ClipDocument  # noqa: E402
 from tests.benchmarks._timing import median_ms, percentile  # noqa: E402
 
 

@@ -42,10 +42,10 @@ from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from studio.core.notes import Clip, Note, TimeSignature  # noqa: E402
-from studio.ui.document import ClipDocument  # noqa: E402
+from studio.ui.document.document import ClipDocument  # noqa: E402
 from studio.ui.roll import PianoRoll  # noqa: E402
 from studio.ui.roll.index import NoteIndex  # noqa: E402
-from studio.ui.theme import apply_theme  # noqa: E402
+from studio.ui.style.theme import apply_theme  # noqa: E402
 from tests.benchmarks._timing import percentile, summary  # noqa: E402
 
 Measurement = Callable[[argparse.Namespace], dict[str, float]]
@@ -227,10 +227,10 @@ def max_stall_ms(args: argparse.Namespace) -> dict[str, float]:
     from studio.midi.files import read_midi
     from studio.midi.player import MemoryOutput
     from studio.midi.session import LocalSession
-    from studio.ui.main_window import MainWindow
-    from studio.ui.midi_io import NO_PORT, MidiIO
-    from studio.ui.settings import AppSettings
-    from studio.ui.transport import Transport
+    from studio.ui.app.main_window import MainWindow
+    from studio.ui.app.settings import AppSettings
+    from studio.ui.connections.midi_io import NO_PORT, MidiIO
+    from studio.ui.playback.transport import Transport
 
     repeats = max(3, args.repeats)
     with tempfile.TemporaryDirectory() as home:

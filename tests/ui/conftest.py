@@ -54,9 +54,9 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
 @pytest.fixture
 def window(qtbot, app_home: Path, dialogs: Dialogs) -> Iterator:
     """The main window, shown at its default size, with the shipped model ready."""
-    from studio.ui.main_window import MainWindow
-    from studio.ui.midi_io import NO_PORT, MidiIO
-    from studio.ui.settings import AppSettings
+    from studio.ui.app.main_window import MainWindow
+    from studio.ui.app.settings import AppSettings
+    from studio.ui.connections.midi_io import NO_PORT, MidiIO
 
     midi = MidiIO()
     midi.choose_output(NO_PORT)

@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.notes import Clip, Note
 from studio.core.project import Project, load_project
-from studio.ui import edits
-from studio.ui.autosave import Autosaver
+from studio.ui.document import edits
+from studio.ui.document.autosave import Autosaver
 
 
 def sketch(pitch: int = 60, count: int = 4) -> Project:
@@ -102,7 +102,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication
 from studio.core.notes import Clip, Note
 from studio.core.project import Project
-from studio.ui.autosave import Autosaver
+from studio.ui.document.autosave import Autosaver
 app = QCoreApplication([])
 tempo = float(sys.argv[3]) if len(sys.argv) > 3 else 88.0
 project = Project(Clip([Note(0, 62, 480, 90), Note(480, 65, 480)], tempo=tempo), {"bars": 4})
@@ -291,7 +291,7 @@ def test_a_sketch_recovered_after_a_crash_comes_back_as_its_file_unsaved(
         qtbot: QtBot, window, dialogs, tmp_path: Path) -> None:  # fmt: skip
     from PySide6.QtWidgets import QMessageBox
 
-    from studio.ui.app import offer_recovery
+    from studio.ui.app.launch import offer_recovery
 
     tune = tmp_path / "tune.continuo"
     run_session(window.autosaver.folder.parent, "crash", tempo=91.0, source=tune)

@@ -15,7 +15,7 @@ from studio.midi.clock import PULSES_PER_SPP, TICKS_PER_PULSE
 from studio.midi.player import MemoryOutput
 from studio.midi.player_process import ProcessClock
 from studio.midi.session import LocalSession
-from studio.ui.clock_out import ClockOut
+from studio.ui.connections.clock_out import ClockOut
 from tests.jack_server import wait_until
 
 
@@ -53,9 +53,9 @@ class WatchedEvent(threading.Event):
 def slow_window(qtbot, app_home, dialogs, monkeypatch) -> Iterator:
     """The window (no output, engine left loading) whose clock master is a ProcessClock on a
     SlowChild; `window.clocks` lists the clocks made."""
-    from studio.ui.main_window import MainWindow
-    from studio.ui.midi_io import NO_PORT, MidiIO
-    from studio.ui.settings import AppSettings
+    from studio.ui.app.main_window import MainWindow
+    from studio.ui.app.settings import AppSettings
+    from studio.ui.connections.midi_io import NO_PORT, MidiIO
 
     child, clocks = SlowChild(), []
 

@@ -15,7 +15,7 @@ import pytest
 from studio.core.notes import TICKS_PER_QUARTER, Note
 from studio.midi.clock import PPQN, PULSES_PER_SPP, TICKS_PER_PULSE
 from studio.midi.player_process import ProcessClock
-from studio.ui.sync import Sync
+from studio.ui.connections.sync import Sync
 from tests.clock_phase import assert_on_their_pulses, clocks, deviations
 from tests.jack_server import Receiver, wait_until
 from tests.streams import hanging

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from studio.core.notes import Clip, Note
 from studio.core.project import Project
 from studio.midi.files import read_midi
-from studio.ui.engine_worker import ContinueResult
+from studio.ui.continuation.engine_worker import ContinueResult
 from tests.ui.conftest import DEMO_SEED
 
 CTRL = Qt.KeyboardModifier.ControlModifier

@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import QCoreApplication
 
 from studio.core.notes import Clip, Note, TimeSignature
-from studio.ui import edits
-from studio.ui.document import ClipDocument
+from studio.ui.document import edits
+from studio.ui.document.document import ClipDocument
 
 SEED = Clip(
     [Note(0, 60, 240, 90), Note(250, 64, 200, 70), Note(480, 67, 480, 100), Note(965, 72, 110, 50)],
@@ -277,19 +277,22 @@ def test_clip_of_some_ids(doc: ClipDocument) -> None:
 
 
 _WEAR_PROBE = """
+import gc
 import sys
 from PySide6.QtCore import QCoreApplication
 from studio.core.notes import Clip, Note
-from studio.ui import edits
-from studio.ui.document import ClipDocument
+from studio.ui.document import edits
+from studio.ui.document.document import ClipDocument
 
 app = QCoreApplication([])
 doc = ClipDocument(Clip([Note(0, 60, 240, 90), Note(240, 64, 240, 90)]))
 ids = sorted(doc.notes)
+gc.collect()  # garbage of the imports, collected mid-loop, would move the counts by itself
 before = sys.getrefcount(None), sys.getrefcount(True)
 for k in range(2000):
     doc.push(edits.move_notes(doc, ids, semitones=1 if k % 2 else -1))
 doc.undo_stack.clear()
+gc.collect()
 after = sys.getrefcount(None), sys.getrefcount(True)
 print(after[0] - before[0], after[1] - before[1])
 """

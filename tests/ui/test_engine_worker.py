@@ -10,7 +10,7 @@ import pytest
 
 from studio.engine.continuation import Engine, Settings
 from studio.midi.files import read_midi
-from studio.ui.engine_worker import EngineService, EngineState
+from studio.ui.continuation.engine_worker import EngineService, EngineState
 
 DEMO_SEED = Path(__file__).resolve().parents[2] / "resources" / "demo_seed.mid"
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from studio.core.notes import Note, TimeSignature
 from studio.core.project import Project
 from studio.midi.files import read_midi
-from studio.ui import edits, files
+from studio.ui.document import edits, files
 from tests.ui.conftest import DEMO_SEED
 
 

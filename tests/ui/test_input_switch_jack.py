@@ -11,7 +11,7 @@ import mido
 import pytest
 
 from studio.midi.ports import CALLBACK_DRAIN_S, InputPort, open_output
-from studio.ui.midi_io import NO_PORT, MidiIO
+from studio.ui.connections.midi_io import NO_PORT, MidiIO
 
 pytestmark = pytest.mark.jack
 

@@ -13,8 +13,8 @@ import pytest
 
 from studio.core.notes import DRUM_CHANNEL, TICKS_PER_QUARTER, Clip, Note, TimeSignature
 from studio.midi.player_process import ProcessSession
-from studio.ui.midi_io import MidiIO
-from studio.ui.sync import CLOCK
+from studio.ui.connections.midi_io import MidiIO
+from studio.ui.connections.sync import CLOCK
 from tests.jack_server import wait_until
 from tests.live_helpers import ClockSource, beat_times
 from tests.streams import hanging
@@ -27,8 +27,8 @@ DAW_BPM, CLIP_BPM = 150.0, 100.0
 def _window(qtbot, port: str):
     """The main window with its output on `port` (JACK, through the player's process) and the
     shipped model loaded."""
-    from studio.ui.main_window import MainWindow
-    from studio.ui.settings import AppSettings
+    from studio.ui.app.main_window import MainWindow
+    from studio.ui.app.settings import AppSettings
 
     midi = MidiIO(backend="jack")
     with qtbot.waitSignal(midi.status_changed, timeout=30000, check_params_cb=lambda t: "opening" not in t):

@@ -14,8 +14,8 @@ from studio.core.notes import DRUM_CHANNEL, Clip, Note, TimeSignature
 from studio.live.play_plan import CLICK_ACCENT, CLICK_BEAT
 from studio.midi.player import MemoryOutput
 from studio.midi.session import LocalSession
-from studio.ui.jam_mode import ANSWERING, LISTENING, SHOW_MS
-from studio.ui.sync import CLOCK, INTERNAL
+from studio.ui.connections.sync import CLOCK, INTERNAL
+from studio.ui.jam.mode import ANSWERING, LISTENING, SHOW_MS
 from tests.live_helpers import open_notes
 
 PHRASE_KEYS = ("a", "s", "d", "f", "g", "f", "d", "s")  # C D E F G F E D in the Ableton layout
@@ -269,9 +269,9 @@ def test_jam_without_a_model_says_so_and_stays_off(qtbot, window, monkeypatch) -
 
 
 def test_the_pause_and_the_sync_choice_are_remembered(qtbot, window) -> None:
-    from studio.ui.main_window import MainWindow
-    from studio.ui.midi_io import NO_PORT, MidiIO
-    from studio.ui.settings import AppSettings
+    from studio.ui.app.main_window import MainWindow
+    from studio.ui.app.settings import AppSettings
+    from studio.ui.connections.midi_io import NO_PORT, MidiIO
 
     window.panel.jam_pause.setValue(2.5)
     window.sync.choose(CLOCK, "Some DAW:clock out")

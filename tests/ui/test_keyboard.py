@@ -10,9 +10,9 @@ from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from studio.ui.keyboard import HIGHEST, LOWEST, VirtualKeyboard, is_black
-from studio.ui.keyboard_keys import ComputerKeys
-from studio.ui.theme import COLORS
+from studio.ui.keyboard.computer_keys import ComputerKeys
+from studio.ui.keyboard.virtual import HIGHEST, LOWEST, VirtualKeyboard, is_black
+from studio.ui.style.theme import COLORS
 
 
 def make_keyboard(qtbot: QtBot, width: int = 1248, height: int = 100) -> VirtualKeyboard:

@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMenu, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from studio.ui.keyboard_keys import LAYOUTS, VELOCITY_STEPS, ComputerKeys, detect_layout
+from studio.ui.keyboard.computer_keys import LAYOUTS, VELOCITY_STEPS, ComputerKeys, detect_layout
 
 K = Qt.Key
 NO = Qt.KeyboardModifier.NoModifier

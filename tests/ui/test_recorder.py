@@ -4,7 +4,7 @@ stands on the first beat) is a short note there, not one as long as the loop."""
 from __future__ import annotations
 
 from studio.core.notes import Note
-from studio.ui.recorder import TAP, Recorder
+from studio.ui.playback.recorder import TAP, Recorder
 
 
 def test_a_note_tapped_in_the_count_in_is_short_even_over_a_loop() -> None:

@@ -11,15 +11,15 @@ import pytest
 from PySide6.QtWidgets import QWidget
 
 from studio.core.project import Project
-from studio.ui.actions import Actions
-from studio.ui.continue_panel import ContinuePanel
-from studio.ui.document import ClipDocument
-from studio.ui.files import FileController
-from studio.ui.keyboard_keys import ComputerKeys
-from studio.ui.main_window import MidiPorts
-from studio.ui.midi_io import NO_PORT, MidiIO
-from studio.ui.settings import AppSettings, Remembers
-from studio.ui.sync import CLOCK, INTERNAL, MODES, Sync
+from studio.ui.app.actions import Actions
+from studio.ui.app.main_window import MidiPorts
+from studio.ui.app.settings import AppSettings, Remembers
+from studio.ui.connections.midi_io import NO_PORT, MidiIO
+from studio.ui.connections.sync import CLOCK, INTERNAL, MODES, Sync
+from studio.ui.continuation.panel import ContinuePanel
+from studio.ui.document.document import ClipDocument
+from studio.ui.document.files import FileController
+from studio.ui.keyboard.computer_keys import ComputerKeys
 
 
 def _round_trip(tmp_path: Path, saved: Remembers, loaded: Remembers) -> AppSettings:

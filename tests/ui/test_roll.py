@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from studio.core.notes import Clip, Note, TimeSignature
 from studio.core.quantize import GRIDS
-from studio.ui import edits
-from studio.ui.document import ClipDocument
+from studio.ui.document import edits
+from studio.ui.document.document import ClipDocument
 from studio.ui.roll import PianoRoll
 from studio.ui.roll.modifiers import drag_modifiers
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QImage
 
 from studio.core.notes import Clip, Note, TimeSignature
 from studio.core.scales import Key
-from studio.ui.document import ClipDocument
+from studio.ui.document.document import ClipDocument
 from studio.ui.roll import PianoRoll, palette
 from studio.ui.roll.index import NoteIndex
 
@@ -166,7 +166,7 @@ def test_ten_thousand_notes_load_and_paint_only_what_is_visible(qtbot, monkeypat
 
 
 def test_the_cached_layer_shows_what_a_fresh_paint_shows(roll: PianoRoll) -> None:
-    from studio.ui import edits
+    from studio.ui.document import edits
 
     roll.set_ghosts([[Note(1920, 70, 480)]], selected=0)
     roll.canvas.grab()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.ui import paths
-from studio.ui.settings import MAX_RECENT, AppSettings
+from studio.ui.app import paths
+from studio.ui.app.settings import MAX_RECENT, AppSettings
 
 CONTROLS = {"style": "folk", "bars": 8, "temperature": 0.9, "key_lock": True, "seed": None}
 

@@ -17,9 +17,9 @@ from studio.core.notes import TICKS_PER_QUARTER, Clip, Note, TimeSignature
 from studio.midi.clock import PPQN
 from studio.midi.player import MemoryOutput
 from studio.midi.session import LocalSession
-from studio.ui.midi_io import NO_PORT, MidiIO
-from studio.ui.playback import WAITING
-from studio.ui.sync import CLOCK, INTERNAL, LINK, LINK_MISSING, POLL_MS, link_available
+from studio.ui.connections.midi_io import NO_PORT, MidiIO
+from studio.ui.connections.sync import CLOCK, INTERNAL, LINK, LINK_MISSING, POLL_MS, link_available
+from studio.ui.playback.controller import WAITING
 from tests.live_helpers import open_notes
 
 DAW_BPM, CLIP_BPM = 150.0, 100.0
@@ -71,8 +71,8 @@ class FakeDaw:
 def synced(qtbot, app_home, dialogs) -> Iterator:
     """The window (its own engine loading in the background; these tests never continue), with
     a clip of quarter notes at 100 BPM and its notes going to `window.midi.out`."""
-    from studio.ui.main_window import MainWindow
-    from studio.ui.settings import AppSettings
+    from studio.ui.app.main_window import MainWindow
+    from studio.ui.app.settings import AppSettings
 
     window = MainWindow(AppSettings(), midi=MemoryMidi())
     window.show()
@@ -183,7 +183,7 @@ def test_with_ableton_link_play_starts_the_session_and_launches_on_its_bar(qtbot
 
 
 def test_without_aalink_link_is_not_offered_and_says_how_to_get_it(qtbot, synced, monkeypatch) -> None:
-    import studio.ui.sync as sync_module
+    import studio.ui.connections.sync as sync_module
 
     monkeypatch.setattr(sync_module, "link_available", lambda: False)
     menu = synced.sync.menu(synced)
@@ -194,7 +194,7 @@ def test_without_aalink_link_is_not_offered_and_says_how_to_get_it(qtbot, synced
 
 
 def test_a_jam_listens_while_the_daw_plays_and_answers_on_its_beat(qtbot, synced) -> None:
-    from studio.ui.jam_mode import LISTENING, WAITING_FOR_DAW
+    from studio.ui.jam.mode import LISTENING, WAITING_FOR_DAW
     from tests.ui.test_jam_window import PHRASE_KEYS, play_keys
 
     window = synced
@@ -247,7 +247,7 @@ class _PlainInput:
 
 
 def test_a_clock_on_the_keyboards_own_port_is_one_timed_input_for_pulses_and_notes(qtbot, monkeypatch):
-    import studio.ui.midi_io as midi_io
+    import studio.ui.connections.midi_io as midi_io
     from studio.midi.ports import BACKENDS
     from studio.midi.timed_input import TimedInputPort
     from tests.midi.test_timed_input import FakeMidiIn

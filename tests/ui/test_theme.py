@@ -19,11 +19,19 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from studio.ui import resources
-from studio.ui.icons import ICON_NAMES, icon, icon_svg, render
-from studio.ui.theme import COLORS, GHOST_HUES, apply_theme, ghost_color, palette, stylesheet, velocity_color
+from studio.ui.app import resources
+from studio.ui.style.icons import ICON_NAMES, icon, icon_svg, render
+from studio.ui.style.theme import (
+    COLORS,
+    GHOST_HUES,
+    apply_theme,
+    ghost_color,
+    palette,
+    stylesheet,
+    velocity_color,
+)
 
-# The icon names the action collection (studio/ui/actions.py) asks for today.
+# The icon names the action collection (studio/ui/app/actions.py) asks for today.
 USED_BY_ACTIONS = (
     "new", "open", "save", "export", "undo", "redo", "play", "loop", "record", "metronome", "panic",
     "continue", "again", "accept", "discard", "audition", "zoom-in", "zoom-out",

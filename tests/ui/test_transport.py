@@ -10,7 +10,7 @@ from studio.core.notes import DRUM_CHANNEL, Note, TimeSignature
 from studio.live.play_plan import CLICK_ACCENT, CLICK_BEAT
 from studio.midi.player import MemoryOutput
 from studio.midi.session import LocalSession, Session
-from studio.ui.transport import Transport
+from studio.ui.playback.transport import Transport
 
 FAST = 960.0  # BPM: a quarter lasts 62.5 ms, so a bar plays in a quarter of a second
 FOUR_FOUR = TimeSignature(4, 4)

@@ -8,8 +8,8 @@ import pytest
 
 from studio.core.notes import Note, TimeSignature
 from studio.midi.session import SilentOutput
-from studio.ui.midi_io import MidiIO
-from studio.ui.transport import Transport
+from studio.ui.connections.midi_io import MidiIO
+from studio.ui.playback.transport import Transport
 
 
 def test_no_midi_system_means_a_silent_output_and_a_sentence(qtbot, monkeypatch) -> None:

@@ -12,7 +12,7 @@ from studio.core.notes import DRUM_CHANNEL, Clip, Note, TimeSignature
 from studio.live.play_plan import CLICK_ACCENT, CLICK_BEAT
 from studio.midi.player_process import ProcessSession
 from studio.midi.session import LocalSession
-from studio.ui.midi_io import MidiIO
+from studio.ui.connections.midi_io import MidiIO
 from tests.jack_server import Receiver, wait_until
 from tests.streams import all_notes_off, hanging
 
@@ -32,8 +32,8 @@ def _opened(qtbot, port: str, said: list[str] | None = None) -> MidiIO:
 
 def _window(qtbot, port: str):
     """The main window with its output on `port` (JACK), opened through the player's process."""
-    from studio.ui.main_window import MainWindow
-    from studio.ui.settings import AppSettings
+    from studio.ui.app.main_window import MainWindow
+    from studio.ui.app.settings import AppSettings
 
     return MainWindow(AppSettings(), midi=_opened(qtbot, port))
 
@@ -145,7 +145,7 @@ def test_without_the_player_process_the_window_plays_in_process_and_says_so_once
     import sys
 
     from studio.midi import player_process
-    from studio.ui.transport import Transport
+    from studio.ui.playback.transport import Transport
 
     # a child that cannot start: the interpreter runs, but fails at once
     failing = [sys.executable, "-c", "raise SystemExit(1)"]
@@ -169,8 +169,8 @@ def test_a_crashed_player_process_is_started_again_and_releases_every_note(qtbot
     import os
     import signal
 
-    from studio.ui.midi_io import RESTARTED
-    from studio.ui.transport import Transport
+    from studio.ui.connections.midi_io import RESTARTED
+    from studio.ui.playback.transport import Transport
 
     said: list[str] = []
     midi = _opened(qtbot, receiver.port, said)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from studio.core.notes import Note, TimeSignature
 from studio.midi.player import MemoryOutput
 from studio.midi.session import LocalSession
-from studio.ui.recorder import Recorder
-from studio.ui.transport import Transport
+from studio.ui.playback.recorder import Recorder
+from studio.ui.playback.transport import Transport
 
 
 def test_a_take_follows_the_clock_it_is_given() -> None:
@@ -56,7 +56,7 @@ def test_recording_over_an_open_ended_play_with_a_count_in(qtbot) -> None:
 
 def test_a_recorded_take_is_placed_as_hand_edits_are(qtbot, window) -> None:
     from studio.core.notes import Note
-    from studio.ui import edits
+    from studio.ui.document import edits
 
     window.document.push(edits.add_notes(window.document, [Note(0, 60, 7680)]))  # a long C4 under it
     window.actions.count_in.setChecked(False)

@@ -21,8 +21,8 @@ from studio.core.notes import Note
 from studio.core.project import Project
 from studio.engine.model import default_model_path
 from studio.midi.files import read_midi
-from studio.ui import edits
-from studio.ui.app import exception_hook, offer_recovery, setup_logging
+from studio.ui.app.launch import exception_hook, offer_recovery, setup_logging
+from studio.ui.document import edits
 from tests.ui.conftest import DEMO_SEED, REPO
 
 SHORTCUTS = {
@@ -110,10 +110,10 @@ def test_space_plays_and_stops_with_the_playhead_following(qtbot, window) -> Non
 
 def _quiet_window():
     """Another window over the same app-data folder, without a MIDI port."""
-    from studio.ui.engine_worker import EngineService
-    from studio.ui.main_window import MainWindow
-    from studio.ui.midi_io import NO_PORT, MidiIO
-    from studio.ui.settings import AppSettings
+    from studio.ui.app.main_window import MainWindow
+    from studio.ui.app.settings import AppSettings
+    from studio.ui.connections.midi_io import NO_PORT, MidiIO
+    from studio.ui.continuation.engine_worker import EngineService
 
     midi = MidiIO()
     midi.choose_output(NO_PORT)
@@ -170,11 +170,11 @@ CRASHING_SESSION = textwrap.dedent("""
     import os, sys
     from PySide6.QtWidgets import QApplication
     from studio.core.notes import Note
-    from studio.ui import edits
-    from studio.ui.engine_worker import EngineService
-    from studio.ui.main_window import MainWindow
-    from studio.ui.midi_io import NO_PORT, MidiIO
-    from studio.ui.settings import AppSettings
+    from studio.ui.document import edits
+    from studio.ui.continuation.engine_worker import EngineService
+    from studio.ui.app.main_window import MainWindow
+    from studio.ui.connections.midi_io import NO_PORT, MidiIO
+    from studio.ui.app.settings import AppSettings
     app = QApplication([])
     midi = MidiIO()
     midi.choose_output(NO_PORT)

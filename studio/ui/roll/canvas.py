@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from studio.core.notes import Note
 from studio.core.scales import note_name
-from studio.ui import edits
+from studio.ui.document import edits
 from studio.ui.roll import palette
 from studio.ui.roll.gestures import DrawGesture, Gesture, MoveGesture, ResizeGesture, RubberBandGesture
 from studio.ui.roll.grid import paint_time_lines

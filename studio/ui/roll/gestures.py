@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtWidgets import QApplication
 
 from studio.core.notes import Note
-from studio.ui import edits
+from studio.ui.document import edits
 from studio.ui.roll.state import RollState
 
 

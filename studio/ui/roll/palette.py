@@ -1,4 +1,4 @@
-"""The piano roll's colours, derived from the application theme (studio.ui.theme) so the roll
+"""The piano roll's colours, derived from the application theme (studio.ui.style.theme) so the roll
 matches the window: rows, grid lines, notes by velocity, selection, ghosts, playhead, loop.
 """
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from studio.ui.theme import COLORS, ghost_color
-from studio.ui.theme import velocity_color as _theme_velocity
+from studio.ui.style.theme import COLORS, ghost_color
+from studio.ui.style.theme import velocity_color as _theme_velocity
 
 
 def _alpha(colour: str, alpha: int) -> QColor:

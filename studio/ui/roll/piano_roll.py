@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollBar, QWidget
 
 from studio.core.notes import Note
 from studio.core.scales import Key
-from studio.ui import edits
-from studio.ui.document import ClipDocument
+from studio.ui.document import edits
+from studio.ui.document.document import ClipDocument
 from studio.ui.roll import palette
 from studio.ui.roll.canvas import GridCanvas
 from studio.ui.roll.keys import KEYS_WIDTH, KeyColumn

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from studio.core.notes import TICKS_PER_QUARTER, Note
 from studio.core.quantize import snap as snap_tick
 from studio.core.scales import Key
-from studio.ui.document import ClipDocument
+from studio.ui.document.document import ClipDocument
 from studio.ui.roll.index import NoteIndex
 from studio.ui.roll.modifiers import drag_modifiers
 from studio.ui.roll.viewport import Viewport

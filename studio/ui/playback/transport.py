@@ -21,32 +21,19 @@ import itertools
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.notes import DRUM_CHANNEL, Note, TimeSignature
 from studio.live.play_plan import PlayPlan, make_plan, paced, plan_notes
 from studio.live.resume import Resume
-from studio.live.time_source import SYNC_S, TimeSource
+from studio.live.time_source import LEAD_IN_S, SYNC_S, Follow
 from studio.midi.player import PANIC, RealTimePlayer, all_notes_off
 from studio.midi.ports import PortError
 from studio.midi.session import Session
 
 PLAYHEAD_MS = 30
 FIRST_PULSE_S = 1.0  # how long a followed timeline may take to begin moving after a play starts
-LEAD_IN_S = 0.005  # from a play's start to its first tick, when no followed timeline says otherwise
-
-
-@dataclass(frozen=True)
-class Follow:
-    """Keep a play on an outside timeline: the play's first tick (after no count-in) falls on
-    `source`'s tick `offset`; `lead_in_s` is how far ahead that is when the source is not moving
-    yet (a DAW's Start arrives one clock pulse before its first beat)."""
-
-    source: TimeSource
-    offset: float
-    lead_in_s: float = LEAD_IN_S
 
 
 def _while_alive(emit: Callable[..., None]) -> Callable[..., None]:

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QMenu, QToolBar
 from studio.core.notes import TICKS_PER_QUARTER, TimeSignature
 from studio.core.quantize import GRIDS
 from studio.core.scales import NOTE_NAMES
-from studio.ui import edits
-from studio.ui.actions import Actions
-from studio.ui.document import ClipDocument
-from studio.ui.icons import icon
+from studio.ui.app.actions import Actions
+from studio.ui.document import edits
+from studio.ui.document.document import ClipDocument
 from studio.ui.roll import PianoRoll
-from studio.ui.theme import COLORS
+from studio.ui.style.icons import icon
+from studio.ui.style.theme import COLORS
 
 METRES = ("2/4", "3/4", "4/4", "5/4", "6/8", "7/8", "9/8", "12/8")
 KEY_NAMES = tuple(f"{tonic}-{scale}" for scale in ("major", "minor") for tonic in NOTE_NAMES)

@@ -33,24 +33,20 @@ from PySide6.QtWidgets import (
 from studio import __version__
 from studio.core.notes import Clip
 from studio.core.project import EXTENSION, Project
-from studio.ui.actions import Actions, build_menus
-from studio.ui.autosave import Autosaver
-from studio.ui.continue_flow import ContinueFlow
-from studio.ui.continue_panel import ContinuePanel
-from studio.ui.document import ClipDocument
-from studio.ui.engine_worker import EngineService, EngineState
-from studio.ui.files import ClipDragButton, FileController, is_midi
-from studio.ui.icons import icon
-from studio.ui.jam_mode import JamMode
-from studio.ui.keyboard import VirtualKeyboard
-from studio.ui.keyboard_keys import LAYOUTS, ComputerKeys
-from studio.ui.midi_io import MidiIO
-from studio.ui.paths import log_dir
-from studio.ui.playback import Playback
+from studio.ui.app.actions import Actions, build_menus
+from studio.ui.app.paths import log_dir
+from studio.ui.app.settings import AppSettings, Remembers
+from studio.ui.connections import MidiIO, Sync
+from studio.ui.continuation import ContinueFlow, ContinuePanel, EngineService
+from studio.ui.continuation.engine_worker import EngineState
+from studio.ui.document import Autosaver, ClipDocument, FileController
+from studio.ui.document.files import ClipDragButton, is_midi
+from studio.ui.jam import JamMode
+from studio.ui.keyboard import ComputerKeys, VirtualKeyboard
+from studio.ui.keyboard.computer_keys import LAYOUTS
+from studio.ui.playback import Playback, TransportBar
 from studio.ui.roll import PianoRoll
-from studio.ui.settings import AppSettings, Remembers
-from studio.ui.sync import Sync
-from studio.ui.transport_bar import TransportBar
+from studio.ui.style import icon
 
 WINDOW_SIZE = QSize(1600, 1000)
 PANEL_WIDTH = 300  # the Continue dock's least width

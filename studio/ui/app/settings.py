@@ -4,7 +4,7 @@ module that touches QSettings.
 Each setting is a typed attribute (`settings.octave`, `settings.midi_output`, …) with a default;
 a value missing from the file, of the wrong type or out of range reads as its default (clamped
 where that makes sense), so a damaged or hand-edited settings file never stops the app. The
-file is INI, in the app-data folder (studio.ui.paths) unless a path is given, which is how tests
+file is INI, in the app-data folder (studio.ui.app.paths) unless a path is given, which is how tests
 keep to a temporary folder. Nothing is read from deep inside the program: each part of the
 window that keeps settings (`Remembers`: the Continue panel, the computer keys, the sync, the
 recent files, the actions' checked states, the MIDI ports) reads its own from this object when
@@ -21,9 +21,9 @@ from typing import Any, Generic, Protocol, TypeVar, overload
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from studio.ui import paths
-from studio.ui.keyboard_keys import AUTO, DEFAULT_OCTAVE, DEFAULT_VELOCITY, LAYOUTS, OCTAVE_RANGE
-from studio.ui.sync import INTERNAL, MODES
+from studio.ui.app import paths
+from studio.ui.connections.sync import INTERNAL, MODES
+from studio.ui.keyboard.computer_keys import AUTO, DEFAULT_OCTAVE, DEFAULT_VELOCITY, LAYOUTS, OCTAVE_RANGE
 
 T = TypeVar("T")
 MAX_RECENT = 10

@@ -2,7 +2,7 @@
 to the DAW as MIDI clock), a DAW's MIDI clock on an input, or an Ableton Link session.
 
 `Sync` owns the followed source (studio.midi.clock's ClockFollower fed from MidiIO's clock
-input on rtmidi's thread, studio.live.link's LinkSource, or studio.ui.clock_out's ClockOut
+input on rtmidi's thread, studio.live.link's LinkSource, or studio.ui.connections.clock_out's ClockOut
 while Continuo is the master: sent from the player's process, never waited for on the GUI
 thread, and moved to a newly chosen output mid-song) and tells the GUI, as queued signals, what
 the window must follow: the DAW's Start/Continue and Stop, or a Link session starting and
@@ -28,15 +28,14 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
 from studio.core.notes import TimeSignature
-from studio.live.time_source import LiveError, TimeSource
+from studio.live.time_source import Follow, LiveError, TimeSource
 from studio.midi.clock import PPQN, PULSES_PER_SPP, TICKS_PER_PULSE, ClockFollower, first_pulse
 from studio.midi.ports import PortError, list_ports
-from studio.ui.clock_out import ClockOut
-from studio.ui.midi_io import MidiIO
-from studio.ui.transport import Follow
+from studio.ui.connections.clock_out import ClockOut
+from studio.ui.connections.midi_io import MidiIO
 
 if TYPE_CHECKING:
-    from studio.ui.settings import AppSettings
+    from studio.ui.app.settings import AppSettings
 
 INTERNAL, CLOCK, LINK = "internal", "clock", "link"
 MODES = (INTERNAL, CLOCK, LINK)

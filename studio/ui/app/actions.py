@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
 if TYPE_CHECKING:
-    from studio.ui.settings import AppSettings
+    from studio.ui.app.settings import AppSettings
 
 _K = QKeySequence.StandardKey
 

@@ -23,7 +23,7 @@ TIMEOUT_MS = 60_000
 
 
 def demo_seed_path() -> Path:
-    from studio.ui.resources import resource_path
+    from studio.ui.app.resources import resource_path
     return resource_path("demo_seed.mid")
 
 
@@ -48,11 +48,11 @@ def render(out: Path, demo: bool) -> str | None:
     """Render the window to out; None, or one sentence saying what went wrong."""
     from studio.core.project import Project
     from studio.midi.files import MidiFileError, read_midi
-    from studio.ui.engine_worker import EngineService, EngineState
-    from studio.ui.main_window import MainWindow
-    from studio.ui.midi_io import NO_PORT, MidiIO
-    from studio.ui.settings import AppSettings
-    from studio.ui.theme import apply_theme
+    from studio.ui.app.main_window import MainWindow
+    from studio.ui.app.settings import AppSettings
+    from studio.ui.connections.midi_io import NO_PORT, MidiIO
+    from studio.ui.continuation.engine_worker import EngineService, EngineState
+    from studio.ui.style.theme import apply_theme
 
     app = QApplication.instance() or QApplication(["continuo"])
     apply_theme(app)

@@ -15,8 +15,8 @@ from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QIcon, QIconEngine, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from studio.ui.resources import resource_path
-from studio.ui.theme import COLORS
+from studio.ui.app.resources import resource_path
+from studio.ui.style.theme import COLORS
 
 ICON_NAMES = (
     # files

@@ -21,18 +21,19 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from studio.core.notes import Note
-from studio.ui import edits
-from studio.ui.actions import Actions
-from studio.ui.continue_flow import ContinueFlow
-from studio.ui.document import ClipDocument
-from studio.ui.icons import icon
-from studio.ui.keyboard import VirtualKeyboard
-from studio.ui.midi_io import MidiIO
-from studio.ui.recorder import Recorder
+from studio.live.time_source import Follow
+from studio.ui.app.actions import Actions
+from studio.ui.connections.midi_io import MidiIO
+from studio.ui.connections.sync import CLOCK, LINK, Sync
+from studio.ui.continuation.flow import ContinueFlow
+from studio.ui.document import edits
+from studio.ui.document.document import ClipDocument
+from studio.ui.keyboard.virtual import VirtualKeyboard
+from studio.ui.playback.recorder import Recorder
+from studio.ui.playback.transport import Transport
+from studio.ui.playback.transport_bar import TransportBar
 from studio.ui.roll import PianoRoll
-from studio.ui.sync import CLOCK, LINK, Sync
-from studio.ui.transport import Follow, Transport
-from studio.ui.transport_bar import TransportBar
+from studio.ui.style.icons import icon
 
 WAITING = "Waiting for the DAW to play: Continuo starts with its Start or Continue (Space disarms)."
 

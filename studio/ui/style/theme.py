@@ -5,7 +5,7 @@ Near-black backgrounds with slightly lighter panels, light grey text, and one wa
 what is active (the playhead, the selection, what you play); teal marks what arrives from
 outside. `apply_theme(app)` sets the Fusion style, the palette and the stylesheet; everything
 else reads `COLORS` and `METRICS` so a colour is chosen in one place. Icons, tinted with these
-colours, come from studio.ui.icons.
+colours, come from studio.ui.style.icons.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from studio.ui.resources import resource_path
+from studio.ui.app.resources import resource_path
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ def candidates() -> list[Path]:
         found.append(Path(bundle) / "resources")
     if getattr(sys, "frozen", False):
         found.append(Path(sys.executable).resolve().parent / "resources")
-    found.append(Path(__file__).resolve().parents[2] / "resources")  # source checkout
+    found.append(Path(__file__).resolve().parents[3] / "resources")  # source checkout
     return found
 
 

@@ -14,11 +14,11 @@ import random
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.notes import Clip, Note
-from studio.ui import edits
-from studio.ui.actions import Actions
-from studio.ui.continue_panel import ContinuePanel
-from studio.ui.document import ClipDocument
-from studio.ui.engine_worker import ContinueResult, EngineService, EngineState
+from studio.ui.app.actions import Actions
+from studio.ui.continuation.engine_worker import ContinueResult, EngineService, EngineState
+from studio.ui.continuation.panel import ContinuePanel
+from studio.ui.document import edits
+from studio.ui.document.document import ClipDocument
 from studio.ui.roll import PianoRoll
 
 GHOST_REDRAW_MS = 60

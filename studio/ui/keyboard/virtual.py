@@ -30,8 +30,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from studio.core.scales import note_name
-from studio.ui.keyboard_keys import ComputerKeys
-from studio.ui.theme import COLORS
+from studio.ui.keyboard.computer_keys import ComputerKeys
+from studio.ui.style.theme import COLORS
 
 LOWEST, HIGHEST = 21, 108  # A0 to C8, the 88 keys of a piano
 MIN_WHITE_WIDTH = 16.0  # narrower than this and the keyboard scrolls instead of squeezing

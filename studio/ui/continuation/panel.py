@@ -34,11 +34,11 @@ from PySide6.QtWidgets import (
 from studio.core.encoding import STYLES
 from studio.core.scales import NOTE_NAMES
 from studio.engine.continuation import AUTO, Settings
-from studio.ui.actions import Actions
-from studio.ui.theme import COLORS, GHOST_HUES
+from studio.ui.app.actions import Actions
+from studio.ui.style.theme import COLORS, GHOST_HUES
 
 if TYPE_CHECKING:
-    from studio.ui.settings import AppSettings
+    from studio.ui.app.settings import AppSettings
 
 STYLE_CHOICES = (AUTO, *(s for s in STYLES if s not in ("any", "other")))
 KEY_OFF = "off"

@@ -1,7 +1,7 @@
 """The sketch being edited: a ClipDocument holds the notes (each under a stable id, so undo,
 redo and selection survive edits), tempo, time signature and key, and announces every change.
 
-Nothing mutates a document except the QUndoCommands of studio.ui.edits, pushed on its
+Nothing mutates a document except the QUndoCommands of studio.ui.document.edits, pushed on its
 `undo_stack`; they call `apply()`, the one primitive that changes notes and context. `load()`
 replaces everything and clears the history (New, Open, crash recovery).
 """
@@ -110,7 +110,7 @@ class ClipDocument(QObject):
         select: Iterable[int] | None = None,
     ) -> None:
         """Set (Note) or remove (None) the notes with these ids, optionally replace the
-        context, then announce it. Only the commands in studio.ui.edits call this."""
+        context, then announce it. Only the commands in studio.ui.document.edits call this."""
         for note_id, note in notes.items():
             if note is None:
                 self._notes.pop(note_id, None)

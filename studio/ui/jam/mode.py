@@ -5,7 +5,7 @@ the moment they play again the answer stops, every note of it turned off.
 
 `JamMode` runs studio.live.jam's `Jam` with the model the window has loaded (the engine runs on
 Jam's watcher and the player's feeder threads, never on the GUI thread), the window's player
-(studio.ui.jam_player: the player process that owns the output, or a player thread for an
+(studio.ui.jam.player: the player process that owns the output, or a player thread for an
 in-process output, whichever output is chosen at the time, with the metronome's clicks when it
 is on), the Continue panel's controls and the beat of the window's Sync: Continuo's own tempo from the
 playhead (sent as MIDI clock with Send MIDI Clock), a DAW's MIDI clock or Ableton Link. A
@@ -31,17 +31,17 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from studio.core.notes import TICKS_PER_QUARTER, Note
 from studio.live.jam import Answer, Jam
 from studio.live.time_source import FixedTempo, LiveError, TimeSource
-from studio.ui import edits
-from studio.ui.actions import Actions
-from studio.ui.continue_flow import ContinueFlow
-from studio.ui.continue_panel import ContinuePanel
-from studio.ui.document import ClipDocument
-from studio.ui.engine_worker import EngineService
-from studio.ui.jam_player import WindowPlayer
-from studio.ui.keyboard import VirtualKeyboard
-from studio.ui.midi_io import MidiIO
+from studio.ui.app.actions import Actions
+from studio.ui.connections.midi_io import MidiIO
+from studio.ui.connections.sync import CLOCK, Sync
+from studio.ui.continuation.engine_worker import EngineService
+from studio.ui.continuation.flow import ContinueFlow
+from studio.ui.continuation.panel import ContinuePanel
+from studio.ui.document import edits
+from studio.ui.document.document import ClipDocument
+from studio.ui.jam.player import WindowPlayer
+from studio.ui.keyboard.virtual import VirtualKeyboard
 from studio.ui.roll import PianoRoll
-from studio.ui.sync import CLOCK, Sync
 
 SHOW_MS = 40  # how often the roll, the playhead and the state follow the jam
 ANSWERED = 1  # the ghost layers: 0 what the musician played, 1 what Continuo answered (it stands out)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from studio.ui.settings import AppSettings
+    from studio.ui.app.settings import AppSettings
 
 K = Qt.Key
 VELOCITY_STEPS = (1, 20, 40, 60, 80, 100, 127)

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QTo
 from studio.core.notes import Clip
 from studio.core.project import EXTENSION, Project, ProjectError, load_project, save_project
 from studio.midi.files import MidiFileError, midi_bytes, read_midi, write_midi
-from studio.ui import edits
-from studio.ui.document import ClipDocument
+from studio.ui.document import edits
+from studio.ui.document.document import ClipDocument
 
 if TYPE_CHECKING:
-    from studio.ui.settings import AppSettings
+    from studio.ui.app.settings import AppSettings
 
 MAX_RECENT = 10
 PROJECT_FILTER = f"Continuo projects (*{EXTENSION})"

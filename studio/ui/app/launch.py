@@ -128,10 +128,10 @@ def main(argv: Sequence[str] | None = None, open_path: str | Path | None = None)
     if QApplication.instance() is None and (why := no_display()):
         print(f"continuo: {why}", file=sys.stderr)
         return 2
-    from studio.ui.main_window import MainWindow
-    from studio.ui.paths import log_dir
-    from studio.ui.settings import AppSettings
-    from studio.ui.theme import apply_theme
+    from studio.ui.app.main_window import MainWindow
+    from studio.ui.app.paths import log_dir
+    from studio.ui.app.settings import AppSettings
+    from studio.ui.style.theme import apply_theme
 
     app = QApplication.instance() or QApplication(["continuo", *(argv or [])])
     app.setApplicationName("Continuo")

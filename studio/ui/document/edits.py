@@ -29,7 +29,7 @@ from PySide6.QtGui import QUndoCommand
 
 from studio.core.notes import Clip, Note, TimeSignature
 from studio.core.quantize import quantize_notes
-from studio.ui.document import ClipContext, ClipDocument
+from studio.ui.document.document import ClipContext, ClipDocument
 
 # Merge ids for QUndoCommand.id(): commands with the same id may merge with the one before.
 NO_MERGE = -1

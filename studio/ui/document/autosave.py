@@ -30,7 +30,7 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 
 from studio.core.project import EXTENSION, Project, ProjectError, load_project, save_project
-from studio.ui import paths
+from studio.ui.app import paths
 
 AUTOSAVE_MS = 4000
 FOLDER = "autosave"
