@@ -21,13 +21,16 @@ import torch
 
 from models import graph
 from models.model import ContinuoLSTM, load_checkpoint
-from studio.core import encoding
+from studio.core import band_encoding, chords, encoding
 
 DEFAULT_MODEL = Path("models/continuo.onnx")
 
 
-def encoding_metadata() -> dict[str, str]:
-    """What the engine needs to check and decode the vocabulary, as strings."""
+def encoding_metadata(task: str = "continuo") -> dict[str, str]:
+    """What the engine needs to check and decode the vocabulary, as strings (the band model's
+    with task="band")."""
+    if task == "band":
+        return band_metadata()
     layout = {kind.name: list(encoding.token_range(kind)) for kind in encoding.Kind}
     return {
         "continuo.encoding_version": str(encoding.ENCODING_VERSION),
@@ -40,10 +43,28 @@ def encoding_metadata() -> dict[str, str]:
     }
 
 
-def export(model: ContinuoLSTM, out: Path, extra: dict[str, str] | None = None) -> None:
+def band_metadata() -> dict[str, str]:
+    """The band encoding's vocabulary, styles, grid, ranges and chord qualities."""
+    layout = {kind.name: list(band_encoding.band_range(kind)) for kind in band_encoding.BandKind}
+    return {
+        "continuo.encoding": "band",
+        "continuo.encoding_version": str(band_encoding.BAND_ENCODING_VERSION),
+        "continuo.vocab_size": str(band_encoding.BAND_VOCAB_SIZE),
+        "continuo.vocabulary": json.dumps(layout),
+        "continuo.styles": json.dumps(list(band_encoding.BAND_STYLES)),
+        "continuo.modes": json.dumps(list(band_encoding.MODES)),
+        "continuo.substeps": str(band_encoding.SUBSTEPS),
+        "continuo.bass_range": json.dumps(list(band_encoding.BASS_RANGE)),
+        "continuo.chord_qualities": json.dumps(list(chords.QUALITY_NAMES)),
+        "continuo.trained_styles": json.dumps(["any", "pop"]),  # POP909 (and "any": style-blind crops)
+    }
+
+
+def export(model: ContinuoLSTM, out: Path, extra: dict[str, str] | None = None,
+           task: str = "continuo") -> None:
     """Write the graph with metadata, atomically; onnx.checker must pass."""
     weights = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
-    meta = encoding_metadata()
+    meta = encoding_metadata(task)
     meta.update(extra or {})
     graph.save(graph.build(graph.lstm_weights(weights), model.config.to_dict(), meta), out)
 
@@ -57,13 +78,13 @@ def update_metadata(path: Path, meta: dict[str, str]) -> None:
     graph.save(proto, path)
 
 
-def parity(model: ContinuoLSTM, onnx_path: Path, tokens: list[list[int]]) -> float:
+def parity(model: ContinuoLSTM, onnx_path: Path, tokens: list[list[int]], task: str = "continuo") -> float:
     """Max abs difference between torch (whole sequences) and the model file run by the
     engine, over the given equal-length token rows: logits and style logits of every step
     (stepped), and the last step's outputs and state when the file runs them in one call."""
-    from studio.engine.model import Model
+    from studio.engine.model import BAND, CONTINUATION, Model
 
-    engine_model = Model(onnx_path)
+    engine_model = Model(onnx_path, spec=BAND if task == "band" else CONTINUATION)
     rows = torch.tensor(tokens)
     model.eval()
     with torch.no_grad():
@@ -92,19 +113,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no checkpoint at {args.checkpoint}", file=sys.stderr)
         return 2
     model, ckpt = load_checkpoint(args.checkpoint)
+    task = ckpt.get("train_config", {}).get("task", "continuo")
     extra = {"continuo.training": json.dumps({"steps": ckpt["state"]["step"],
                                               "minutes": round(ckpt["state"]["elapsed"] / 60, 1)})}
     if args.copy_weights:
         extra["continuo.copy_weights"] = args.copy_weights.read_text()
-    export(model, args.out, extra)
+    export(model, args.out, extra, task)
     stale = args.out.with_name(args.out.stem + "-int8.onnx")
     if stale.exists():  # the engine prefers the int8 twin: never let it run old weights
         stale.unlink()
         print(f"removed {stale} (made from the previous weights): run python -m models.quantize",
               file=sys.stderr)
     rng = np.random.default_rng(0)
-    sample = rng.integers(0, encoding.VOCAB_SIZE, size=(3, 64)).tolist()
-    diff = parity(model, args.out, sample)
+    sample = rng.integers(0, model.config.vocab_size, size=(3, 64)).tolist()
+    diff = parity(model, args.out, sample, task)
     print(json.dumps({"out": str(args.out), "bytes": args.out.stat().st_size, "parity_max_abs": diff}))
     return 0 if diff < 1e-4 else 1
 

@@ -30,9 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="with --screenshot: the demo seed and its variations from the model")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from studio.commands import continue_cmd, info, jam, play, ports
+    from studio.commands import arrange, continue_cmd, info, jam, play, ports
 
     continue_cmd.add_parser(sub)
+    arrange.add_parser(sub)
     info.add_parser(sub)
     jam.add_parser(sub)
     play.add_parser(sub)

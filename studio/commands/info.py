@@ -1,4 +1,5 @@
-"""`continuo info FILE.mid`: tracks, notes, tempo, metre, detected key and style."""
+"""`continuo info FILE.mid`: tracks, notes, tempo, metre, detected key and style; the parts of a
+file of several (an arrangement: Melody, Chords, Bass, Drums) and its markers (chord symbols)."""
 
 from __future__ import annotations
 
@@ -37,5 +38,17 @@ def run(args: argparse.Namespace) -> int:
         f"key:      {clip.key or 'not written'} (detected {detect_key(clip.notes) or 'none'})",
         f"style:    {style}",
     ]
+    parts = [(name or "unnamed", notes)
+             for name, notes in zip(song.track_names, song.track_notes, strict=True) if notes]
+    if len(parts) > 1:  # an arrangement, or any file of several parts
+        lines.append("parts:    " + ", ".join(f"{name} ({len(notes)} notes, channel {_channels(notes)})"
+                                              for name, notes in parts))
+    if song.markers:
+        shown = " ".join(text for _, text in song.markers[:16])
+        lines.append(f"markers:  {shown}{' …' if len(song.markers) > 16 else ''}")
     print("\n".join(lines))
     return 0
+
+
+def _channels(notes: list) -> str:
+    return ", ".join(str(c + 1) for c in sorted({n.channel for n in notes}))

@@ -136,3 +136,21 @@ def parse_annotation(label: str) -> Chord:
     if quality is None:
         raise ChordError(f"'{label}': unknown quality '{quality_text}'")
     return Chord(root % 12, quality)
+
+
+def best_chord(weights: list[float]) -> Chord:
+    """The chord that best explains twelve pitch-class weights (how long each sounds): chord
+    tones count for it, other tones against it, and a triad wins a tie with a bigger chord.
+    No chord when nothing sounds."""
+    total = sum(weights)
+    if total <= 0:
+        return Chord.none()
+    best, best_score = Chord.none(), float("-inf")
+    for quality, (intervals, _) in QUALITIES.items():
+        for root in range(12):
+            tones = {(root + i) % 12 for i in intervals}
+            inside = sum(weights[pc] for pc in tones)
+            score = inside - 0.6 * (total - inside) + 0.2 * weights[root] - 0.05 * total * (len(tones) - 3)
+            if score > best_score:
+                best, best_score = Chord(root, quality), score
+    return best

@@ -111,7 +111,7 @@ def top_voice(notes: list[Note]) -> list[Note]:
             tops[note.start] = note
     ordered = [tops[s] for s in sorted(tops)]
     out = []
-    for note, nxt in zip(ordered, ordered[1:] + [None], strict=True):
+    for note, nxt in zip(ordered, ordered[1:] + [None], strict=False):  # None: the last has no next
         if nxt is not None and note.end > nxt.start:
             note = note.moved(duration=nxt.start - note.start)
         out.append(note)

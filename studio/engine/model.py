@@ -13,11 +13,12 @@ priming, batches and int8 models run in onnxruntime.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from studio.core import encoding
+from studio.core import band_encoding, encoding
 from studio.engine.numpy_step import NumpyStep
 from studio.engine.onnx_weights import WeightsError, float_initializers
 
@@ -29,10 +30,35 @@ class ModelError(Exception):
     """A model file Continuo cannot use; str() is one sentence for the user."""
 
 
+@dataclass(frozen=True)
+class EncodingSpec:
+    """What a model file must say of its vocabulary: the encoding's name (the metadata's
+    continuo.encoding, "continuation" when absent, as in files from before there were two),
+    its version, the token layout and the styles."""
+
+    name: str
+    version: int
+    layout: dict[str, list[int]]
+    styles: tuple[str, ...]
+
+
+CONTINUATION = EncodingSpec("continuation", encoding.ENCODING_VERSION,
+                            {kind.name: list(encoding.token_range(kind)) for kind in encoding.Kind},
+                            encoding.STYLES)
+BAND = EncodingSpec("band", band_encoding.BAND_ENCODING_VERSION,
+                    {kind.name: list(band_encoding.band_range(kind)) for kind in band_encoding.BandKind},
+                    band_encoding.BAND_STYLES)
+
+
 def float_model_path() -> Path:
     """The float model shipped with Continuo (models/continuo.onnx beside the studio package):
     PyTorch's weights, what fine-tuning starts from and the int8 model is made from."""
     return Path(__file__).resolve().parents[2] / "models" / "continuo.onnx"
+
+
+def band_model_path() -> Path:
+    """The band (arrangement) model shipped beside the continuation model."""
+    return float_model_path().with_name("band.onnx")
 
 
 def default_model_path() -> Path:
@@ -47,8 +73,10 @@ class Model:
     """An onnxruntime session over a validated Continuo model. Thread-safe: `step` may be
     called from several threads at once (onnxruntime sessions are)."""
 
-    def __init__(self, path: str | Path, *, threads: int | None = None) -> None:
+    def __init__(self, path: str | Path, *, threads: int | None = None,
+                 spec: EncodingSpec = CONTINUATION) -> None:
         self.path = Path(path)
+        self.spec = spec
         name = self.path.name
         if not self.path.exists():
             raise ModelError(f"The model file {name} does not exist.")
@@ -78,6 +106,8 @@ class Model:
         args = json.loads(meta["continuo.model_args"])
         self.layers, self.hidden = int(args["layers"]), int(args["hidden"])
         self.styles = tuple(json.loads(meta["continuo.styles"]))
+        # the styles its training data had (the others' tokens were never learned)
+        self.trained_styles = tuple(json.loads(meta.get("continuo.trained_styles") or "null") or self.styles)
         token_input = self._session.get_inputs()[0]
         self.sequence = len(token_input.shape or ()) == 2  # token [T, B]: primes a seed in one call
         weights = json.loads(meta.get("continuo.copy_weights") or "{}")
@@ -99,18 +129,21 @@ class Model:
             return None
 
     def _check(self, name: str, meta: dict[str, str]) -> None:
+        spec = self.spec
         version = meta.get("continuo.encoding_version")
         if version is None:
             raise ModelError(f"{name} is an ONNX model but not a Continuo model "
                              "(it has no encoding metadata).")
-        if version != str(encoding.ENCODING_VERSION):
+        kind = meta.get("continuo.encoding", CONTINUATION.name)
+        if kind != spec.name:
+            raise ModelError(f"{name} is a Continuo {kind} model, not the {spec.name} model asked for.")
+        if version != str(spec.version):
             raise ModelError(f"{name} uses token encoding version {version}, but this Continuo "
-                             f"understands version {encoding.ENCODING_VERSION}; export the model again "
+                             f"understands version {spec.version}; export the model again "
                              "or update Continuo.")
-        layout = {kind.name: list(encoding.token_range(kind)) for kind in encoding.Kind}
         try:
-            same = json.loads(meta["continuo.vocabulary"]) == layout and \
-                json.loads(meta["continuo.styles"]) == list(encoding.STYLES) and \
+            same = json.loads(meta["continuo.vocabulary"]) == spec.layout and \
+                json.loads(meta["continuo.styles"]) == list(spec.styles) and \
                 "continuo.model_args" in meta
         except (KeyError, ValueError):
             same = False

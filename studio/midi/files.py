@@ -28,6 +28,7 @@ from studio.core.scales import NOTE_NAMES, Key
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_EVENTS = 2_000_000
+MAX_MARKERS = 10_000  # per track: a chord symbol a beat for 40 minutes of 4/4 at 60 BPM
 _MIN_EVENT_BYTES = 2  # a one-byte delta time and one running-status data byte
 
 PathLike = str | os.PathLike[str]
@@ -49,6 +50,8 @@ class MidiSong:
     track_names: list[str] = field(default_factory=list)
     channels: list[int] = field(default_factory=list)
     drums: list[Note] = field(default_factory=list)
+    track_notes: list[list[Note]] = field(default_factory=list)  # each track's notes (drums too), in order
+    markers: list[tuple[int, str]] = field(default_factory=list)  # (tick, text): chord symbols, sections
 
 
 def read_midi(path: PathLike, *, max_events: int = MAX_EVENTS, max_bytes: int = MAX_BYTES) -> Clip:
@@ -109,6 +112,7 @@ class _Track:
     tempo: tuple[int, float] | None = None  # (time, BPM) of the track's first set_tempo
     time_signature: tuple[int, TimeSignature] | None = None
     key: tuple[int, str] | None = None
+    markers: list[tuple[int, str]] = field(default_factory=list)
 
 
 class _Parser:
@@ -245,19 +249,24 @@ class _Parser:
         length, pos = self._varlen(pos, end, number)
         if pos + length > end:
             self.truncated(number)
-        if kind in (0x03, 0x51, 0x58, 0x59):  # track name, tempo, time and key signature
+        if kind in (0x03, 0x06, 0x51, 0x58, 0x59):  # track name, marker, tempo, time and key signature
             self._meta(kind, self.data[pos : pos + length], time, track)
         return -1 if kind == 0x2F else pos + length  # 0x2F: end of track
 
     @staticmethod
     def _meta(kind: int, payload: bytes, time: int, track: _Track) -> None:
-        """Keep the first track name, tempo, time signature and key; skip malformed ones."""
-        if kind == 0x03 and not track.name:
+        """Keep the first track name, tempo, time signature and key, and every marker (up to
+        MAX_MARKERS); skip malformed ones."""
+        if (kind == 0x03 and not track.name) or (kind == 0x06 and len(track.markers) < MAX_MARKERS):
             try:
                 text = payload.decode("utf-8")
             except UnicodeDecodeError:
                 text = payload.decode("latin-1")
-            track.name = "".join(ch if ch.isprintable() else " " for ch in text[:200]).strip()
+            text = "".join(ch if ch.isprintable() else " " for ch in text[:200]).strip()
+            if kind == 0x03:
+                track.name = text
+            else:
+                track.markers.append((time, text))
         elif kind == 0x51 and track.tempo is None and len(payload) >= 3:
             microseconds = int.from_bytes(payload[:3], "big")
             if microseconds:  # whole microseconds per beat: 0.01 BPM survives a round trip
@@ -285,12 +294,15 @@ class _Parser:
     def _assemble(self, fmt: int, ticks_per_beat: int, tracks: list[_Track]) -> MidiSong:
         melodic: list[Note] = []
         drums: list[Note] = []
+        per_track: list[list[Note]] = []
         for track in tracks:
+            per_track.append([])
             for start, stop, pitch, velocity, channel in track.notes:
                 begin = self._scale_ticks(start, ticks_per_beat)
                 duration = max(1, self._scale_ticks(stop, ticks_per_beat) - begin)
                 note = Note(begin, pitch, duration, velocity, channel)
                 (drums if channel == DRUM_CHANNEL else melodic).append(note)
+                per_track[-1].append(note)
         tempo = self._earliest(track.tempo for track in tracks)
         clip = Clip(
             sorted(melodic),
@@ -299,7 +311,10 @@ class _Parser:
             self._earliest(track.key for track in tracks),
         )
         channels = sorted({note.channel for note in melodic + drums})
-        return MidiSong(clip, fmt, ticks_per_beat, [track.name for track in tracks], channels, sorted(drums))
+        markers = sorted((self._scale_ticks(t, ticks_per_beat), text)
+                         for track in tracks for t, text in track.markers)
+        return MidiSong(clip, fmt, ticks_per_beat, [track.name for track in tracks], channels, sorted(drums),
+                        per_track, markers)
 
 
 def _mido_key(key: str | None) -> str | None:
@@ -324,7 +339,8 @@ def _note_track(notes: list[Note], name: str) -> mido.MidiTrack:
     return track
 
 
-def _build_midi_file(clip: Clip, drums: list[Note], track_name: str) -> mido.MidiFile:
+def _conductor(clip: Clip, markers: Iterable[tuple[int, str]] = ()) -> mido.MidiTrack:
+    """Track 0: tempo, metre, key signature (major or minor keys), and marker texts in order."""
     tempo = round(60_000_000 / clip.tempo) if math.isfinite(clip.tempo) and clip.tempo > 0 else 0
     if not 1 <= tempo <= 0xFFFFFF:
         raise ValueError(f"a tempo of {clip.tempo} BPM is outside what MIDI can store")
@@ -334,8 +350,46 @@ def _build_midi_file(clip: Clip, drums: list[Note], track_name: str) -> mido.Mid
     key = _mido_key(clip.key)
     if key is not None:
         conductor.append(mido.MetaMessage("key_signature", key=key))
+    now = 0
+    for tick, text in sorted(markers):
+        conductor.append(mido.MetaMessage("marker", text=text, time=tick - now))
+        now = tick
+    return conductor
+
+
+def _build_midi_file(clip: Clip, drums: list[Note], track_name: str) -> mido.MidiFile:
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER, charset="utf-8")
-    midi.tracks += [conductor, _note_track(clip.notes, track_name)]
+    midi.tracks += [_conductor(clip), _note_track(clip.notes, track_name)]
     if drums:
         midi.tracks.append(_note_track(drums, "Drums"))
     return midi
+
+
+def parts_bytes(clip: Clip, parts: list[tuple[str, int, int, list[Note]]],
+                markers: Iterable[tuple[int, str]] = ()) -> bytes:
+    """A type 1 file of named parts: the conductor track (tempo, metre, key and the markers,
+    such as chord symbols), then one track per (name, channel, program, notes), each starting
+    with its program change (none on the drum channel) and its notes on its channel."""
+    try:
+        midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER, charset="utf-8")
+        midi.tracks.append(_conductor(clip, markers))
+        for name, channel, program, notes in parts:
+            track = _note_track([n.moved(channel=channel) for n in notes], name)
+            if channel != DRUM_CHANNEL:
+                track.insert(1, mido.Message("program_change", channel=channel, program=program))
+            midi.tracks.append(track)
+        buffer = io.BytesIO()
+        midi.save(file=buffer)
+        return buffer.getvalue()
+    except (ValueError, TypeError, UnicodeError) as exc:
+        raise MidiFileError(f"The arrangement cannot be stored as MIDI ({exc}).") from exc
+
+
+def write_parts(path: PathLike, clip: Clip, parts: list[tuple[str, int, int, list[Note]]],
+                markers: Iterable[tuple[int, str]] = ()) -> None:
+    """Save parts_bytes atomically."""
+    data = parts_bytes(clip, parts, markers)
+    try:
+        write_atomically(Path(path), data)
+    except OSError as exc:
+        raise MidiFileError(f"Could not save {shown_name(path)}: {os_trouble(exc)}.") from exc

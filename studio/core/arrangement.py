@@ -1,0 +1,182 @@
+"""An arrangement: parts over one timeline. The melody (given, never changed), a chord lane
+(chord symbols with start and length: the harmony everything else follows) and parts such as
+Chords (comping), Bass and Drums, each with its MIDI channel and General MIDI program.
+
+Also the bridge between a melody in ticks and the band encoding's beats (`melody_beats`):
+the beat is the metre's felt beat (a quarter in 4/4, a dotted quarter in 6/8), and a melody
+note lands on the nearest of SUBSTEPS per beat. Pure Python, like the rest of studio.core.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from studio.core.band_encoding import MAX_BEATS_PER_BAR, SUBSTEPS, BandBeat
+from studio.core.chords import Chord, parse_chords
+from studio.core.notes import DRUM_CHANNEL, Clip, Note, TimeSignature
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    """What a part is by default: its channel (0-15) and GM program (0-127)."""
+
+    name: str
+    channel: int
+    program: int
+
+
+MELODY = PartSpec("Melody", 0, 0)  # Acoustic Grand Piano
+CHORDS = PartSpec("Chords", 1, 4)  # Electric Piano 1
+BASS = PartSpec("Bass", 2, 33)  # Electric Bass (finger)
+DRUMS = PartSpec("Drums", DRUM_CHANNEL, 0)  # the GM kit on channel 10
+PART_SPECS = {spec.name.lower(): spec for spec in (MELODY, CHORDS, BASS, DRUMS)}
+GENERATED_PARTS = ("chords", "bass", "drums")
+
+
+@dataclass(frozen=True)
+class ChordSpan:
+    """One chord of the chord lane: from `start` for `length` ticks."""
+
+    start: int
+    length: int
+    chord: Chord
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+@dataclass
+class Part:
+    """One instrument's notes, on its channel with its program; `locked` parts are kept when
+    the others are regenerated."""
+
+    name: str
+    channel: int
+    program: int
+    notes: list[Note] = field(default_factory=list)
+    locked: bool = False
+    muted: bool = False
+    solo: bool = False
+
+
+@dataclass
+class Arrangement:
+    """The melody, the chord lane and the generated parts (by lower-case name), in the
+    melody's tempo and metre; `beats` keeps what the band decided, so one part can be
+    regenerated with the others kept."""
+
+    melody: Clip
+    chords: list[ChordSpan]
+    parts: dict[str, Part]
+    beats: list[BandBeat] = field(default_factory=list)  # the band's decisions, beat by beat
+
+    def audible(self) -> list[Note]:
+        """Every note to play: the melody and the parts, muted ones out, soloed ones alone."""
+        soloed = [p for p in self.parts.values() if p.solo]
+        parts = soloed or [p for p in self.parts.values() if not p.muted]
+        notes = [] if soloed else list(self.melody.notes)
+        for part in parts:
+            notes += part.notes
+        return sorted(notes)
+
+
+@dataclass(frozen=True)
+class BeatGrid:
+    """The beats of a metre: `beat_ticks` per beat, `per_bar` beats a bar (at most
+    MAX_BEATS_PER_BAR), SUBSTEPS sub-steps a beat."""
+
+    beat_ticks: int
+    per_bar: int
+
+    @staticmethod
+    def of(time_signature: TimeSignature) -> BeatGrid:
+        beat = time_signature.beat_ticks
+        per_bar = max(1, time_signature.bar_ticks // beat)
+        while per_bar > MAX_BEATS_PER_BAR:  # 12/8 is four felt beats; 16/16 is eight
+            beat *= 2
+            per_bar = max(1, time_signature.bar_ticks // beat)
+        return BeatGrid(beat, per_bar)
+
+    @property
+    def sub_ticks(self) -> float:
+        return self.beat_ticks / SUBSTEPS
+
+    def tick(self, beat: int, sub: int = 0) -> int:
+        return round(beat * self.beat_ticks + sub * self.sub_ticks)
+
+    def substep(self, tick: int) -> int:
+        """The nearest sub-step (counted from tick 0) of a tick."""
+        return round(tick / self.sub_ticks)
+
+
+def melody_notes(clip: Clip) -> list[Note]:
+    """The clip's pitched notes (drums aside), in order."""
+    return sorted(n for n in clip.notes if n.channel != DRUM_CHANNEL)
+
+
+def melody_beats(clip: Clip, grid: BeatGrid | None = None) -> list[BandBeat]:
+    """The melody on the band encoding's beats, over whole bars from bar 1 to the bar of its
+    last note: onsets on their sub-steps (the highest note of a sub-step), and the pitch class
+    still sounding into each beat."""
+    grid = grid or BeatGrid.of(clip.time_signature)
+    notes = melody_notes(clip)
+    end = max((n.end for n in notes), default=0)
+    bars = max(1, -(-end // (grid.beat_ticks * grid.per_bar)))
+    beats = [BandBeat(grid.per_bar, b % grid.per_bar) for b in range(bars * grid.per_bar)]
+    onsets: dict[int, int] = {}
+    for note in notes:
+        slot = grid.substep(note.start)
+        if slot // SUBSTEPS < len(beats):
+            onsets[slot] = max(onsets.get(slot, 0), note.pitch)
+    for slot, pitch in sorted(onsets.items()):
+        beats[slot // SUBSTEPS].melody.append((slot % SUBSTEPS, pitch))
+    for note in notes:
+        first = grid.substep(note.start) // SUBSTEPS + 1
+        for b in range(first, len(beats)):
+            if grid.tick(b) >= note.end:
+                break
+            if not any(sub == 0 for sub, _ in beats[b].melody):
+                beats[b].held = note.pitch % 12
+    return beats
+
+
+def chord_lane(chords: list[Chord], grid: BeatGrid) -> list[ChordSpan]:
+    """Per-beat chords as a lane: runs of one chord merged into spans (no chord: no span)."""
+    spans: list[ChordSpan] = []
+    run_start = 0
+    for b in range(1, len(chords) + 1):
+        if b == len(chords) or chords[b] != chords[run_start]:
+            chord = chords[run_start]
+            if not chord.is_none:
+                start = grid.tick(run_start)
+                spans.append(ChordSpan(start, grid.tick(b) - start, chord))
+            run_start = b
+    return spans
+
+
+def chords_per_beat(lane: list[ChordSpan], beats: int, grid: BeatGrid) -> list[Chord | None]:
+    """The chord lane read back per beat: the chord sounding at each beat's start, or None
+    where the lane is silent (the model chooses there)."""
+    out: list[Chord | None] = [None] * beats
+    for span in lane:
+        for b in range(beats):
+            if span.start <= grid.tick(b) < span.end:
+                out[b] = span.chord
+    return out
+
+
+def typed_lane(text: str, bars: int, grid: BeatGrid) -> list[ChordSpan]:
+    """A typed progression ("C G Am F", "C | G | Am F |") over `bars` bars: one chord a bar,
+    or two a bar where a bar line holds two, repeated to fill; ChordError for a bad symbol."""
+    groups = [g.split() for g in text.split("|") if g.strip()] if "|" in text else None
+    bar_ticks = grid.beat_ticks * grid.per_bar
+    per_bar = groups if groups else [[c] for c in text.replace(",", " ").split()]
+    spans = []
+    for bar in range(bars):
+        symbols = parse_chords(" ".join(per_bar[bar % len(per_bar)]))
+        length = bar_ticks // len(symbols)
+        for i, chord in enumerate(symbols):
+            if not chord.is_none:
+                spans.append(ChordSpan(bar * bar_ticks + i * length, length, chord))
+    return spans
