@@ -85,7 +85,8 @@ SPECS: dict[str, Spec] = {
                      "Continue the selection, or the whole clip (Ctrl+Enter)"),
     "again": Spec("&Again", ("Ctrl+R",), "again", "New variations with a new random seed (Ctrl+R)"),
     "next_variation": Spec("&Next Variation", ("Tab",), "next", "Show the next variation (Tab)"),
-    "previous_variation": Spec("P&revious Variation", ("Shift+Tab", "Backtab"), "previous",
+    # Shift+Tab alone: Qt matches it to Backtab too, and both at once are ambiguous on X11
+    "previous_variation": Spec("P&revious Variation", ("Shift+Tab",), "previous",
                                "Show the previous variation (Shift+Tab)"),
     "accept": Spec("Acc&ept Variation", ("Return", "Enter"), "accept", "Add the shown variation (Enter)"),
     "discard": Spec("&Discard / Cancel", ("Escape",), "discard",
