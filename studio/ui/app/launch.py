@@ -25,6 +25,7 @@ from PySide6.QtCore import QEvent, QObject, QThread, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from studio import __version__
+from studio.core.words import plural
 
 LOG_NAME = "continuo.log"
 log = logging.getLogger("continuo")
@@ -106,7 +107,7 @@ def offer_recovery(window) -> None:
     answer = QMessageBox.question(
         window, "Continuo",
         f"Continuo did not close properly last time; bring back the autosaved sketch "
-        f"({len(project.clip.notes)} notes)?",
+        f"({plural(len(project.clip.notes), 'note')})?",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
     if answer == QMessageBox.StandardButton.Yes:
         window.files.recover(project)  # as its file's, unsaved: closing asks, as it would have then

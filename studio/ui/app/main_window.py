@@ -51,6 +51,7 @@ from studio.ui.style import icon
 WINDOW_SIZE = QSize(1600, 1000)
 PANEL_WIDTH = 300  # the Continue dock's least width
 MESSAGE_MS = 8000
+MIDI_STATUS_PX = 240  # the MIDI output's state, elided to this (all of it in its tool tip)
 
 
 class MidiPorts:
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self.files.default_snap = self.roll.snap
         self.autosaver = Autosaver(self.project, settings.folder, parent=self)
         self._shut_down = False
+        self._undo_said: int | None = None  # the undo step a message naming Ctrl+Z was said at
         self._build_docks()
         self._build_hint()
         self._build_status_bar()
@@ -187,7 +189,8 @@ class MainWindow(QMainWindow):
         self.jam_label.hide()
         self.keys_label = QLabel()
         self.keys_label.setToolTip("The computer keys: Z/X octave down/up, C/V velocity down/up")
-        self.midi_label = QLabel(self.midi.status)
+        self.midi_label = QLabel()
+        self._show_midi(self.midi.status)
         self.engine_label = QLabel(self.engine.message)
         self.model_label = QLabel(self.engine.model_name)
         self.model_label.setProperty("dim", True)
@@ -255,7 +258,8 @@ class MainWindow(QMainWindow):
         self.jam.about_to_start.connect(self.playback.stop)
         self.jam.state_changed.connect(self._show_jam)
         self.jam.state_changed.connect(lambda _: self._place_hint())
-        self.midi.status_changed.connect(self.midi_label.setText)
+        self.midi.status_changed.connect(self._show_midi)
+        stack.indexChanged.connect(self._undo_moved)
         a.midi_thru.setChecked(self.midi.thru)  # from here on thru follows the action (kept in the settings)
         a.midi_thru.toggled.connect(lambda on: setattr(self.midi, "thru", on))
         for signal in (self.keys.octave_changed, self.keys.velocity_changed):
@@ -332,6 +336,18 @@ class MainWindow(QMainWindow):
     # -- status -------------------------------------------------------------------------------
     def say(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)
+        self._undo_said = self.document.undo_stack.index() if "Ctrl+Z" in text else None
+
+    def _undo_moved(self, index: int) -> None:
+        """An undo, a new edit or another sketch: a message naming Ctrl+Z is stale then."""
+        if self._undo_said is not None and index != self._undo_said:
+            self._undo_said = None
+            self.statusBar().clearMessage()
+
+    def _show_midi(self, text: str) -> None:
+        self.midi_label.setToolTip(text)
+        self.midi_label.setText(self.midi_label.fontMetrics().elidedText(
+            text, Qt.TextElideMode.ElideRight, MIDI_STATUS_PX))
 
     def _show_jam(self, state: str) -> None:
         """Listening / Answering / waiting for the DAW while jamming; hidden otherwise."""

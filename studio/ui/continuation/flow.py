@@ -14,6 +14,7 @@ import random
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.notes import Clip, Note
+from studio.core.words import plural
 from studio.ui.app.actions import Actions
 from studio.ui.continuation.engine_worker import ContinueResult, EngineService, EngineState
 from studio.ui.continuation.panel import ContinuePanel
@@ -44,6 +45,7 @@ class ContinueFlow(QObject):
         self._dropping = False  # the running request's result is for a sketch no longer here
         self._seed: Clip | None = None
         self._rng = random.Random()
+        self._undo_said: int | None = None  # the undo step a status naming Ctrl+Z was said at
         # Growing ghosts are redrawn at most this often, however fast the notes come: the roll
         # redraws its ghost layer each time, and the playhead wants the GUI thread too.
         self._redraw = QTimer(self)
@@ -103,7 +105,7 @@ class ContinueFlow(QObject):
         text = f"Accept variation {index + 1}"
         self.document.push(edits.add_notes(self.document, notes, text=text, place=True))
         self._clear()
-        self._say(f"Variation {index + 1} added ({len(notes)} notes); Ctrl+Z takes it back.")
+        self._say(f"Variation {index + 1} added ({plural(len(notes), 'note')}); Ctrl+Z takes it back.")
         self.accepted.emit(index)
 
     def escape(self) -> None:
@@ -173,7 +175,8 @@ class ContinueFlow(QObject):
         self._show()
         counts = ", ".join(str(len(v)) for v in self.variations)
         how = "Stopped early" if result.cancelled else "Done"
-        self._say(f"{how}: {len(self.variations)} variations ({counts} notes) in {result.style or 'auto'} "
+        variations = plural(len(self.variations), "variation")
+        self._say(f"{how}: {variations} ({counts} notes) in {result.style or 'auto'} "
                   f"style, key {result.key or 'free'}. Tab to compare, Enter to accept, Esc to discard.")
 
     # -- display ----------------------------------------------------------------------------
@@ -190,8 +193,16 @@ class ContinueFlow(QObject):
     def _say(self, text: str) -> None:
         """Say it once: in the panel, or in the status bar too while the panel cannot be seen."""
         self.panel.set_status(text)
+        self._undo_said = self.document.undo_stack.index() if "Ctrl+Z" in text else None
         if not self._panel_seen():
             self.message.emit(text)
+
+    def _undo_moved(self, index: int) -> None:
+        """An undo, a new edit or another sketch: a status that names Ctrl+Z speaks of a step
+        no longer the last, so it goes."""
+        if self._undo_said is not None and index != self._undo_said:
+            self._undo_said = None
+            self.panel.set_status("")
 
     def _panel_seen(self) -> bool:
         """Whether the panel is on screen: not when its dock is closed or behind another tab

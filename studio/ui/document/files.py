@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QTo
 
 from studio.core.notes import Clip
 from studio.core.project import EXTENSION, Project, ProjectError, load_project, save_project
+from studio.core.words import plural
 from studio.midi.files import MidiFileError, midi_bytes, read_midi, write_midi
 from studio.ui.document import edits
 from studio.ui.document.document import ClipDocument
@@ -126,7 +127,7 @@ class FileController(QObject):
         except MidiFileError as err:
             self._fail(str(err))
             return False
-        self.message.emit(f"Exported {len(clip.notes)} notes to {Path(path).name}.")
+        self.message.emit(f"Exported {plural(len(clip.notes), 'note')} to {Path(path).name}.")
         return True
 
     def recover(self, project: Project) -> None:
@@ -228,12 +229,12 @@ class FileController(QObject):
             # placed as hand edits are: no two notes on one key at once (a DAW would get a key
             # struck twice and the first note-off would end both)
             self.document.push(edits.add_notes(self.document, notes, text=f"Import {path.name}", place=True))
-            self.message.emit(f"Imported {len(notes)} notes from {path.name}.")
+            self.message.emit(f"Imported {plural(len(notes), 'note')} from {path.name}.")
             return
         self._restore(project)
         self._set_path(path)
         self._remember(path)
-        self.message.emit(f"Opened {path.name}: {len(project.clip.notes)} notes.")
+        self.message.emit(f"Opened {path.name}: {plural(len(project.clip.notes), 'note')}.")
         self.opened.emit(project)
 
     def _save_to(self, path: Path) -> bool:

@@ -29,6 +29,7 @@ import mido
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.notes import TICKS_PER_QUARTER, Note
+from studio.core.words import plural
 from studio.live.jam import Answer, Jam
 from studio.live.time_source import FixedTempo, LiveError, TimeSource
 from studio.ui.app.actions import Actions
@@ -48,6 +49,8 @@ ANSWERED = 1  # the ghost layers: 0 what the musician played, 1 what Continuo an
 LISTENING = "Jam: listening… play a phrase, then pause."
 ANSWERING = "Jam: answering… play again to cut in."
 WAITING_FOR_DAW = "Jam: waiting for the DAW to play (its clock sets the beat)."
+STOPPED = "Jam stopped. Ctrl+J jams again."
+STOPPED_WITH_TAKE = "Jam stopped. Ctrl+Shift+J keeps the take, Esc drops it; Ctrl+J jams again."
 
 
 class JamMode(QObject):
@@ -139,7 +142,7 @@ class JamMode(QObject):
         self._timer.start()
         self._show()
         pause = self.panel.jam_pause_beats()
-        beats = "1 beat" if pause == 1 else f"{pause:g} beats"
+        beats = plural(pause, "beat")
         self.message.emit(f"Jam: play a phrase; after {beats} of pause Continuo answers it (Ctrl+J stops).")
         return True
 
@@ -179,9 +182,10 @@ class JamMode(QObject):
         self._set_state("")
         self.actions.jam.setChecked(False)  # already off when the button stopped it (no signal then)
         answered = sum(1 for a in jam.answers if a.announced)
+        self.panel.show_jam_status(STOPPED_WITH_TAKE if self.take else STOPPED)  # not "listening…" still
         if self.take:
-            self.message.emit(f"Jam stopped ({answered} answers): Ctrl+Shift+J keeps what was played "
-                              "in the sketch, as one undo step.")
+            self.message.emit(f"Jam stopped ({plural(answered, 'answer')}): Ctrl+Shift+J keeps what was "
+                              "played in the sketch, as one undo step.")
         else:
             self.message.emit("Jam stopped.")
 
@@ -194,7 +198,8 @@ class JamMode(QObject):
         self.document.push(edits.add_notes(self.document, take, text="Keep jam", place=True))
         self.roll.set_ghosts(self.flow.variations, self.flow.selected)
         self._ghosts = None
-        self.message.emit(f"Added the jam's {len(take)} notes to the sketch; Ctrl+Z takes them back.")
+        notes = plural(len(take), "note")
+        self.message.emit(f"Added the jam's {notes} to the sketch; Ctrl+Z takes them back.")
 
     def discard(self) -> None:
         """Esc, when the roll shows the last jam's notes (no variations, nothing continuing):

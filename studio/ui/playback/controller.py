@@ -21,6 +21,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from studio.core.notes import Note
+from studio.core.words import plural
 from studio.live.time_source import Follow
 from studio.ui.app.actions import Actions
 from studio.ui.connections.midi_io import MidiIO
@@ -233,7 +234,7 @@ class Playback(QObject):
         self.transport.stop()
         if take:
             self.document.push(edits.add_notes(self.document, take, text="Record", place=True))
-            self.message.emit(f"Recorded {len(take)} notes; Ctrl+Z takes them back.")
+            self.message.emit(f"Recorded {plural(len(take), 'note')}; Ctrl+Z takes them back.")
 
     def _position(self, tick: int) -> None:
         self.roll.set_playhead(tick if tick >= 0 else None)
