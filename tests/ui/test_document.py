@@ -247,9 +247,14 @@ def test_signals_and_selection_hints(doc: ClipDocument) -> None:
     doc.notes_changed.connect(touched.append)
     doc.selection_hint.connect(hints.append)
     doc.context_changed.connect(lambda: context.append(True))
-    edit = edits.add_notes(doc, [Note(2000, 50, 100)])
+    edit = edits.add_notes(doc, [Note(2000, 50, 100)], select=True)  # as paste and duplicate do
     doc.push(edit)
     assert touched[-1] == hints[-1] == frozenset(edit.ids)
+    doc.undo_stack.undo()
+    assert hints[-1] == frozenset()  # the added note is gone, nothing to select
+    drawn = edits.add_notes(doc, [Note(2000, 50, 100)])  # as drawing, recording, accepting do
+    doc.push(drawn)
+    assert touched[-1] == frozenset(drawn.ids) and hints[-1] == frozenset()  # added, not selected
     doc.undo_stack.undo()
     assert hints[-1] == frozenset()  # the added note is gone, nothing to select
     count = len(hints)

@@ -181,5 +181,5 @@ def test_the_cached_layer_shows_what_a_fresh_paint_shows(roll: PianoRoll) -> Non
     assert cached == fresh
     doc = roll.document
     canvas_image(roll)
-    doc.push(edits.add_notes(doc, [Note(1440, 66, 480, 127)]))
+    doc.push(edits.add_notes(doc, [Note(1440, 66, 480, 127)], select=True))
     assert distance(pixel(canvas_image(roll), roll, 1800, 66), palette.velocity_color(127, True)) < 30

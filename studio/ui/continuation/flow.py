@@ -58,11 +58,14 @@ class ContinueFlow(QObject):
             "previous_variation": lambda: self.cycle(-1), "audition": self.audition,
         })
         panel.variation_chosen.connect(self.choose)
+        roll.selection_changed.connect(self._show_seed)
+        document.notes_changed.connect(self._show_seed)
         engine.notes_added.connect(self._on_notes)
         engine.progress.connect(panel.set_progress)
         engine.finished.connect(self._on_finished)
         engine.state_changed.connect(self._update)
         self._update()
+        self._show_seed()
 
     # -- commands ---------------------------------------------------------------------------
     def continue_(self) -> None:
@@ -142,7 +145,7 @@ class ContinueFlow(QObject):
         self.panel.set_progress(0.0)
         self.engine.request(seed, settings)
         self._show()
-        self._say(f"Continuing {len(seed.notes)} notes: {settings.variations} variations of "
+        self._say(f"Continuing {self._seed_words()}: {settings.variations} variations of "
                   f"{settings.bars:g} bars…")
 
     def _on_notes(self, generated: list) -> None:
@@ -180,6 +183,27 @@ class ContinueFlow(QObject):
                   f"style, key {result.key or 'free'}. Tab to compare, Enter to accept, Esc to discard.")
 
     # -- display ----------------------------------------------------------------------------
+    def _seed_words(self) -> str:
+        """What Continue continues now: "14 notes", "the 3 selected notes"."""
+        selected = len(self.roll.selected_notes())
+        if selected:
+            return "the selected note" if selected == 1 else f"the {selected} selected notes"
+        count = len(self.document.notes)
+        return "1 note" if count == 1 else f"{count} notes"
+
+    def _show_seed(self, *_: object) -> None:
+        """The panel's line over the Continue button says what Ctrl+Enter would continue."""
+        count = len(self.document.notes)
+        if not count:
+            text = "Nothing to continue yet: draw or play a few notes."
+        elif self.roll.selected_notes():
+            text = f"Continues {self._seed_words()} of {count}; Esc in the roll deselects them."
+        elif count == 1:
+            text = "Continues the one note there is; a phrase gives it more to go on."
+        else:
+            text = f"Continues all {count} notes; select some to continue just those."
+        self.panel.set_seed_text(text)
+
     def _clear(self) -> None:
         self._redraw.stop()
         self.variations, self.selected = [], None

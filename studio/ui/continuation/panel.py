@@ -123,6 +123,9 @@ class ContinuePanel(QWidget):
         form.addRow("Key lock", self.key_box)
         form.addRow("Seed", self.seed)
 
+        self.seed_label = QLabel()  # what Continue continues: the whole clip or the selection
+        self.seed_label.setObjectName("seed_label")
+        self.seed_label.setWordWrap(True)
         self.continue_button = QPushButton()
         self.continue_button.setProperty("accent", True)
         self._bind(self.continue_button, actions["continue"])
@@ -160,6 +163,7 @@ class ContinuePanel(QWidget):
         layout.setContentsMargins(10, 10, 10, 10)
         layout.setSpacing(10)
         layout.addWidget(controls)
+        layout.addWidget(self.seed_label)
         layout.addWidget(self.continue_button)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
@@ -275,6 +279,9 @@ class ContinuePanel(QWidget):
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
+
+    def set_seed_text(self, text: str) -> None:
+        self.seed_label.setText(text)
 
     def set_variations(self, count: int, selected: int | None) -> None:
         """Show numbered buttons 1..count, the selected one checked."""

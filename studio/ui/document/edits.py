@@ -53,6 +53,7 @@ class DocumentEdit(QUndoCommand):
         context: tuple[ClipContext, ClipContext] | None = None,
         merge: int = NO_MERGE,
         select: Iterable[int] | None = None,
+        selects: bool = True,
     ) -> None:
         super().__init__(text)
         self.document = document
@@ -61,6 +62,7 @@ class DocumentEdit(QUndoCommand):
         self.context = context
         self._merge = merge
         self._select = None if select is None else list(select)
+        self.selects = selects  # whether redo selects `ids` (else it leaves nothing selected)
         self.at = time.monotonic()  # when the edit was made (merging extends it)
 
     @property
@@ -72,7 +74,8 @@ class DocumentEdit(QUndoCommand):
         return [i for i, note in self.after.items() if note is not None]
 
     def redo(self) -> None:
-        select = self.ids if self.after else None  # a tempo or key change keeps the selection
+        # a tempo or key change keeps the selection
+        select = (self.ids if self.selects else ()) if self.after else None
         self.document.apply(self.after, self.context and self.context[1], select=select)
 
     def undo(self) -> None:
@@ -139,7 +142,7 @@ def _clear_the_way(document: ClipDocument, placed: Mapping[int, Note]) -> dict[i
 
 def _edit_notes(
     document: ClipDocument, text: str, after: Mapping[int, Note | None], merge: int = NO_MERGE,
-    place: bool = False,
+    place: bool = False, selects: bool = True,
 ) -> DocumentEdit | None:
     """A DocumentEdit from the wanted new state of some notes, or None if nothing changes;
     with place=True the notes clear their way (see _clear_the_way), those left where they were
@@ -155,7 +158,7 @@ def _edit_notes(
     if not changes:
         return None
     before = {i: current.get(i) for i in changes}
-    return DocumentEdit(document, text, before, changes, merge=merge, select=select)
+    return DocumentEdit(document, text, before, changes, merge=merge, select=select, selects=selects)
 
 
 def _existing(document: ClipDocument, ids: Iterable[int]) -> dict[int, Note]:
@@ -164,14 +167,17 @@ def _existing(document: ClipDocument, ids: Iterable[int]) -> dict[int, Note]:
 
 
 def add_notes(
-    document: ClipDocument, notes: Collection[Note], text: str = "Add note", *, place: bool = False
+    document: ClipDocument, notes: Collection[Note], text: str = "Add note", *, place: bool = False,
+    select: bool = False,
 ) -> DocumentEdit | None:
     """Add new notes (fresh ids); the command's `ids` are theirs. With place=True they clear
-    their way on their keys (see the module docstring)."""
+    their way on their keys (see the module docstring). Added notes (drawn, recorded, an
+    accepted variation, an import) leave nothing selected, since the selection is what Continue
+    continues; copies (select=True: paste, duplicate, a copying drag) become the selection."""
     if not notes:
         return None
     added = dict(zip(document.new_ids(len(notes)), notes, strict=True))
-    return _edit_notes(document, _plural(len(notes), text), added, place=place)
+    return _edit_notes(document, _plural(len(notes), text), added, place=place, selects=select)
 
 
 def remove_notes(document: ClipDocument, ids: Iterable[int], text: str = "Delete") -> DocumentEdit | None:
@@ -253,13 +259,14 @@ def paste_notes(
     if not notes:
         return None
     shift = max(0, at_tick) - min(n.start for n in notes)
-    return add_notes(document, [n.moved(start=n.start + shift) for n in notes], text, place=True)
+    return add_notes(document, [n.moved(start=n.start + shift) for n in notes], text, place=True, select=True)
 
 
 def duplicate_notes(document: ClipDocument, ids: Iterable[int], offset: int) -> DocumentEdit | None:
     """Add copies of the notes `offset` ticks later."""
     notes = list(_existing(document, ids).values())
-    return add_notes(document, [n.moved(start=n.start + offset) for n in notes], "Duplicate", place=True)
+    return add_notes(document, [n.moved(start=n.start + offset) for n in notes], "Duplicate", place=True,
+                     select=True)
 
 
 def replace_all(document: ClipDocument, clip: Clip, text: str = "Replace clip") -> DocumentEdit:

@@ -68,7 +68,9 @@ class Gesture:
 
 
 class DrawGesture(Gesture):
-    """Click on empty space: a new note of the last used length; drag to set its length."""
+    """Click on empty space: a new note of the last used length; drag to set its length. The
+    drawn note is not left selected (nor is anything else): the selection is what Continue
+    continues, and a phrase drawn note by note is to be continued whole."""
 
     def __init__(self, state: RollState, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         super().__init__(state, pos)
@@ -140,7 +142,7 @@ class MoveGesture(_SelectionGesture):
         if not self.dragged or (self.ticks, self.semitones) == (0, 0):  # dropped where it was
             return
         if state.copies(modifiers):
-            edit = edits.add_notes(state.document, list(moved.values()), "Copy", place=True)
+            edit = edits.add_notes(state.document, list(moved.values()), "Copy", place=True, select=True)
         else:
             edit = edits.move_notes(state.document, self.ids, self.ticks, self.semitones)
         if not state.document.push(edit):
