@@ -11,9 +11,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON=${PYTHON:-python3}
 # shellcheck source=system_packages.sh
 source scripts/system_packages.sh
-# libasound2 for python-rtmidi (the MIDI ports); with a display, the libraries Qt's xcb platform
+# libasound2 for python-rtmidi (the MIDI ports), portaudio19-dev for pip to build PyAudio (the
+# built-in sound's audio output; PyPI has no Linux wheel of it); with a display, the libraries Qt's xcb platform
 # plugin links against (as in scripts/test.sh) and one font, so the window opens on a fresh machine.
-packages=(libasound2)
+packages=(libasound2 portaudio19-dev)
 if [[ -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ]]; then
     packages+=(libegl1 libgl1 libx11-6 libx11-xcb1 libfontconfig1 libfreetype6 libxkbcommon0
         libxkbcommon-x11-0 libdbus-1-3 libglib2.0-0 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4

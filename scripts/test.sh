@@ -19,6 +19,9 @@ APT_PACKAGES=(
     jackd2 fluidsynth fluid-soundfont-gm
     libegl1 libgl1 libx11-6 libfontconfig1 libfreetype6 libxkbcommon0 libxkbcommon-x11-0
     libdbus-1-3 libglib2.0-0 libasound2 fonts-dejavu-core
+    # PortAudio's headers: pip builds PyAudio (tinysoundfont's audio output, for the built-in
+    # sound) from source on Linux, where PyPI has no wheel of it.
+    portaudio19-dev
     # The end-to-end test (tests/e2e): the built app on the xcb plugin, which needs these xcb
     # libraries (PyInstaller bundles them from here), on an Xvfb display, typed at by xdotool.
     xvfb xdotool libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0

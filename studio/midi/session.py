@@ -173,10 +173,16 @@ class LocalSession(Session):
 
 def open_session(choice: str | None, backend: str | None, *, realtime: bool = True
                  ) -> tuple[Session, str | None]:
-    """A session on the output `choice` (None: Continuo's virtual port): in the player's own
+    """A session on the output `choice` (None: Continuo's virtual port; studio.midi.synth's
+    BUILT_IN: the built-in sound, in this process, where its audio is): in the player's own
     process, or, where that cannot start, in this one. Returns (session, None) or (session, why
-    playback runs in this process); PortError if the port cannot be opened at all."""
+    playback runs in this process); PortError if the port cannot be opened at all (SynthError,
+    one of them, when the built-in sound has no audio device)."""
     from studio.midi.player_process import ProcessSession
+    from studio.midi.synth import BUILT_IN, SynthOutput
+
+    if choice == BUILT_IN:
+        return LocalSession(SynthOutput()), None
 
     try:
         return ProcessSession(choice, backend, realtime=realtime), None

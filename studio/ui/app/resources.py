@@ -12,25 +12,17 @@ editable) does not carry resources/; Continuo ships as a checkout or as a bundle
 from __future__ import annotations
 
 import functools
-import os
-import sys
 from pathlib import Path
 
-ENV_VAR = "CONTINUO_RESOURCES"
+from studio.core.resources import ENV_VAR
+from studio.core.resources import candidates as _checked_folders
+
+__all__ = ["ENV_VAR", "candidates", "resource_path", "resources_dir"]
 
 
 def candidates() -> list[Path]:
-    """The folders looked at, in order."""
-    found = []
-    if os.environ.get(ENV_VAR):
-        found.append(Path(os.environ[ENV_VAR]))
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        found.append(Path(bundle) / "resources")
-    if getattr(sys, "frozen", False):
-        found.append(Path(sys.executable).resolve().parent / "resources")
-    found.append(Path(__file__).resolve().parents[3] / "resources")  # source checkout
-    return found
+    """The folders looked at, in order (studio.core.resources says which)."""
+    return _checked_folders()
 
 
 @functools.cache
