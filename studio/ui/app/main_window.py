@@ -314,6 +314,7 @@ class MainWindow(QMainWindow):
         self.transport_bar.set_snap(project.snap)
         self.roll.frame_notes()
         self.playback.cursor = 0
+        self.playback.show_cursor()
         self.autosaver.mark_changed()
 
     def fit_view(self) -> None:

@@ -1,5 +1,7 @@
 """Playback for the window: what Play plays (the sketch, with the variation shown put in place
-so it is heard in context), from where (the ruler's last click, or where playback stopped),
+so it is heard in context), from where (the ruler's last click, where playback stopped, or the
+start, or the loop's, once a play reached its end: the counter and the playhead show it while
+stopped, and the view pages along with the playhead and comes back after an audition),
 looping (the ruler's region, or the clip's bars), recording (a take at the playhead, after an
 optional count-in, added as one undoable edit), auditioning one variation alone, and the notes
 played live (on screen, on the computer keys, on the roll's keys or a MIDI keyboard), which go
@@ -54,9 +56,12 @@ class Playback(QObject):
         self.midi, self.keyboard, self.transport_bar, self.sync = midi, keyboard, transport_bar, sync
         self.transport = Transport(midi.session, self)
         self.recorder = Recorder(self.transport.position, lambda: (roll.loop or (0, None))[1])
-        self.cursor = 0  # where play starts: the ruler's last click, or where playback stopped
+        self.cursor = 0  # where play starts: the ruler's last click, where playback stopped, or
+        # the start (the loop's) once a play reached its end; the counter shows it while stopped
         self.armed = False  # following a DAW's clock: play when the DAW plays
         self._last_position = 0
+        self._at_end = False  # the play that stops now reached its end
+        self._audition_back: tuple[int, float] | None = None  # cursor and view left before an audition
         actions.bind({
             "play": self.toggle, "play_start": lambda: self.play(from_tick=0), "loop": self._loop_toggled,
             "record": self._record_toggled, "metronome": lambda _: self._replay(),
@@ -64,6 +69,7 @@ class Playback(QObject):
         self.transport.position_changed.connect(self._position)
         self.transport.sounding.connect(self.show_sounding)
         self.transport.playing_changed.connect(self._playing_changed)
+        self.transport.finished.connect(lambda: setattr(self, "_at_end", True))
         self.transport.error.connect(self.message)
         midi.output_lost.connect(self.transport.port_lost)
         midi.output_back.connect(self._output_back)
@@ -151,10 +157,21 @@ class Playback(QObject):
         self.sync.stop_clock()
 
     def audition(self, notes: list[Note]) -> None:
-        """Play one variation alone, from its first note (on Continuo's own clock)."""
+        """Play one variation alone, from its first note (on Continuo's own clock); when it
+        stops, the cursor and the view are where they were before."""
         self.about_to_play.emit()
+        self.stop()
+        back = (self.cursor, self.roll.state.viewport.left)
         self.transport.play(notes, self.document.tempo, self.document.time_signature,
                             min(n.start for n in notes))
+        if self.transport.playing:
+            self._audition_back = back
+
+    def show_cursor(self) -> None:
+        """Stopped: the playhead and the counter show where play will start (the view pages
+        to it if it is out of sight)."""
+        self.roll.set_playhead(self.cursor)
+        self.transport_bar.show_position(self.cursor)
 
     def panic(self) -> None:
         self.transport.panic()
@@ -248,12 +265,21 @@ class Playback(QObject):
             if self.actions.record.isChecked() and not self.armed:
                 self.actions.record.setChecked(False)
             self.sync.stop_clock()  # a clock we sent stops with the play
-            self.cursor = self._last_position
+            back, self._audition_back = self._audition_back, None
+            if back is not None:  # an audition: back to where the musician was
+                self.cursor = back[0]
+            elif self._at_end:  # played to the end: the next play starts from the start again
+                self.cursor = self.roll.loop[0] if self.roll.loop else 0
+            else:
+                self.cursor = self._last_position
+            self._at_end = False
+            self.show_cursor()
+            if back is not None:
+                self.roll.state.viewport.scroll_to(left=back[1])
 
     def _seek(self, tick: int) -> None:
         self.cursor = tick
         if self.transport.playing and self.sync.mode != CLOCK:  # a DAW's clock sets the position
             self.play()
         else:
-            self.roll.set_playhead(tick)
-            self.transport_bar.show_position(tick)
+            self.show_cursor()

@@ -95,9 +95,11 @@ class Transport(QObject):
     Thread: GUI; the player ends on its own thread (or process) and reports through `_ended`.
     Signals: `playing_changed(bool)`, `position_changed(tick)` (clip ticks, every ~30 ms while
     playing), `error(sentence)`, `sounding(pitch, velocity)` for each note played (velocity 0:
-    it ended; clicks aside)."""
+    it ended; clicks aside), `finished()` just before a play that reached its end stops (not
+    one stopped, one whose output went away, nor one following a timeline that stopped)."""
 
     playing_changed = Signal(bool)
+    finished = Signal()
     position_changed = Signal(int)
     error = Signal(str)
     sounding = Signal(int, int)
@@ -259,4 +261,6 @@ class Transport(QObject):
             return
         if error:
             self.error.emit(error)
+        elif self._follow is None:  # a followed play ends when its timeline stops, not at an end
+            self.finished.emit()
         self._stop()  # it played to the end
