@@ -290,3 +290,66 @@ def test_the_pause_and_the_sync_choice_are_remembered(qtbot, window) -> None:
         assert again.transport_bar.sync_button.text() == "Sync: Internal"
     finally:
         again.close()  # shares the engine: the last test of the window
+
+
+def _jam_over(window, out: MemoryOutput, notes: list[Note]) -> None:
+    """jamming_window, but over a sketch of `notes` (the jam not started yet)."""
+    window.midi.session = lambda: LocalSession(out)
+    window.document.load(Clip(notes, BPM, TimeSignature(4, 4), None))
+    window.panel.bars.setValue(1)
+    window.panel.jam_pause.setValue(1.0)
+    window.activateWindow()
+    window.roll.canvas.setFocus()
+
+
+def test_a_jam_starts_after_the_sketch_or_at_the_playhead_and_the_view_comes_back(qtbot, window) -> None:
+    bar = 1920
+    out = MemoryOutput()
+    _jam_over(window, out, [Note(0, 60, 480), Note(3 * bar, 64, 960)])  # ends in bar 4
+    window.playback.cursor = 0
+    view = window.roll.state.viewport
+    window.actions.jam.setChecked(True)
+    assert window.jam.start_tick() == 4 * bar  # the bar after the sketch, not over it
+    assert 4 * bar <= window.jam._now_tick() < 5 * bar and window.roll.state.playhead >= 4 * bar
+    began = view.left
+    assert view.visible_ticks()[0] <= 4 * bar <= view.visible_ticks()[1]
+    play_keys(qtbot, window, PHRASE_KEYS[:2])
+    view.scroll_to(left=40 * bar)  # wherever the jam took the view
+    window.actions.jam.setChecked(False)
+    assert all(n.start >= 4 * bar for n in window.jam.take)  # not over the sketch's notes
+    assert view.left == began and window.roll.state.playhead == 0  # back, with play's cursor shown
+    assert window.transport_bar.position.text() == "1.1.1"
+    assert window.panel.jam_status.text() != LISTENING  # not listening still
+    window.jam.discard()
+    window.playback.cursor = 6 * bar + 480  # the musician put the playhead here
+    assert window.jam.start_tick() == 6 * bar + 480
+    window.actions.jam.setChecked(True)
+    assert window.jam._now_tick() >= 6 * bar + 480
+    window.actions.jam.setChecked(False)
+
+
+def test_a_kept_jam_take_is_quantized_as_a_recording_and_stays_where_it_was_played(qtbot, window) -> None:
+    out = MemoryOutput()
+    _jam_over(window, out, [])
+    window.transport_bar.set_snap(240)  # 1/8
+    window.jam.take = [Note(4 * 1920 + 250, 60, 200), Note(4 * 1920 + 470, 62, 200)]
+    window.actions.quantize_recording.setChecked(True)
+    window.jam.keep()
+    assert sorted(n.start for n in window.document.notes.values()) == [4 * 1920 + 240, 4 * 1920 + 480]
+    window.document.undo_stack.undo()
+    window.actions.quantize_recording.setChecked(False)  # as played, when recordings are not quantized
+    window.jam.take = [Note(4 * 1920 + 250, 60, 200)]
+    window.jam.keep()
+    assert [n.start for n in window.document.notes.values()] == [4 * 1920 + 250]
+
+
+def test_a_stopped_jam_counts_its_answers_in_words(qtbot, window) -> None:
+    out = MemoryOutput()
+    said: list[str] = []
+    window.jam.message.connect(said.append)
+    jam = jamming_window(window, out)
+    play_keys(qtbot, window, PHRASE_KEYS[:4])
+    qtbot.waitUntil(lambda: sum(1 for a in jam.answers if a.announced) == 1, timeout=15000)
+    window.actions.jam.setChecked(False)
+    assert "(1 answer)" in said[-1] and "answers" not in said[-1]
+    assert window.panel.jam_status.text() != ANSWERING and not window.jam_label.isVisible()

@@ -12,7 +12,10 @@ playhead (sent as MIDI clock with Send MIDI Clock), a DAW's MIDI clock or Ableto
 hardware keyboard reaches the jam on rtmidi's thread with its arrival time; the computer keys
 from the GUI thread. The roll shows what was played and, as it sounds, the answer, as two ghost
 layers over the sketch: jam never changes the sketch by itself, Keep Jam Take adds the last
-jam's notes to it as one undoable step, and Esc takes them out of the roll. Stopping a jam never
+jam's notes to it as one undoable step (where they were played, quantized as a recording is
+when Quantize Recorded Notes is on), and Esc takes them out of the roll. On Continuo's own beat
+a jam starts at the playhead, or, with the playhead at the start of a sketch, on the bar after
+the sketch; the view follows it and comes back to where the jam began when it stops. Stopping a jam never
 waits on the GUI thread: the player ends the notes, and the jam's threads end, in the background.
 """
 
@@ -29,6 +32,7 @@ import mido
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.core.notes import TICKS_PER_QUARTER, Note
+from studio.core.quantize import quantize_notes
 from studio.core.words import plural
 from studio.live.jam import Answer, Jam
 from studio.live.time_source import FixedTempo, LiveError, TimeSource
@@ -88,6 +92,7 @@ class JamMode(QObject):
         self._timer.setInterval(SHOW_MS)
         self._timer.timeout.connect(self._show)
         self._ghosts: list[list[Note]] | None = None  # the roll's ghosts as the jam last set them
+        self._view_left: float | None = None  # where the view was as the jam began
         actions.bind({"jam": self._toggled, "keep_jam": self.keep, "discard": self.discard})
         actions.keep_jam.setEnabled(False)
         sync.changed.connect(self.stop)  # the jam's beat came from the old choice
@@ -131,6 +136,10 @@ class JamMode(QObject):
             self._say(str(err))
             return False
         self.jam, self.player, self._source = jam, player, source
+        tick = self._now_tick()
+        if tick is not None:  # the view shows where the jam begins, and comes back there after it
+            self.roll.set_playhead(int(tick))
+        self._view_left = self.roll.state.viewport.left
         self._played, self._held, self._heard, self._heard_of, self._drawn = [], {}, [], {}, 0
         jam.start()
         player.set_clicks(self.actions.metronome.isChecked())  # the beat to play in time with
@@ -177,8 +186,10 @@ class JamMode(QObject):
         elif self.take:  # the take stays in the roll until kept, or Esc
             self._set_ghosts([self._played, self._heard], ANSWERED)
             self.actions.discard.setEnabled(True)
-        self.roll.set_playhead(None)
+        self.roll.set_playhead(self.cursor())  # stopped: where play will start
         self.show_position(self.cursor())
+        if self._view_left is not None:
+            self.roll.state.viewport.scroll_to(left=self._view_left)
         self._set_state("")
         self.actions.jam.setChecked(False)  # already off when the button stopped it (no signal then)
         answered = sum(1 for a in jam.answers if a.announced)
@@ -195,6 +206,9 @@ class JamMode(QObject):
         self.actions.keep_jam.setEnabled(False)
         if not take:
             return
+        grid = self.roll.snap if self.actions.quantize_recording.isChecked() else None
+        if grid:  # as a recorded take is
+            take = quantize_notes(take, grid)
         self.document.push(edits.add_notes(self.document, take, text="Keep jam", place=True))
         self.roll.set_ghosts(self.flow.variations, self.flow.selected)
         self._ghosts = None
@@ -222,12 +236,21 @@ class JamMode(QObject):
         external = self.sync.external
         if external is not None:
             return external
-        tempo = self.document.tempo
+        tempo, start = self.document.tempo, self.start_tick()
         if self.sync.send_clock:
-            return self.sync.start_clock(self.cursor(), tempo)[1].source
-        # Continuo's own beat, with the playhead's tick now: the jam is laid out after it
-        before = self.cursor() * 60.0 / (tempo * TICKS_PER_QUARTER)
+            return self.sync.start_clock(start, tempo)[1].source
+        # Continuo's own beat, with the jam's start tick now: the jam is laid out after it
+        before = start * 60.0 / (tempo * TICKS_PER_QUARTER)
         return FixedTempo(tempo, origin=time.perf_counter() - before)
+
+    def start_tick(self) -> int:
+        """Where a jam on Continuo's own beat begins: the playhead, or, with the playhead at the
+        start of a sketch, the first bar line after the sketch (not over its notes)."""
+        cursor = self.cursor()
+        if cursor > 0 or not self.document.notes:
+            return cursor
+        bar = self.document.time_signature.bar_ticks
+        return -(-self.document.end // bar) * bar
 
     def _clicks_toggled(self, on: bool) -> None:
         if self.player is not None:
