@@ -63,8 +63,43 @@ def test_escape_discards_and_leaves_the_clip_alone(qtbot, window) -> None:
     assert window.flow.variations
     qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Escape)
     assert not window.flow.variations and window.flow.selected is None
-    assert window.document.clip() == before and window.document.undo_stack.count() == 0
+    assert window.document.clip() == before
+    # the drop is a step of the history (Ctrl+Z brings the variations back) that changes no note
+    # and leaves an unchanged sketch unchanged
+    assert window.document.undo_stack.count() == 1 and window.document.undo_stack.isClean()
     assert not window.actions.accept.isEnabled()
+
+
+def test_escape_then_ctrl_z_brings_the_variations_back(qtbot, window) -> None:
+    _load_demo(window)
+    before = window.document.clip()
+    _continue(qtbot, window)
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Tab)
+    shown = [list(v) for v in window.flow.variations]
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Escape)
+    assert not window.flow.variations and window.roll.ghosts == []
+    assert "Ctrl+Z" in window.panel.status.text()
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Z, CTRL)
+    assert window.flow.variations == shown and window.roll.ghosts == shown
+    assert window.flow.selected == 1 and window.actions.accept.isEnabled()
+    assert window.document.clip() == before
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Z, CTRL | SHIFT)  # redo drops them again
+    assert not window.flow.variations
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Z, CTRL)
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Return)  # and one brought back can be accepted
+    assert len(window.document.notes) == len(before.notes) + len(shown[1])
+    # variations continued after a drop are not lost by undoing it: redo brings them back
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Z, CTRL)  # the accept
+    _continue(qtbot, window, Qt.Key.Key_R, CTRL)
+    dropped = [list(v) for v in window.flow.variations]
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Escape)
+    _continue(qtbot, window, Qt.Key.Key_R, CTRL)
+    newer = [list(v) for v in window.flow.variations]
+    assert newer != dropped
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Z, CTRL)
+    assert window.flow.variations == dropped
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Z, CTRL | SHIFT)
+    assert window.flow.variations == newer
 
 
 def test_again_rolls_new_variations_with_a_new_seed(qtbot, window) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoCommand
 
 from studio.core.notes import Clip, Note
 from studio.core.words import plural
@@ -23,6 +24,29 @@ from studio.ui.document.document import ClipDocument
 from studio.ui.roll import PianoRoll
 
 GHOST_REDRAW_MS = 60
+
+Shown = tuple[list[list[Note]], int | None, Clip | None]  # variations, the one shown, their seed
+
+
+class DropVariations(QUndoCommand):
+    """Esc's drop of the variations as a step of the sketch's undo history, so Ctrl+Z brings
+    them back. Undo shows them again; redo shows what was there when they came back (nothing,
+    or variations continued since, which are so not lost either). It changes no note."""
+
+    def __init__(self, flow: ContinueFlow, dropped: Shown) -> None:
+        count = len(dropped[0])
+        super().__init__("Drop the variation" if count == 1 else f"Drop {count} variations")
+        self.flow, self.dropped = flow, dropped
+        self.after: Shown = ([], None, dropped[2])
+
+    def redo(self) -> None:
+        self.flow._put(self.after)
+
+    def undo(self) -> None:
+        self.after = self.flow._shown()
+        self.flow._put(self.dropped)
+        self.flow._say("The variations are back: Tab to compare, Enter to accept, Esc to drop them.")
+
 
 
 class ContinueFlow(QObject):
@@ -112,12 +136,17 @@ class ContinueFlow(QObject):
         self.accepted.emit(index)
 
     def escape(self) -> None:
-        """Esc: stop the engine while it runs, else drop the variations."""
+        """Esc: stop the engine while it runs, else drop the variations: a step of the undo
+        history that changes no note (a saved sketch stays saved), so Ctrl+Z brings them back."""
         if self.running:
             self.engine.cancel()
         elif self.variations:
-            self._clear()
-            self._say("Variations discarded.")
+            stack = self.document.undo_stack
+            clean = stack.isClean()
+            stack.push(DropVariations(self, self._shown()))
+            if clean:
+                stack.setClean()
+            self._say("Variations dropped; Ctrl+Z brings them back.")
 
     def reset(self) -> None:
         """A new sketch: drop the variations, what a running request would still bring, and
@@ -160,9 +189,9 @@ class ContinueFlow(QObject):
     def _on_finished(self, result: ContinueResult) -> None:
         self.running = False
         self.panel.set_progress(None)
-        if self._dropping:
+        if self._dropping:  # what is shown now came after it (another sketch, variations back)
             self._dropping = False
-            self._clear()
+            self._update()
             return
         if result.error:
             self._clear()
@@ -183,6 +212,20 @@ class ContinueFlow(QObject):
                   f"style, key {result.key or 'free'}. Tab to compare, Enter to accept, Esc to discard.")
 
     # -- display ----------------------------------------------------------------------------
+    def _shown(self) -> Shown:
+        return [list(v) for v in self.variations], self.selected, self._seed
+
+    def _put(self, shown: Shown) -> None:
+        """Show these variations (undo and redo of a drop), instead of what a running request
+        would still bring."""
+        if self.running:
+            self._dropping = True
+            self.engine.cancel()
+        variations, selected, seed = shown
+        self._redraw.stop()
+        self.variations, self.selected, self._seed = [list(v) for v in variations], selected, seed
+        self._show()
+
     def _seed_words(self) -> str:
         """What Continue continues now: "14 notes", "the 3 selected notes"."""
         selected = len(self.roll.selected_notes())
