@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="with --screenshot: the demo seed and its variations from the model")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from studio.commands import arrange, continue_cmd, info, jam, play, ports
+    from studio.commands import arrange, continue_cmd, info, jam, play, ports, render
 
     continue_cmd.add_parser(sub)
     arrange.add_parser(sub)
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     jam.add_parser(sub)
     play.add_parser(sub)
     ports.add_parser(sub)
+    render.add_parser(sub)
     return parser
 
 
