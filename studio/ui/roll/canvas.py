@@ -167,23 +167,29 @@ class GridCanvas(QWidget):
         return QRectF(x, view.y(note.pitch) + 1, width, view.row_height - 1)
 
     def _paint_ghosts(self, painter: QPainter) -> None:
-        """Variations translucent in their own hues; the selected one stronger and outlined."""
-        state = self.state
+        """Variations in their own hues: the one shown filled and its notes named, the others
+        outlined over a faint fill (overlaps stay apart, not a muddy mix), under it."""
+        state, view = self.state, self.state.viewport
         if not state.ghosts:
             return
-        t0, t1 = state.viewport.visible_ticks()
+        t0, t1 = view.visible_ticks()
+        low, high = view.visible_pitches()
         chosen = state.ghost_selected
-        fills, edges = [], []
-        for k in range(len(state.ghosts)):
-            colour = palette.ghost(k, k == chosen)
-            colour.setAlphaF(0.6 if k == chosen else 0.16 if chosen is not None else 0.32)
-            fills.append(colour)
-            edges.append(QPen(palette.ghost(k, True), 1))
+        fills = [palette.ghost(k, k == chosen) for k in range(len(state.ghosts))]
+        edges = [QPen(palette.ghost_edge(k), 1.5) for k in range(len(state.ghosts))]
         visible = sorted(state.ghost_index.query(t0, t1), key=lambda item: item[0] == chosen)
+        labels: list[tuple[QRectF, int]] = []
+        named = view.row_height >= 11
         for k, note in visible:
-            painter.setPen(edges[k] if k == chosen else Qt.PenStyle.NoPen)
+            if not low <= note.pitch <= high:
+                continue
+            rect = self._note_rect(note)
+            painter.setPen(Qt.PenStyle.NoPen if k == chosen else edges[k])
             painter.setBrush(fills[k])
-            painter.drawRect(self._note_rect(note).adjusted(0.5, 0.5, -0.5, -0.5))
+            painter.drawRect(rect.adjusted(1, 1, -1, -1) if k != chosen else rect)
+            if k == chosen and named and rect.width() >= 30:
+                labels.append((rect.adjusted(4, 0, -2, 0), note.pitch))
+        self._paint_names(painter, labels, palette.GHOST_TEXT)
 
     def _paint_notes(self, painter: QPainter) -> None:
         """Notes on whole pixels, one rectangle per pixel cell (zoomed far out, thousands of
@@ -220,15 +226,19 @@ class GridCanvas(QWidget):
         for (selected, velocity), rects in sorted(fills.items()):
             painter.setBrush(palette.velocity_color(velocity, selected))
             painter.drawRects(rects)
-        if labels:
-            self._font.setPixelSize(max(8, min(11, int(view.row_height * 0.62))))
-            painter.setFont(self._font)
-            painter.setPen(palette.NOTE_TEXT)
-            for rect, pitch in labels:
-                painter.drawText(rect, LEFT_MIDDLE, note_name(pitch))
+        self._paint_names(painter, labels, palette.NOTE_TEXT)
         painter.setPen(QPen(palette.SELECTED_OUTLINE, 1.5))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRects(edges)
+
+    def _paint_names(self, painter: QPainter, labels: list[tuple[QRectF, int]], colour: QColor) -> None:
+        """Each note's name (C4, F#5) at the left of its rectangle."""
+        if labels:
+            self._font.setPixelSize(max(8, min(11, int(self.state.viewport.row_height * 0.62))))
+            painter.setFont(self._font)
+            painter.setPen(colour)
+            for rect, pitch in labels:
+                painter.drawText(rect, LEFT_MIDDLE, note_name(pitch))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.state.viewport.resize(self.width(), self.height())

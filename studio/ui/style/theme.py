@@ -40,13 +40,13 @@ class Colors:
     record: str = "#e5484d"
     success: str = "#6fcf7a"
     warning: str = "#e8c547"
-    # Piano roll
-    roll_white_row: str = "#1f2023"
-    roll_black_row: str = "#1a1b1d"
-    roll_scale_row: str = "#24262b"
-    grid_bar: str = "#454851"
-    grid_beat: str = "#30333a"
-    grid_step: str = "#25272b"
+    # Piano roll: rows told apart at a glance (contrast ratios in studio.ui.roll.palette)
+    roll_white_row: str = "#2c2e34"
+    roll_black_row: str = "#1a1b1e"
+    roll_scale_row: str = "#2f3239"
+    grid_bar: str = "#666a75"
+    grid_beat: str = "#464a53"
+    grid_step: str = "#33363c"
     playhead: str = "#f29d38"
     loop: str = "#3cc4b4"
     # Virtual keyboard
