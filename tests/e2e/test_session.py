@@ -124,6 +124,8 @@ def test_a_whole_session_with_a_crash(bundle: Bundle, desktop: Desktop, jack_ser
                                        fluid_synth: FluidSynth, tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
+    # a musician who chose Continuo's virtual port (a first start chooses the built-in sound)
+    (home / "settings.ini").write_text("[midi]\noutput=<virtual>\n", encoding="utf-8")
     app = App(bundle, desktop, jack_server, home, tmp_path / "first.log")
     try:
         jack_server.connect(app.output_port(), fluid_synth.port)

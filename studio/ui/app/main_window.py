@@ -37,6 +37,7 @@ from studio.ui.app.actions import Actions, build_menus
 from studio.ui.app.paths import log_dir
 from studio.ui.app.settings import AppSettings, Remembers
 from studio.ui.connections import MidiIO, Sync
+from studio.ui.connections.midi_io import output_from_setting, output_setting
 from studio.ui.continuation import ContinueFlow, ContinuePanel, EngineService
 from studio.ui.continuation.engine_worker import EngineState
 from studio.ui.document import Autosaver, ClipDocument, FileController
@@ -55,19 +56,21 @@ MIDI_STATUS_PX = 240  # the MIDI output's state, elided to this (all of it in it
 
 
 class MidiPorts:
-    """The MIDI output and input chosen at the last exit, for the settings (MidiIO keeps none)."""
+    """The MIDI output and input chosen at the last exit, for the settings (MidiIO keeps none).
+    On a first start the output is the built-in sound."""
 
     def __init__(self, midi: MidiIO, reopen: bool = True) -> None:
         self.midi, self.reopen = midi, reopen
 
     def load_settings(self, settings: AppSettings) -> None:
         if self.reopen:
-            self.midi.choose_output(settings.midi_output)
+            self.midi.choose_output(output_from_setting(settings.midi_output))
             if settings.midi_input:
                 self.midi.choose_input(settings.midi_input)
 
     def save_settings(self, settings: AppSettings) -> None:
-        settings.midi_output, settings.midi_input = self.midi.output_choice, self.midi.input_choice
+        settings.midi_output = output_setting(self.midi.output_choice)
+        settings.midi_input = self.midi.input_choice
 
 
 class MainWindow(QMainWindow):

@@ -5,15 +5,20 @@ carries the time rtmidi heard it, however busy this process is). When the clock 
 keyboard's own port, that one port is opened once, as a timed input, and hands on both: the
 pulses and the notes carry rtmidi's times.
 
-The output is a session (studio.midi.session): normally the player's own process owns the port,
-so playback is scheduled there, out of reach of this process's GIL, and a key played live is
-sent there at once; where that child cannot start, the port is opened here and the status bar
-says so once. Either way `session()` is what the transport, the jam and the clock use, and none
-of them asks which kind it is. Ports are opened on a short-lived thread, never the GUI thread.
+The output is a session (studio.midi.session). The built-in sound (BUILT_IN: a General MIDI
+synth on the computer's audio output, studio.midi.synth) plays in this process, and with no
+audio device fails like a port that cannot open, in one sentence. For a port, normally the
+player's own process owns the port, so playback is scheduled there, out of reach of this
+process's GIL, and a key played live is sent there at once; where that child cannot start,
+the port is opened here and the status bar says so once. Either way `session()` is what the
+transport, the jam and the clock use, and none of them asks which kind it is. Ports are opened
+on a short-lived thread, never the GUI thread.
 The session watches its port (a session whose process crashes is started again, and then
 releases every note the crash left sounding): when the output goes away playback stops there and
 the status bar says so in one sentence; it is joined again when it comes back, and
-`output_back` lets playback go on. With no output the app still works: notes go
+`output_back` lets playback go on. While the output is the virtual port and nothing is connected
+to it (where the MIDI system tells: ALSA, studio.midi.listeners), the status says so and a
+message says how to be heard. With no output the app still works: notes go
 nowhere and the status bar says why. Incoming notes are played straight through to the output on
 rtmidi's thread (lowest latency) and reported to the GUI as queued signals, so the keyboard lights
 up and recording can take them; `on_input` and `on_clock` hear every message on the input's
@@ -32,19 +37,27 @@ import weakref
 from collections.abc import Callable
 
 import mido
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
+from studio.midi.listeners import virtual_port_heard
 from studio.midi.player import all_notes_off
 from studio.midi.ports import InputPort, PortError, list_ports, open_input
 from studio.midi.session import LocalSession, Session, SilentOutput, open_session
+from studio.midi.synth import BUILT_IN, BUILT_IN_NAME
 from studio.midi.timed_input import TimedInputPort, open_timed_input
 
 RESTARTED = ("The player process ended unexpectedly; Continuo started it again and released every "
              "note.")
 VIRTUAL = None  # the output choice meaning "Continuo's own virtual port" (the default)
 NO_PORT = "<none>"  # the output choice meaning "send nowhere"; for the input, None is none
+# BUILT_IN (studio.midi.synth): the output choice meaning "the built-in sound" (a General MIDI
+# synth on the computer's audio output), the window's default on a first start
+NOBODY_LISTENS = ("Nothing is connected to Continuo's virtual port yet: connect your DAW or synth to it, "
+                  "or choose Built-in sound in Transport → MIDI Output to hear Continuo.")
+LISTENERS_MS = 2000  # how often the virtual port's listeners are looked at (ALSA only)
+VIRTUAL_SETTING = "<virtual>"  # how the settings store VIRTUAL (nothing stored: a first start)
 NOTES = ("note_on", "note_off")
 Listener = Callable[[mido.Message, float], None]  # a message and its perf_counter arrival time
 
@@ -82,6 +95,8 @@ class MidiIO(QObject):
         self._retired: weakref.WeakSet = weakref.WeakSet()  # inputs chosen away, closing behind
         self._release_all = False  # once the output is open again: all-notes-off everywhere
         self.status = "MIDI output: opening…"
+        self._heard: bool | None = None  # whether anything listens to the virtual port (None: unknown)
+        self._listeners = QTimer(self, interval=LISTENERS_MS, timeout=self._look_for_listeners)
         self._opened.connect(self._on_opened)
         self._lost.connect(self._on_lost)
         self._back.connect(self._on_back)
@@ -149,14 +164,15 @@ class MidiIO(QObject):
 
     # -- menus ----------------------------------------------------------------------------
     def output_menu(self, parent: QWidget) -> QMenu:
-        return self._menu("MIDI &Output", parent, "outputs", ("Continuo (virtual port)", VIRTUAL),
+        return self._menu("MIDI &Output", parent, "outputs",
+                          [(BUILT_IN_NAME, BUILT_IN), ("Continuo (virtual port)", VIRTUAL)],
                           ("None", NO_PORT), lambda: self.output_choice, self.choose_output)
 
     def input_menu(self, parent: QWidget) -> QMenu:
-        return self._menu("MIDI &Input", parent, "inputs", None, ("None", None), lambda: self.input_choice,
+        return self._menu("MIDI &Input", parent, "inputs", [], ("None", None), lambda: self.input_choice,
                           self.choose_input)
 
-    def _menu(self, title: str, parent: QWidget, side: str, first: tuple[str, str | None] | None,
+    def _menu(self, title: str, parent: QWidget, side: str, first: list[tuple[str, str | None]],
               last: tuple[str, str | None], current, choose) -> QMenu:
         menu = QMenu(title, parent)
 
@@ -169,7 +185,7 @@ class MidiIO(QObject):
                 names, note = [], str(err)
             else:
                 note = None
-            entries = [first] if first else []
+            entries = list(first)
             entries += [(n, n) for n in names if "Continuo" not in n] + [last]
             for text, choice in entries:
                 action = QAction(text, menu, checkable=True)
@@ -245,13 +261,21 @@ class MidiIO(QObject):
                 self.message.emit(f"Listening to {port.name}.")
             return
         if port is None:
-            self._set_status(f"No MIDI output: {error}")
+            if self.output_choice == BUILT_IN:  # the sentence in full, the state in short
+                self._set_status("Built-in sound unavailable")
+                self.message.emit(error)
+            else:
+                self._set_status(f"No MIDI output: {error}")
             return
         if self.output_choice == NO_PORT or self._session is not None:
             threading.Thread(target=port.close, daemon=True, name="continuo-close-output").start()
             return
         self._session = port
-        self._set_status(f"MIDI out: {port.name}")
+        self._heard = None
+        self._set_status(self._playing_to(port))
+        if port.virtual:
+            self._look_for_listeners()
+            self._listeners.start()
         if note:  # why playback runs in this process
             self.message.emit(note)
         self._after_restart()
@@ -278,7 +302,7 @@ class MidiIO(QObject):
 
     def _on_back(self, session: Session, sentence: str) -> None:
         if session is self._session:
-            self._set_status(f"MIDI out: {session.name}")
+            self._set_status(self._playing_to(session))
             self.message.emit(sentence)
             self.output_back.emit()
 
@@ -308,8 +332,30 @@ class MidiIO(QObject):
     def _send(self, message: mido.Message) -> None:
         (self._session or self._silent).send(message)  # a lost port: a dropped live note is all
 
+    def _look_for_listeners(self) -> None:
+        """While the virtual port is the output: say in the status (and once in a message) when
+        nothing is connected to it, where the MIDI system tells (ALSA)."""
+        session = self._session
+        if session is None or not session.virtual:
+            self._listeners.stop()
+            return
+        heard = virtual_port_heard()
+        if heard != self._heard:
+            self._heard = heard
+            self._set_status(self._playing_to(session))
+            if heard is False:
+                self.message.emit(NOBODY_LISTENS)
+
+    def _playing_to(self, session: Session) -> str:
+        """The status of an open output."""
+        if session.name == BUILT_IN_NAME:
+            return "Sound: built-in"
+        heard = " (nothing connected)" if session.virtual and self._heard is False else ""
+        return f"MIDI out: {session.name}{heard}"
+
     def _close_output(self) -> None:
         """Forget the output now; its session closes in the background (after its note-offs)."""
+        self._listeners.stop()
         session, self._session = self._session, None
         if session is not None:
             threading.Thread(target=session.close, daemon=True, name="continuo-close-output").start()
@@ -317,3 +363,16 @@ class MidiIO(QObject):
     def _set_status(self, text: str) -> None:
         self.status = text
         self.status_changed.emit(text)
+
+
+def output_from_setting(saved: str | None) -> str | None:
+    """The output choice a stored setting means: nothing stored (a first start) is the built-in
+    sound, so Continuo is heard before any DAW is routed; the virtual port is stored by name."""
+    if saved is None:
+        return BUILT_IN
+    return VIRTUAL if saved == VIRTUAL_SETTING else saved
+
+
+def output_setting(choice: str | None) -> str:
+    """How an output choice is stored (the inverse of output_from_setting)."""
+    return VIRTUAL_SETTING if choice is VIRTUAL else choice
