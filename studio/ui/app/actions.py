@@ -96,6 +96,10 @@ SPECS: dict[str, Spec] = {
     # View
     "zoom_in": Spec("Zoom &In", (_K.ZoomIn, "Ctrl+="), "zoom-in", ""),
     "zoom_out": Spec("Zoom &Out", (_K.ZoomOut,), "zoom-out", ""),
+    "zoom_fit": Spec("Zoom to &Fit", ("Ctrl+0",), None, "Show the whole sketch and its variations"),
+    "view_start": Spec("Go to the &Start", ("Home",), None, "Scroll the roll to the start of the sketch"),
+    "view_end": Spec("Go to the &End", ("End",), None,
+                     "Scroll the roll to where the notes and the variations end"),
     "undo_history": Spec("Undo &History", ("Ctrl+H",), "history",
                          "Show every edit; click one to go back to it", True),
     # Help
@@ -112,7 +116,8 @@ MENUS: dict[str, tuple[str, ...]] = {
                    "-", "jam", "keep_jam", "-", "@sync", "@output", "@input", "midi_thru", "-", "panic"),
     "&Continue": ("continue", "again", "-", "next_variation", "previous_variation", "audition", "-",
                   "accept", "discard"),
-    "&View": ("zoom_in", "zoom_out", "-", "undo_history", "@docks", "-", "@layouts"),
+    "&View": ("zoom_in", "zoom_out", "zoom_fit", "view_start", "view_end", "-", "undo_history", "@docks", "-",
+              "@layouts"),
     "&Help": ("show_log", "about"),
 }
 

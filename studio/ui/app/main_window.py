@@ -242,6 +242,7 @@ class MainWindow(QMainWindow):
             "panic": self.panic,
             "zoom_in": lambda: (roll.zoom_time(1.25), roll.zoom_pitch(1.1)),
             "zoom_out": lambda: (roll.zoom_time(0.8), roll.zoom_pitch(1 / 1.1)),
+            "zoom_fit": self.fit_view, "view_start": roll.show_start, "view_end": roll.show_end,
             "undo_history": self._show_history, "show_log": self._show_log, "about": self._about,
         })
         self.history_dock.toggleViewAction().toggled.connect(a.undo_history.setChecked)
@@ -323,15 +324,12 @@ class MainWindow(QMainWindow):
     def fit_view(self) -> None:
         """Zoom the roll so the clip and its variations fill it, with a bar and an octave to spare."""
         notes = list(self.document.notes.values()) + [n for v in self.flow.variations for n in v]
-        view = self.roll.state.viewport
-        if not notes or view.width <= 0 or view.height <= 0:
+        if not notes:
             return
         bar = self.document.time_signature.bar_ticks
         end = (-(-max(n.end for n in notes) // bar) + 1) * bar
-        self.roll.zoom_time(view.width / end / view.px_per_tick)
-        rows = max(n.pitch for n in notes) - min(n.pitch for n in notes) + 12
-        self.roll.zoom_pitch(view.height / rows / view.row_height)
-        self.roll.frame_notes()
+        pitches = [n.pitch for n in notes]
+        self.roll.reveal(0, end, (min(pitches) - 6, max(pitches) + 5), fill=True)
 
     def panic(self) -> None:
         self.keys.release_all()

@@ -24,6 +24,7 @@ from studio.ui.document.document import ClipDocument
 from studio.ui.roll import PianoRoll
 
 GHOST_REDRAW_MS = 60
+SEED_BARS_SHOWN = 8  # the view shows the continuation after at most this much of its seed
 
 Shown = tuple[list[list[Note]], int | None, Clip | None]  # variations, the one shown, their seed
 
@@ -68,6 +69,7 @@ class ContinueFlow(QObject):
         self.running = False
         self._dropping = False  # the running request's result is for a sketch no longer here
         self._seed: Clip | None = None
+        self._ends = (0, 0)  # where the seed ends and the variations asked for will
         self._rng = random.Random()
         self._undo_said: int | None = None  # the undo step a status naming Ctrl+Z was said at
         # Growing ghosts are redrawn at most this often, however fast the notes come: the roll
@@ -174,6 +176,10 @@ class ContinueFlow(QObject):
         self.panel.set_progress(0.0)
         self.engine.request(seed, settings)
         self._show()
+        ts = seed.time_signature
+        seed_end = -(-max(n.end for n in seed.notes) // ts.beat_ticks) * ts.beat_ticks
+        self._ends = (seed_end, seed_end + round(settings.bars * ts.bar_ticks) + ts.beat_ticks)
+        self._reveal()
         self._say(f"Continuing {self._seed_words()}: {settings.variations} variations of "
                   f"{settings.bars:g} bars…")
 
@@ -205,6 +211,7 @@ class ContinueFlow(QObject):
                       "The model found nothing to add here; try other controls or another seed.")
             return
         self._show()
+        self._reveal()
         counts = ", ".join(str(len(v)) for v in self.variations)
         how = "Stopped early" if result.cancelled else "Done"
         variations = plural(len(self.variations), "variation")
@@ -212,6 +219,19 @@ class ContinueFlow(QObject):
                   f"style, key {result.key or 'free'}. Tab to compare, Enter to accept, Esc to discard.")
 
     # -- display ----------------------------------------------------------------------------
+    def _reveal(self) -> None:
+        """Bring the seed's end (its last SEED_BARS_SHOWN bars at most) and the variations, all
+        the length asked for, into view: scroll, and zoom out only if they do not fit."""
+        seed, (seed_end, end) = self._seed, self._ends
+        if seed is None or not seed.notes:
+            return
+        bar = seed.time_signature.bar_ticks
+        start = max(min(n.start for n in seed.notes) // bar, seed_end // bar - SEED_BARS_SHOWN) * bar
+        ghosts = [n for v in self.variations for n in v]
+        end = max([end, *(n.end for n in ghosts)])
+        pitches = [n.pitch for n in seed.notes if n.end > start] + [n.pitch for n in ghosts]
+        self.roll.reveal(start, end, (min(pitches) - 2, max(pitches) + 2))
+
     def _shown(self) -> Shown:
         return [list(v) for v in self.variations], self.selected, self._seed
 

@@ -123,6 +123,47 @@ class PianoRoll(QWidget):
         view.center_on_pitch(statistics.median(pitches) if pitches else MIDDLE_C)
         self._sync_scrollbars()
 
+    def reveal(self, start: float, end: float, pitches: tuple[int, int] | None = None,
+               fill: bool = False) -> None:
+        """Bring the ticks [start, end) and the pitches (lowest, highest) into view: scroll as
+        little as needed and zoom out only where they do not fit, or with fill=True zoom so
+        they fill the view (zoom to fit)."""
+        view = self.state.viewport
+        if view.width <= 0 or view.height <= 0:
+            return
+        span = max(1.0, end - start)
+        left, right = view.visible_ticks()
+        if fill or span > right - left:
+            view.zoom_time(view.width / span / view.px_per_tick)
+            view.scroll_to(left=start)
+        elif start < left:
+            view.scroll_to(left=start)
+        elif end > right:
+            view.scroll_to(left=end - (right - left))
+        if pitches is not None:
+            low, high = max(0, min(pitches)), min(127, max(pitches))
+            rows = high - low + 1
+            if fill or rows * view.row_height > view.height:
+                view.zoom_pitch(view.height / rows / view.row_height)
+                view.center_on_pitch((low + high) / 2)
+            elif view.y(high) < 0:
+                view.scroll_to(top=view.top + view.y(high))
+            elif view.y(low) + view.row_height > view.height:
+                view.scroll_to(top=view.top + view.y(low) + view.row_height - view.height)
+        self._sync_scrollbars()
+
+    def show_start(self) -> None:
+        """Home: the view to the start of the sketch."""
+        self.state.viewport.scroll_to(left=0)
+        self._sync_scrollbars()
+
+    def show_end(self) -> None:
+        """End: the view to where the notes and the variations end, with room after them."""
+        view, end = self.state.viewport, max(self.document.end, self.state.ghost_index.end)
+        left, right = view.visible_ticks()
+        view.scroll_to(left=max(0.0, end - (right - left) * 0.8))
+        self._sync_scrollbars()
+
     def _frame_once(self) -> None:
         if not self._framed and self.state.viewport.height > 0:
             self._framed = True
