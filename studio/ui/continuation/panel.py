@@ -134,7 +134,7 @@ class ContinuePanel(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(4)
-        self.status = QLabel("Select notes to continue them, or continue the whole clip.")
+        self.status = QLabel()  # what the continuation did (what it will continue: seed_label)
         self.status.setProperty("dim", True)
         self.status.setWordWrap(True)
 
