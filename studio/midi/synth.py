@@ -38,6 +38,7 @@ BUFFER_FRAMES = 512  # per audio callback: 11.6 ms at 44.1 kHz
 GAIN_DB = 6.0  # the synth's own gain: one piano note peaks near -15 dBFS, ten loud ones near 0
 HEADROOM = 10 ** (-1 / 20)  # render normalises its peak to -1 dBFS
 SOUNDFONT = ("sound", "continuo-gm.sf3")
+NO_DEVICE = "No audio output device was found for the built-in sound"
 CHOOSE = "choose a MIDI output in Transport → MIDI Output"
 BANK_SELECT = (0, 32)  # ignored: the SoundFont has one bank (and the drum kit on channel 10)
 
@@ -129,7 +130,7 @@ class SynthOutput:
             self._pyaudio.get_default_output_device_info()
         except (OSError, ValueError, RuntimeError):
             self._pyaudio.terminate()
-            raise SynthError(f"No audio output device was found for the built-in sound: {CHOOSE}.") from None
+            raise SynthError(f"{NO_DEVICE}: {CHOOSE}.") from None
         try:
             self._stream = self._pyaudio.open(
                 format=pyaudio.paFloat32, channels=2, rate=self.synth.rate, output=True,

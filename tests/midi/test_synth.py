@@ -150,3 +150,11 @@ def test_the_built_in_sound_is_a_session_whose_player_reaches_the_audio_callback
         session.send(mido.Message("note_off", note=69))
     finally:
         session.close()
+
+
+def test_an_unreadable_soundfont_is_one_sentence(tmp_path) -> None:
+    broken = tmp_path / "broken.sf3"
+    broken.write_bytes(b"RIFF\0\0\0\0sfbk")
+    said = r"^The built-in sound cannot read its SoundFont broken\.sf3 \(.*\)\.$"
+    with pytest.raises(SynthError, match=said):
+        SoundFontSynth(broken)

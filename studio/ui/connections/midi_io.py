@@ -45,7 +45,7 @@ from studio.midi.listeners import virtual_port_heard
 from studio.midi.player import all_notes_off
 from studio.midi.ports import InputPort, PortError, list_ports, open_input
 from studio.midi.session import LocalSession, Session, SilentOutput, open_session
-from studio.midi.synth import BUILT_IN, BUILT_IN_NAME
+from studio.midi.synth import BUILT_IN, BUILT_IN_NAME, NO_DEVICE
 from studio.midi.timed_input import TimedInputPort, open_timed_input
 
 RESTARTED = ("The player process ended unexpectedly; Continuo started it again and released every "
@@ -262,7 +262,8 @@ class MidiIO(QObject):
             return
         if port is None:
             if self.output_choice == BUILT_IN:  # the sentence in full, the state in short
-                self._set_status("Built-in sound unavailable")
+                self._set_status("Built-in sound: no audio device" if error.startswith(NO_DEVICE)
+                                 else "Built-in sound unavailable")
                 self.message.emit(error)
             else:
                 self._set_status(f"No MIDI output: {error}")
