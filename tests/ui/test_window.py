@@ -78,7 +78,8 @@ def _cut_off(window) -> list[str]:
     bar = window.transport_bar
     boxes = {"Tempo": bar.tempo, "Metre": bar.metre, "Key": bar.key, "Snap": bar.snap}
     shown = {bar.widgetForAction(a).text(): a.isVisible() for a in bar._labels}
-    cut = [name for name, box in boxes.items() if shown[name] and not box.isVisible()]
+    # (Snap's label never gives way)
+    cut = [name for name, box in boxes.items() if shown.get(name, True) and not box.isVisible()]
     scroll = window.continue_dock.widget()
     if scroll.horizontalScrollBar().maximum() > 0:
         cut.append("the Continue panel, at its side")

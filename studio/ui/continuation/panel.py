@@ -114,6 +114,7 @@ class ContinuePanel(QWidget):
         controls = QGroupBox("Continuation")
         form = QFormLayout(controls)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setVerticalSpacing(4)  # compact: the Jam box fits a 1280x720 window
         form.addRow("Style", self.style_box)
         form.addRow("Length", self.bars)
         form.addRow("Variations", self.variations)
@@ -129,7 +130,7 @@ class ContinuePanel(QWidget):
         self.continue_button = QPushButton()
         self.continue_button.setProperty("accent", True)
         self._bind(self.continue_button, actions["continue"])
-        self.continue_button.setMinimumHeight(34)
+        self.continue_button.setMinimumHeight(30)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
@@ -137,6 +138,7 @@ class ContinuePanel(QWidget):
         self.status = QLabel()  # what the continuation did (what it will continue: seed_label)
         self.status.setProperty("dim", True)
         self.status.setWordWrap(True)
+        self.status.hide()  # while it has nothing to say
 
         strip = QGroupBox("Variations")
         strip_layout = QVBoxLayout(strip)
@@ -160,8 +162,8 @@ class ContinuePanel(QWidget):
         self._number_buttons()
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 10, 10, 10)
-        layout.setSpacing(10)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setSpacing(6)
         layout.addWidget(controls)
         layout.addWidget(self.seed_label)
         layout.addWidget(self.continue_button)
@@ -197,8 +199,8 @@ class ContinuePanel(QWidget):
         row.addWidget(self._tool(actions.jam))
         row.addWidget(QLabel("after"))
         row.addWidget(self.jam_pause)
-        self.jam_status = QLabel("Play a phrase on the computer keys or your MIDI keyboard, then pause: "
-                                 "Continuo answers with the controls above, in tempo.")
+        self.jam_status = QLabel("Play a phrase, then pause: Continuo answers it in tempo, with the "
+                                 "controls above.")
         self.jam_status.setProperty("dim", True)
         self.jam_status.setWordWrap(True)
         layout = QVBoxLayout(box)
@@ -279,6 +281,7 @@ class ContinuePanel(QWidget):
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
+        self.status.setVisible(bool(text))
 
     def set_seed_text(self, text: str) -> None:
         self.seed_label.setText(text)

@@ -4,7 +4,9 @@ metre, key) and the roll's snap. Tempo, metre and key are edits of the document 
 dragged tempo is one step); the key also shades the roll's scale rows. While a DAW's clock or
 Ableton Link sets the tempo, the tempo box shows theirs and cannot be edited. In a window too
 narrow for the whole bar the boxes' labels give way first (each box says what it is in its tool
-tip), then whatever still does not fit goes behind the bar's » button.
+tip; Snap keeps its label, "1/16" alone says too little), then the file buttons, then undo and
+redo (all three in their menus, with their shortcuts), then whatever still does not fit goes
+behind the bar's » button.
 """
 
 from __future__ import annotations
@@ -58,12 +60,10 @@ class TransportBar(QToolBar):
         self.setMovable(False)
         self.setIconSize(QSize(20, 20))
         self.document, self.roll = document, roll
-        for name in ("new", "open", "save"):
-            self.addAction(actions[name])
-        self.addSeparator()
-        for name in ("undo", "redo"):
-            self.addAction(actions[name])
-        self.addSeparator()
+        # what gives way in a narrow window, first first (the labels come below)
+        self._give_way: list[list[QAction]] = [[], [], []]
+        for group, names in ((1, ("new", "open", "save")), (2, ("undo", "redo"))):
+            self._give_way[group] = [self._button(actions[name]) for name in names] + [self.addSeparator()]
         for name in ("play", "loop", "record", "metronome", "jam"):
             self.addAction(actions[name])
         self.position = QLabel(position_text(0, document.time_signature))
@@ -91,6 +91,7 @@ class TransportBar(QToolBar):
         self.tempo.setSuffix(" BPM")
         self.tempo.setKeyboardTracking(False)
         self.tempo.setToolTip(TEMPO_TIP)
+        self.tempo.setMaximumWidth(self.tempo.fontMetrics().horizontalAdvance("999.0 BPM") + 40)
         self._followed: float | None = None
         self.metre = QComboBox()
         self.metre.addItems(METRES)
@@ -105,11 +106,14 @@ class TransportBar(QToolBar):
         for name in SNAPS:
             self.snap.addItem(name, GRIDS[name])
         self.snap.setToolTip("Grid that drawing, moving and quantizing snap to")
-        self._labels: list[QAction] = []  # they give way in a narrow window
+        self._labels: list[QAction] = []  # they give way in a narrow window (Snap's stays)
         for label, widget in (("Tempo", self.tempo), ("Metre", self.metre), ("Key", self.key),
                               ("Snap", self.snap)):
-            self._labels.append(self.addWidget(_labelled(label)))
+            shown = self.addWidget(_labelled(label))
+            if label != "Snap":
+                self._labels.append(shown)
             self.addWidget(widget)
+        self._give_way[0] = self._labels
         self.addSeparator()
         self.addAction(actions.panic)
 
@@ -130,15 +134,30 @@ class TransportBar(QToolBar):
             more.setIcon(icon("next"))
             more.setToolTip("More of the tool bar")
 
+    def _button(self, action: QAction) -> QAction:
+        """A button of the bar's own for a shared action: it can give way in a narrow window
+        while the action stays in its menu."""
+        button = QToolButton(self)
+        button.setDefaultAction(action)
+        button.setAutoRaise(True)
+        button.setIconSize(self.iconSize())
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        return self.addWidget(button)
+
     def _fit(self) -> None:
-        """Show the boxes' labels only if the whole bar fits with them."""
-        shown = self._labels[0].isVisible()
+        """Show what fits: the groups of _give_way give way in turn until the rest fits."""
         spacing = self.layout().spacing()
-        labels = sum(self.widgetForAction(a).sizeHint().width() + spacing for a in self._labels)
-        wide = self.sizeHint().width() + (0 if shown else labels)
-        if (self.width() >= wide) != shown:
-            for action in self._labels:
-                action.setVisible(not shown)
+
+        def width(group: list[QAction]) -> int:
+            return sum(self.widgetForAction(a).sizeHint().width() + spacing for a in group)
+        need = self.sizeHint().width() + sum(width(g) for g in self._give_way if not g[0].isVisible())
+        for group in self._give_way:
+            shown = need <= self.width()
+            if not shown:
+                need -= width(group)
+            if group[0].isVisible() != shown:
+                for action in group:
+                    action.setVisible(shown)
 
     def set_sync_menu(self, menu: QMenu, label: str) -> None:
         self.sync_button.setMenu(menu)
