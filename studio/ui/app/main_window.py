@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
         stack.indexChanged.connect(self._undo_moved)
         a.midi_thru.setChecked(self.midi.thru)  # from here on thru follows the action (kept in the settings)
         a.midi_thru.toggled.connect(lambda on: setattr(self.midi, "thru", on))
-        for signal in (self.keys.octave_changed, self.keys.velocity_changed):
+        for signal in (self.keys.octave_changed, self.keys.velocity_changed, self.keys.playing_changed):
             signal.connect(self._show_keys)
         self._show_keys()
         self.engine.state_changed.connect(self._engine_state)
@@ -357,7 +357,10 @@ class MainWindow(QMainWindow):
         self.jam_label.setVisible(bool(state))
 
     def _show_keys(self, *_: object) -> None:
-        self.keys_label.setText(f"Keys: octave {self.keys.octave}, velocity {self.keys.velocity}")
+        if self.keys.plays_notes():
+            self.keys_label.setText(f"Keys: octave {self.keys.octave}, velocity {self.keys.velocity}")
+        else:  # a field has them (the on-screen keyboard's letters are gone too)
+            self.keys_label.setText("Keys: typing in a field (Enter or Esc: notes again)")
 
     def _engine_state(self, state: str, message: str) -> None:
         shown = {EngineState.LOADING: "Engine: loading…", EngineState.READY: "Engine: ready",

@@ -85,6 +85,7 @@ class ContinueFlow(QObject):
         })
         panel.variation_chosen.connect(self.choose)
         roll.selection_changed.connect(self._show_seed)
+        panel.edit_done.connect(lambda: roll.setFocus())  # Space, Ctrl+Z, arrows: the sketch's again
         document.notes_changed.connect(self._show_seed)
         engine.notes_added.connect(self._on_notes)
         engine.progress.connect(panel.set_progress)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QButtonGroup,
     QComboBox,
     QDoubleSpinBox,
@@ -78,6 +79,64 @@ class ValueSlider(QWidget):
         self.label.setText(f"{self.value():.{self._decimals}f}")
 
 
+class EditEnds(QObject):
+    """The panel's fields give the keyboard back to the roll once an edit is done, so Space,
+    Ctrl+Z and the arrows go on working on the sketch: a spin box after a click on its arrows,
+    Enter (the value typed) or Esc (the value it had), or Space, which then plays; a combo box
+    or a slider never takes the focus from a click (Tab still reaches them). `done` asks for the
+    focus to go back."""
+
+    done = Signal()
+    ENDS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self._before: dict[QObject, float] = {}
+
+    def watch(self, *widgets: QWidget) -> None:
+        for widget in widgets:
+            if isinstance(widget, QAbstractSpinBox):
+                widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus from the wheel
+                widget.installEventFilter(self)
+            else:
+                widget.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+                if isinstance(widget, QComboBox):
+                    widget.activated.connect(self.done)
+                    widget.installEventFilter(self)
+                elif isinstance(widget, QSlider):
+                    widget.sliderReleased.connect(self.done)
+                    widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        spin = watched if isinstance(watched, QAbstractSpinBox) else None
+        if kind == QEvent.Type.FocusIn and spin is not None:
+            self._before[spin] = spin.value()  # type: ignore[attr-defined]
+        elif kind == QEvent.Type.MouseButtonRelease and spin is not None:
+            QTimer.singleShot(0, self.done)  # the arrows (the text itself is the line edit's)
+        elif kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            assert isinstance(event, QKeyEvent)
+            key, plain = event.key(), not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if key in self.ENDS and plain:
+                if kind == QEvent.Type.ShortcutOverride:
+                    event.accept()  # Enter and Esc end the edit here, not accept or drop variations
+                    return True
+                if spin is not None:
+                    if key == Qt.Key.Key_Escape and spin in self._before:
+                        spin.setValue(self._before[spin])  # type: ignore[attr-defined]
+                    else:
+                        spin.interpretText()
+                self.done.emit()
+                return True
+            overriding = kind == QEvent.Type.ShortcutOverride
+            if key == Qt.Key.Key_Space and plain and spin is not None and overriding:
+                spin.interpretText()
+                self.done.emit()
+                event.ignore()  # not the field's: the window's Space (play) takes it
+                return True
+        return False
+
+
 def _combo(choices: tuple[str, ...], labels: dict[str, str] | None = None) -> QComboBox:
     combo = QComboBox()
     for choice in choices:
@@ -90,6 +149,7 @@ class ContinuePanel(QWidget):
 
     variation_chosen = Signal(int)
     changed = Signal()
+    edit_done = Signal()  # a control was set: the keyboard goes back to the roll
 
     def __init__(self, actions: Actions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,6 +239,10 @@ class ContinuePanel(QWidget):
         keys.setWordWrap(True)  # a narrow dock folds the lines rather than being pushed wider
         layout.addWidget(keys)
         layout.addStretch(1)
+        self.edit_ends = EditEnds(self)
+        self.edit_ends.watch(self.style_box, self.key_box, self.bars, self.variations, self.seed,
+                             self.temperature.slider, self.top_p.slider, self.repeat.slider, self.jam_pause)
+        self.edit_ends.done.connect(self.edit_done)
         for signal in (self.style_box.currentIndexChanged, self.key_box.currentIndexChanged,
                        self.bars.valueChanged, self.variations.valueChanged, self.seed.valueChanged,
                        self.temperature.slider.valueChanged, self.top_p.slider.valueChanged,

@@ -108,6 +108,7 @@ class ComputerKeys(QObject):
     octave_changed = Signal(int)
     velocity_changed = Signal(int)
     labels_changed = Signal()  # the keys now play other pitches (octave or layout changed)
+    playing_changed = Signal(bool)  # whether the keys play notes now (not while a field takes text)
 
     def __init__(self, parent: QObject | None = None, *, layout: str = AUTO, octave: int = DEFAULT_OCTAVE,
                  velocity: int = DEFAULT_VELOCITY) -> None:  # fmt: skip
@@ -120,6 +121,7 @@ class ComputerKeys(QObject):
         self._enabled = True
         self._held: dict[int, int] = {}  # key -> the pitch its note-on was sent at
         self._sounding: Counter[int] = Counter()  # pitch -> how many held keys play it
+        self._playing = True
         self.set_layout(layout)
         self.set_octave(octave)
         self.set_velocity(velocity)
@@ -196,6 +198,17 @@ class ComputerKeys(QObject):
         if not enabled:
             self.release_all()
         self._enabled = enabled
+        self._check_playing()
+
+    def plays_notes(self) -> bool:
+        """Whether the keys play notes now: enabled, and no text field has the focus."""
+        return self._enabled and not _takes_text(QApplication.focusWidget())
+
+    def _check_playing(self) -> None:
+        playing = self.plays_notes()
+        if playing != self._playing:
+            self._playing = playing
+            self.playing_changed.emit(playing)
 
     @property
     def base_pitch(self) -> int:
@@ -247,6 +260,8 @@ class ComputerKeys(QObject):
             return self._key_event(event)
         if self._sounding and self._loses_keys(watched, kind):
             self.release_all()
+        if kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+            self._check_playing()
         return False
 
     @staticmethod

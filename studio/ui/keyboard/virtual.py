@@ -169,11 +169,13 @@ class VirtualKeyboard(QWidget):
         keys.note_on.connect(self._play)
         keys.note_off.connect(self._stop)
         keys.labels_changed.connect(self._follow_keys)
+        keys.playing_changed.connect(lambda _: self._follow_keys())
         self._follow_keys()
 
     def _follow_keys(self) -> None:
         assert self._keys is not None
-        self.set_key_labels(self._keys.labels())
+        # the letters show while the computer keys play notes, and go while a field takes them
+        self.set_key_labels(self._keys.labels() if self._keys.plays_notes() else {})
         if self._labels:
             self.ensure_visible(min(self._labels), max(self._labels))
 
