@@ -38,8 +38,9 @@ BUFFER_FRAMES = 512  # per audio callback: 11.6 ms at 44.1 kHz
 GAIN_DB = 6.0  # the synth's own gain: one piano note peaks near -15 dBFS, ten loud ones near 0
 HEADROOM = 10 ** (-1 / 20)  # render normalises its peak to -1 dBFS
 SOUNDFONT = ("sound", "continuo-gm.sf3")
-NO_DEVICE = "No audio output device was found for the built-in sound"
+NO_DEVICE = "No audio device for the built-in sound"
 CHOOSE = "choose a MIDI output in Transport → MIDI Output"
+HEARD = frozenset({"note_on", "note_off", "program_change", "control_change", "pitchwheel"})
 BANK_SELECT = (0, 32)  # ignored: the SoundFont has one bank (and the drum kit on channel 10)
 
 
@@ -87,6 +88,8 @@ class SoundFontSynth:
     def send(self, message: mido.Message) -> None:
         """Play one message; what a synth does not use (clock, song position, sysex) is ignored."""
         kind = message.type
+        if kind not in HEARD:
+            return  # without the lock: a clock's pulses never wait for the audio thread
         with self._lock:
             if kind == "note_on" and message.velocity:
                 self._synth.noteon(message.channel, message.note, message.velocity)

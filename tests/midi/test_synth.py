@@ -128,8 +128,8 @@ def test_without_an_audio_device_the_built_in_sound_says_so_in_one_sentence(pyau
         open_session(BUILT_IN, None)
     sentence = str(caught.value)
     assert isinstance(caught.value, PortError)  # the window handles it as a port that cannot open
-    assert sentence == ("No audio output device was found for the built-in sound: choose a MIDI output in "
-                        "Transport → MIDI Output.")
+    assert sentence == ("No audio device for the built-in sound: choose a MIDI output in Transport → "
+                        "MIDI Output.")
     assert sentence.endswith(".") and "\n" not in sentence and "Errno" not in sentence
 
 

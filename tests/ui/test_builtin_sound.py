@@ -22,7 +22,7 @@ from studio.ui.connections.midi_io import NO_PORT, NOBODY_LISTENS, VIRTUAL, Midi
 from tests.midi.test_synth import FakePyAudio
 from tests.ui.test_remembered import FakePorts
 
-NO_DEVICE = ("No audio output device was found for the built-in sound: choose a MIDI output in Transport → "
+NO_DEVICE = ("No audio device for the built-in sound: choose a MIDI output in Transport → "
              "MIDI Output.")
 
 
