@@ -85,6 +85,11 @@ class SoundFontSynth:
         except RuntimeError:  # a program the small SoundFont lacks: the piano plays it
             self._synth.program_select(channel, self._font, 0, 0)
 
+    def preset_name(self, bank: int, program: int) -> str | None:
+        """The SoundFont's name for a program (bank 128: the drum kits), None where it has none."""
+        with self._lock:
+            return self._synth.sfpreset_name(self._font, bank, program)
+
     def send(self, message: mido.Message) -> None:
         """Play one message; what a synth does not use (clock, song position, sysex) is ignored."""
         kind = message.type

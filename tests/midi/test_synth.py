@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import types
+from pathlib import Path
 
 import mido
 import numpy as np
@@ -158,3 +159,23 @@ def test_an_unreadable_soundfont_is_one_sentence(tmp_path) -> None:
     said = r"^The built-in sound cannot read its SoundFont broken\.sf3 \(.*\)\.$"
     with pytest.raises(SynthError, match=said):
         SoundFontSynth(broken)
+
+
+def test_the_shipped_soundfont_is_small_and_holds_the_programs_continuo_plays() -> None:
+    path = synth.default_soundfont()
+    assert path.stat().st_size < 5_000_000
+    player = SoundFontSynth(path)
+    names = {key: player.preset_name(*key) for key in [(0, 0), (0, 4), (0, 33), (0, 48), (128, 0), (0, 1)]}
+    assert names == {(0, 0): "Yamaha Grand Piano", (0, 4): "Rhodes EP", (0, 33): "Fingered Bass",
+                     (0, 48): "Strings", (128, 0): "Standard", (0, 1): None}
+
+
+DEBIAN_SOUNDFONT = Path("/usr/share/sounds/sf3/FluidR3Mono_GM.sf3")
+
+
+@pytest.mark.skipif(not DEBIAN_SOUNDFONT.is_file(), reason="needs Debian's fluidr3mono-gm-soundfont")
+def test_the_trim_script_makes_the_shipped_soundfont_again(tmp_path) -> None:
+    import runpy
+
+    trim = runpy.run_path(str(Path(__file__).parents[2] / "scripts" / "trim_soundfont.py"))["trim"]
+    assert trim(DEBIAN_SOUNDFONT.read_bytes()) == synth.default_soundfont().read_bytes()
