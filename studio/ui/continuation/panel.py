@@ -263,8 +263,7 @@ class ContinuePanel(QWidget):
         row.addWidget(self._tool(actions.jam))
         row.addWidget(QLabel("after"))
         row.addWidget(self.jam_pause)
-        self.jam_status = QLabel("Play a phrase, then pause: Continuo answers it in tempo, with the "
-                                 "controls above.")
+        self.jam_status = QLabel("Play a phrase and pause: Continuo answers.")
         self.jam_status.setProperty("dim", True)
         self.jam_status.setWordWrap(True)
         layout = QVBoxLayout(box)
