@@ -13,8 +13,8 @@ PYTHON=${PYTHON:-python3}
 # jackd2: a real JACK server (dummy driver) for the MIDI port tests; fluidsynth and the GM
 # soundfont: a real synth on the other end of a port; FluidR3 Mono: the source the built-in
 # sound's SoundFont is cut from (scripts/trim_soundfont.py, checked by tests/midi/test_synth.py).
-# The rest are the system libraries that PySide6-Essentials' QtGui/QtWidgets and its offscreen platform plugin link against (read off
-# with ldd: EGL, GL, X11, fontconfig/freetype, xkbcommon, D-Bus, GLib), xkbcommon-x11 for the
+# The rest are the system libraries that PySide6-Essentials' QtGui/QtWidgets and its offscreen
+# platform plugin link against (read off with ldd: EGL, GL, X11, fontconfig/freetype, xkbcommon, D-Bus, GLib), xkbcommon-x11 for the
 # xcb plugin under Xvfb, libasound2 for python-rtmidi, and one font so rendered text shows.
 APT_PACKAGES=(
     jackd2 fluidsynth fluid-soundfont-gm fluidr3mono-gm-soundfont
