@@ -14,8 +14,9 @@ PYTHON=${PYTHON:-python3}
 # soundfont: a real synth on the other end of a port; FluidR3 Mono: the source the built-in
 # sound's SoundFont is cut from (scripts/trim_soundfont.py, checked by tests/midi/test_synth.py).
 # The rest are the system libraries that PySide6-Essentials' QtGui/QtWidgets and its offscreen
-# platform plugin link against (read off with ldd: EGL, GL, X11, fontconfig/freetype, xkbcommon, D-Bus, GLib), xkbcommon-x11 for the
-# xcb plugin under Xvfb, libasound2 for python-rtmidi, and one font so rendered text shows.
+# platform plugin link against (read off with ldd: EGL, GL, X11, fontconfig/freetype, xkbcommon,
+# D-Bus, GLib), xkbcommon-x11 for the xcb plugin under Xvfb, libasound2 for python-rtmidi, and
+# one font so rendered text shows.
 APT_PACKAGES=(
     jackd2 fluidsynth fluid-soundfont-gm fluidr3mono-gm-soundfont
     libegl1 libgl1 libx11-6 libfontconfig1 libfreetype6 libxkbcommon0 libxkbcommon-x11-0
