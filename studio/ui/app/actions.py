@@ -68,6 +68,8 @@ SPECS: dict[str, Spec] = {
                    True),
     "metronome": Spec("&Metronome", ("Ctrl+Shift+M",), "metronome", "Click on every beat (channel 10)",
                       True),
+    "tap_tempo": Spec("&Tap Tempo", ("Ctrl+T",), None,
+                      "Tap the beat a few times: the tempo follows the last taps (one undo step)"),
     "count_in": Spec("&Count-in Before Recording", (), "count-in", "One bar of clicks before recording",
                      True),
     "quantize_recording": Spec("&Quantize Recorded Notes", (), None,
@@ -103,6 +105,7 @@ SPECS: dict[str, Spec] = {
     "undo_history": Spec("Undo &History", ("Ctrl+H",), "history",
                          "Show every edit; click one to go back to it", True),
     # Help
+    "shortcuts": Spec("&Keyboard Shortcuts", ("?", "F1"), None, "Every keyboard shortcut of Continuo"),
     "show_log": Spec("Show &Log Folder", (), "info", "Where Continuo writes its log"),
     "about": Spec("&About Continuo", (), "continuo", ""),
 }
@@ -112,13 +115,14 @@ MENUS: dict[str, tuple[str, ...]] = {
               "export_selection", "-", "quit"),
     "&Edit": ("undo", "redo", "-", "cut", "copy", "paste", "duplicate", "delete", "-", "select_all", "-",
               "quantize", "transpose_up", "transpose_down", "octave_up", "octave_down"),
-    "&Transport": ("play", "play_start", "loop", "-", "record", "metronome", "count_in", "quantize_recording",
+    "&Transport": ("play", "play_start", "loop", "tap_tempo", "-", "record", "metronome", "count_in",
+                   "quantize_recording",
                    "-", "jam", "keep_jam", "-", "@sync", "@output", "@input", "midi_thru", "-", "panic"),
     "&Continue": ("continue", "again", "-", "next_variation", "previous_variation", "audition", "-",
                   "accept", "discard"),
     "&View": ("zoom_in", "zoom_out", "zoom_fit", "view_start", "view_end", "-", "undo_history", "@docks", "-",
               "@layouts"),
-    "&Help": ("show_log", "about"),
+    "&Help": ("shortcuts", "-", "show_log", "about"),
 }
 
 

@@ -36,6 +36,7 @@ from studio.core.project import EXTENSION, Project
 from studio.ui.app.actions import Actions, build_menus
 from studio.ui.app.paths import log_dir
 from studio.ui.app.settings import AppSettings, Remembers
+from studio.ui.app.shortcuts import ShortcutsSheet
 from studio.ui.connections import MidiIO, Sync
 from studio.ui.connections.midi_io import output_from_setting, output_setting
 from studio.ui.continuation import ContinueFlow, ContinuePanel, EngineService
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self.files.default_snap = self.roll.snap
         self.autosaver = Autosaver(self.project, settings.folder, parent=self)
         self._shut_down = False
+        self.shortcuts_sheet: ShortcutsSheet | None = None
         self._undo_said: int | None = None  # the undo step a message naming Ctrl+Z was said at
         self._build_docks()
         self._build_hint()
@@ -244,6 +246,7 @@ class MainWindow(QMainWindow):
             "zoom_out": lambda: (roll.zoom_time(0.8), roll.zoom_pitch(1 / 1.1)),
             "zoom_fit": self.fit_view, "view_start": roll.show_start, "view_end": roll.show_end,
             "undo_history": self._show_history, "show_log": self._show_log, "about": self._about,
+            "shortcuts": self.show_shortcuts,
         })
         self.history_dock.toggleViewAction().toggled.connect(a.undo_history.setChecked)
         stack.canUndoChanged.connect(a.undo.setEnabled)
@@ -380,6 +383,14 @@ class MainWindow(QMainWindow):
         self.history_dock.setVisible(on)
         if on:
             self.history_dock.raise_()
+
+    def show_shortcuts(self) -> None:
+        """The keyboard-shortcuts sheet, read from the actions as they are now."""
+        if self.shortcuts_sheet is None:
+            self.shortcuts_sheet = ShortcutsSheet(self.actions, self)
+        self.shortcuts_sheet.refresh()
+        self.shortcuts_sheet.show()
+        self.shortcuts_sheet.raise_()
 
     def _show_log(self) -> None:
         folder = log_dir()

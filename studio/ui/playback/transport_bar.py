@@ -1,15 +1,18 @@
 """The tool bar across the top: file and undo buttons, the transport (play, loop, record,
 metronome, jam, panic), the position readout, the sync choice, and the clip's context (tempo,
 metre, key) and the roll's snap. Tempo, metre and key are edits of the document (undoable; a
-dragged tempo is one step); the key also shades the roll's scale rows. While a DAW's clock or
+dragged tempo is one step, and so are the taps of Tap, which sets the tempo from the median
+interval of the latest taps); the key also shades the roll's scale rows. While a DAW's clock or
 Ableton Link sets the tempo, the tempo box shows theirs and cannot be edited. In a window too
 narrow for the whole bar the boxes' labels give way first (each box says what it is in its tool
 tip; Snap keeps its label, "1/16" alone says too little), then the file buttons, then undo and
-redo (all three in their menus, with their shortcuts), then whatever still does not fit goes
-behind the bar's » button.
+redo, then Panic (all in their menus, with their shortcuts), then whatever still does not fit
+goes behind the bar's » button.
 """
 
 from __future__ import annotations
+
+import time
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QResizeEvent
@@ -18,6 +21,7 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QMenu, QToolBar
 from studio.core.notes import TICKS_PER_QUARTER, TimeSignature
 from studio.core.quantize import GRIDS
 from studio.core.scales import NOTE_NAMES
+from studio.core.tap_tempo import TapTempo
 from studio.ui.app.actions import Actions
 from studio.ui.document import edits
 from studio.ui.document.document import ClipDocument
@@ -61,7 +65,7 @@ class TransportBar(QToolBar):
         self.setIconSize(QSize(20, 20))
         self.document, self.roll = document, roll
         # what gives way in a narrow window, first first (the labels come below)
-        self._give_way: list[list[QAction]] = [[], [], []]
+        self._give_way: list[list[QAction]] = [[], [], [], []]
         for group, names in ((1, ("new", "open", "save")), (2, ("undo", "redo"))):
             self._give_way[group] = [self._button(actions[name]) for name in names] + [self.addSeparator()]
         for name in ("play", "loop", "record", "metronome", "jam"):
@@ -113,10 +117,16 @@ class TransportBar(QToolBar):
             if label != "Snap":
                 self._labels.append(shown)
             self.addWidget(widget)
+            if widget is self.tempo:
+                actions.tap_tempo.setIconText("Tap")
+                self._button(actions.tap_tempo).setObjectName("tap")
         self._give_way[0] = self._labels
-        self.addSeparator()
-        self.addAction(actions.panic)
+        separator = self.addSeparator()
+        self._give_way[3] = [self._button(actions.panic), separator]
 
+        self._taps = TapTempo()
+        actions.bind({"tap_tempo": self.tap})
+        self._tap_action = actions.tap_tempo
         self._sync()
         self.snap.setCurrentIndex(self.snap.findData(GRIDS[DEFAULT_SNAP]))
         roll.set_snap(GRIDS[DEFAULT_SNAP])
@@ -166,10 +176,18 @@ class TransportBar(QToolBar):
     def show_sync(self, label: str) -> None:
         self.sync_button.setText(label)
 
+    def tap(self, seconds: float | None = None) -> None:
+        """A tap of the beat (at `seconds`, perf_counter's; now by default): from the second tap
+        on, the tempo follows the latest taps (consecutive tempo edits merge into one undo step)."""
+        bpm = self._taps.tap(time.perf_counter() if seconds is None else seconds)
+        if bpm is not None and self.tempo.isEnabled():
+            self.tempo.setValue(round(min(self.tempo.maximum(), max(self.tempo.minimum(), bpm)), 1))
+
     def show_followed_tempo(self, bpm: float | None) -> None:
         """A DAW's clock or Link sets the tempo (shown, not editable); None: the clip's own again."""
         self._followed = bpm
         self.tempo.setEnabled(bpm is None)
+        self._tap_action.setEnabled(bpm is None)
         if bpm is None:
             self.tempo.setToolTip(TEMPO_TIP)
             self._sync()
