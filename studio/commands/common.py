@@ -70,27 +70,35 @@ def check_lead_in(args: argparse.Namespace) -> None:
 
 
 def add_settings_arguments(p: argparse.ArgumentParser) -> None:
-    """The engine's controls (`continuo continue` and `continuo jam`)."""
+    """The engine's controls (`continuo continue` and `continuo jam`), with the window's defaults
+    (the variations aside: each is a file here); the panel's words are aliases: --adventure for
+    --temperature, --focus for 1 - --top-p, --echo for --repeat, --take for --seed."""
     p.add_argument("--bars", type=float, default=4.0, help="length of the continuation in bars (1-32)")
     p.add_argument("--beats", type=float, help="length in beats instead of bars")
     p.add_argument("--variations", type=int, default=1, help="how many variations (1-8)")
-    p.add_argument("--temperature", type=float, default=1.0, help="0 = always the likeliest note, up to 2")
-    p.add_argument("--top-p", type=float, default=0.95, help="sample from this much probability mass")
-    p.add_argument("--seed", dest="random_seed", type=int,
-                   help="random seed: the same seed gives the same notes")
-    p.add_argument("--key", default="none", help="auto, none, or a key such as C-major, A-minor, D-dorian")
+    p.add_argument("--temperature", "--adventure", dest="temperature", type=float, default=1.0,
+                   help="0 = always the likeliest note, up to 2 (the window's Adventure)")
+    focus = p.add_mutually_exclusive_group()
+    focus.add_argument("--top-p", type=float, default=0.95, help="sample from this much probability mass")
+    focus.add_argument("--focus", type=float, help="the window's Focus: the same as --top-p 1-FOCUS")
+    p.add_argument("--seed", "--take", dest="random_seed", type=int,
+                   help="random seed, the window's Take: the same seed gives the same notes")
+    p.add_argument("--key", default=AUTO, help="auto (the default: the file's key, else the one heard), "
+                                               "none, or a key such as C-major, A-minor, D-dorian")
     p.add_argument("--style", default=AUTO, choices=[AUTO, *STYLES[1:]], help="style (auto = as the seed)")
     p.add_argument("--low", type=int, default=0, help="lowest MIDI pitch")
     p.add_argument("--high", type=int, default=127, help="highest MIDI pitch")
     p.add_argument("--max-polyphony", type=int,
                    help="most notes at once (0 = no limit; default: as many as the seed)")
-    p.add_argument("--repeat", type=float, default=1.0, help="how much it may restate the seed (0-2)")
+    p.add_argument("--repeat", "--echo", dest="repeat", type=float, default=1.0,
+                   help="how much it may restate the seed (0-2; the window's Echo the phrase)")
     p.add_argument("--model", type=Path, default=default_model_path(), help="model file (.onnx)")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(bars=args.bars, beats=args.beats, variations=args.variations,
-                    temperature=args.temperature, top_p=args.top_p, seed=args.random_seed,
+                    temperature=args.temperature, seed=args.random_seed,
+                    top_p=args.top_p if args.focus is None else round(1.0 - args.focus, 6),
                     style=args.style, key=None if args.key == "none" else args.key,
                     low=args.low, high=args.high, max_polyphony=args.max_polyphony, repeat=args.repeat)
 

@@ -85,6 +85,8 @@ class ContinueFlow(QObject):
         })
         panel.variation_chosen.connect(self.choose)
         roll.selection_changed.connect(self._show_seed)
+        document.context_changed.connect(lambda: panel.show_project_key(document.context.key))
+        panel.show_project_key(document.context.key)  # the key lock's default says which key
         panel.edit_done.connect(lambda: roll.setFocus())  # Space, Ctrl+Z, arrows: the sketch's again
         document.notes_changed.connect(self._show_seed)
         engine.notes_added.connect(self._on_notes)

@@ -1,5 +1,7 @@
-"""The Continue panel: the engine's controls (style, bars, variations, temperature, top-p,
-repeat, key lock, seed), the Continue button with its progress, and the variation strip (pick,
+"""The Continue panel: the engine's controls in musicians' words, each with a tip (style, length,
+variations, Adventure = temperature, Focus = 1 - top-p, Echo the phrase = repeat, a key lock that
+defaults to the project's key, Take = the random seed), the line saying what Continue continues,
+the Continue button with its progress, and the variation strip (pick,
 audition, accept, discard, again), and jam mode's controls (the Jam button and the pause before
 an answer). Its buttons are the window's actions, so their shortcuts are the ones in the menus;
 `settings()` turns the controls into studio.engine Settings and
@@ -43,8 +45,23 @@ if TYPE_CHECKING:
 
 STYLE_CHOICES = (AUTO, *(s for s in STYLES if s not in ("any", "other")))
 KEY_OFF = "off"
-KEY_SCALES = ("major", "minor", "dorian", "mixolydian")
-KEY_CHOICES = (KEY_OFF, AUTO, *(f"{tonic}-{scale}" for scale in KEY_SCALES for tonic in NOTE_NAMES))
+KEY_GROUPS = (("Major", ("major",)), ("Minor", ("minor",)), ("Modes", ("dorian", "mixolydian")))
+KEY_LIST_ROWS = 16  # the key lock's list scrolls rather than running off the screen
+TIPS = {
+    "style": "The style to continue in; Auto keeps to the one the model hears in your phrase",
+    "bars": "How long each variation is; it starts on the beat after your phrase",
+    "variations": "How many different continuations to offer at once (Tab steps through them)",
+    "adventure": "How adventurous the notes are: 0 always takes the likeliest note (the same every "
+                 "time), 1 plays as the model learned, 2 takes chances (the model's temperature)",
+    "focus": "How closely it keeps to the notes that fit best: 0 weighs every note the model thinks "
+             "possible, higher leaves the unlikely ones out (top-p = 1 - focus)",
+    "echo": "How much it restates and answers the motifs of your phrase: 0 never copies them, "
+            "1 as the model learned, 2 a lot",
+    "key": "Keep every note in a key: the project's key (the tool bar's) unless you choose one "
+           "here; Off lets any note through",
+    "take": "Take number: the same take with the same controls plays the same notes; "
+            "Again (Ctrl+R) picks a new one",
+}
 MAX_SEED = 2**31 - 1
 MAX_VARIATIONS = 8
 
@@ -137,6 +154,30 @@ class EditEnds(QObject):
         return False
 
 
+def _key_box() -> QComboBox:
+    """Off, the project's key (the default), then the keys grouped under Major, Minor and
+    Modes headings (not choosable), in a list that scrolls."""
+    combo = QComboBox()
+    combo.addItem("Off", KEY_OFF)
+    combo.addItem("Project key", AUTO)
+    model = combo.model()
+    for title, scales in KEY_GROUPS:
+        combo.insertSeparator(combo.count())
+        combo.addItem(title)
+        heading = model.item(combo.count() - 1)  # type: ignore[attr-defined]
+        heading.setFlags(heading.flags() & ~(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled))
+        font = heading.font()
+        font.setBold(True)
+        heading.setFont(font)
+        for scale in scales:
+            for tonic in NOTE_NAMES:
+                combo.addItem(f"    {tonic} {scale}", f"{tonic}-{scale}")
+    combo.setCurrentIndex(1)
+    combo.setMaxVisibleItems(KEY_LIST_ROWS)
+    combo.setStyleSheet("QComboBox { combobox-popup: 0; }")  # a list of KEY_LIST_ROWS, not a tall menu
+    return combo
+
+
 def _combo(choices: tuple[str, ...], labels: dict[str, str] | None = None) -> QComboBox:
     combo = QComboBox()
     for choice in choices:
@@ -155,7 +196,7 @@ class ContinuePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("continue_panel")
         self.style_box = _combo(STYLE_CHOICES, {AUTO: "Auto (as the seed)"})
-        self.key_box = _combo(KEY_CHOICES, {KEY_OFF: "Off", AUTO: "Auto (as the seed)"})
+        self.key_box = _key_box()
         self.bars = QSpinBox()
         self.bars.setRange(1, 32)
         self.bars.setValue(4)
@@ -163,26 +204,28 @@ class ContinuePanel(QWidget):
         self.variations = QSpinBox()
         self.variations.setRange(1, MAX_VARIATIONS)
         self.variations.setValue(4)
-        self.temperature = ValueSlider(0.0, 2.0, 0.05, 1.0)
-        self.top_p = ValueSlider(0.05, 1.0, 0.05, 0.95)
-        self.repeat = ValueSlider(0.0, 2.0, 0.1, 1.0, decimals=1)
-        self.seed = QSpinBox()
+        self.temperature = ValueSlider(0.0, 2.0, 0.05, 1.0)  # shown as Adventure
+        self.focus = ValueSlider(0.0, 0.95, 0.05, 0.05)  # top-p = 1 - focus
+        self.repeat = ValueSlider(0.0, 2.0, 0.1, 1.0, decimals=1)  # shown as Echo the phrase
+        self.seed = QSpinBox()  # shown as Take (the random seed)
         self.seed.setRange(0, MAX_SEED)
         self.seed.setValue(1)
-        self.seed.setToolTip("The same seed and controls give the same notes; Again picks a new one")
 
         controls = QGroupBox("Continuation")
         form = QFormLayout(controls)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setVerticalSpacing(4)  # compact: the Jam box fits a 1280x720 window
-        form.addRow("Style", self.style_box)
-        form.addRow("Length", self.bars)
-        form.addRow("Variations", self.variations)
-        form.addRow("Temperature", self.temperature)
-        form.addRow("Top-p", self.top_p)
-        form.addRow("Repeat", self.repeat)
-        form.addRow("Key lock", self.key_box)
-        form.addRow("Seed", self.seed)
+        # in musicians' words, each with a tip; the settings keep the engine's names
+        rows = (("Style", self.style_box, "style"), ("Length", self.bars, "bars"),
+                ("Variations", self.variations, "variations"), ("Adventure", self.temperature, "adventure"),
+                ("Focus", self.focus, "focus"), ("Echo the phrase", self.repeat, "echo"),
+                ("Key lock", self.key_box, "key"), ("Take", self.seed, "take"))
+        for text, widget, tip in rows:
+            label = QLabel(text)
+            label.setBuddy(widget)
+            for shown in (label, widget):
+                shown.setToolTip(TIPS[tip])
+            form.addRow(label, widget)
 
         self.seed_label = QLabel()  # what Continue continues: the whole clip or the selection
         self.seed_label.setObjectName("seed_label")
@@ -241,11 +284,11 @@ class ContinuePanel(QWidget):
         layout.addStretch(1)
         self.edit_ends = EditEnds(self)
         self.edit_ends.watch(self.style_box, self.key_box, self.bars, self.variations, self.seed,
-                             self.temperature.slider, self.top_p.slider, self.repeat.slider, self.jam_pause)
+                             self.temperature.slider, self.focus.slider, self.repeat.slider, self.jam_pause)
         self.edit_ends.done.connect(self.edit_done)
         for signal in (self.style_box.currentIndexChanged, self.key_box.currentIndexChanged,
                        self.bars.valueChanged, self.variations.valueChanged, self.seed.valueChanged,
-                       self.temperature.slider.valueChanged, self.top_p.slider.valueChanged,
+                       self.temperature.slider.valueChanged, self.focus.slider.valueChanged,
                        self.repeat.slider.valueChanged):
             signal.connect(self.changed)
 
@@ -295,7 +338,7 @@ class ContinuePanel(QWidget):
     def settings(self) -> Settings:
         key = self.key_box.currentData()
         return Settings(bars=float(self.bars.value()), variations=self.variations.value(),
-                        temperature=self.temperature.value(), top_p=self.top_p.value(),
+                        temperature=self.temperature.value(), top_p=round(1.0 - self.focus.value(), 6),
                         seed=self.seed.value(), style=self.style_box.currentData(),
                         key=None if key == KEY_OFF else key, repeat=self.repeat.value())
 
@@ -308,7 +351,7 @@ class ContinuePanel(QWidget):
     def set_values(self, values: dict) -> None:
         """Restore controls from values(); unknown or out-of-range entries are ignored."""
         def pick(combo: QComboBox, value: object) -> None:
-            index = combo.findData(value)
+            index = combo.findData(value) if isinstance(value, str) else -1  # not a heading's None
             if index >= 0:
                 combo.setCurrentIndex(index)
         pick(self.style_box, values.get("style"))
@@ -316,10 +359,19 @@ class ContinuePanel(QWidget):
         for spin, name in ((self.bars, "bars"), (self.variations, "variations"), (self.seed, "seed")):
             if isinstance(values.get(name), int | float):
                 spin.setValue(int(values[name]))
-        sliders = ((self.temperature, "temperature"), (self.top_p, "top_p"), (self.repeat, "repeat"))
+        sliders = ((self.temperature, "temperature"), (self.repeat, "repeat"))
         for slider, name in sliders:
             if isinstance(values.get(name), int | float):
                 slider.set_value(float(values[name]))
+        if isinstance(values.get("top_p"), int | float):
+            self.focus.set_value(1.0 - float(values["top_p"]))
+
+    def show_project_key(self, key: str | None) -> None:
+        """The key lock's first choice names the key it locks to: the project's (the tool
+        bar's), or the one heard in the phrase when the project has none."""
+        index = self.key_box.findData(AUTO)
+        text = f"Project key ({key.replace('-', ' ')})" if key else "As heard in the phrase"
+        self.key_box.setItemText(index, text)
 
     def load_settings(self, settings: AppSettings) -> None:
         """The last continuation's controls and the jam's pause, as they were at the last exit."""
