@@ -38,7 +38,8 @@ def test_the_controls_have_musicians_names_and_tips(qtbot) -> None:
     form = _form(panel)
     labels = [form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget() for row in range(form.rowCount())]
     names = [label.text() for label in labels if isinstance(label, QLabel)]
-    assert names == ["Style", "Length", "Variations", "Adventure", "Focus", "Echo the phrase", "Key lock", "Take"]
+    assert names == ["Style", "Length", "Variations", "Adventure", "Focus", "Echo the phrase", "Key lock",
+                     "Take"]
     for row, label in enumerate(labels):
         field = form.itemAt(row, QFormLayout.ItemRole.FieldRole).widget()
         assert len(label.toolTip()) > 30 and field.toolTip() == label.toolTip(), label.text()
