@@ -3,8 +3,8 @@ evaluation (versioned, like studio.core.encoding for the continuation model).
 
 One interleaved stream, a group of tokens per beat, for all parts over one timeline:
 
-    STYLE MODE (BEAT MEL* CHORD BASS* COMP* END)*          mode "hear"  (offline arranging)
-    STYLE MODE (BEAT CHORD BASS* COMP* MEL* END)*          mode "live"  (the band that follows)
+    STYLE MODE MEL0* (BEAT MEL+1* CHORD BASS* COMP* END)*  mode "hear"  (offline arranging)
+    STYLE MODE (BEAT CHORD BASS* COMP* MEL* END)*           mode "live"  (the band that follows)
 
 - BEAT_(n, k): beat k of a bar of n beats, so the model knows where it is in the bar.
 - MEL_(s, pc): a melody onset on sub-step s (SUBSTEPS per beat) with pitch class pc;
@@ -16,8 +16,11 @@ One interleaved stream, a group of tokens per beat, for all parts over one timel
   beat or not. Voicings are made from the chord by studio.engine's voicer: the model learns
   rhythm and density, the chord lane fixes the notes.
 
-In "hear" mode the harmony of a beat follows that beat's melody; in "live" mode it precedes
-it, so a band deciding beat b has heard only the melody before b. Sub-steps within a part
+In "hear" mode the harmony of a beat follows the melody of that beat and of the next one
+(MEL0: the first beat's melody, right after the header; each beat's group then brings the
+next beat's melody, MEL+1): an arranger with a written melody hears where it goes, and a chord
+that changes with the melody changes on time. In "live" mode the harmony precedes the beat's
+melody, so a band deciding beat b has heard only the melody before b. Sub-steps within a part
 are strictly increasing inside a beat. Change anything here and bump BAND_ENCODING_VERSION.
 """
 
@@ -29,7 +32,7 @@ from enum import IntEnum
 from studio.core.chords import QUALITY_NAMES, Chord
 from studio.core.encoding import vocabulary_layout
 
-BAND_ENCODING_VERSION = 1
+BAND_ENCODING_VERSION = 2
 SUBSTEPS = 4  # per beat: 16ths in x/4
 MAX_BEATS_PER_BAR = 8
 BAND_STYLES = ("any", "pop", "folk")
@@ -179,29 +182,49 @@ def encode_beats(beats: list[BandBeat], style: str = "any", mode: str = "hear", 
     if mode not in MODES:
         raise BandEncodingError(f"unknown mode '{mode}'")
     tokens = header(style, mode)
-    for beat in beats:
-        tokens.append(beat_token(beat.beats_per_bar, beat.beat))
-        if mode == "hear":
-            tokens += melody_tokens(beat) + part_tokens(beat)
-        else:
-            tokens += part_tokens(beat) + melody_tokens(beat)
-        tokens.append(BEAT_END)
+    if mode == "hear" and beats:
+        tokens += melody_tokens(beats[0])
+    for b, beat in enumerate(beats):
+        tokens += group_tokens(beat, beats[b + 1] if b + 1 < len(beats) else None, mode)
     if end:
         tokens.append(BAND_EOS)
     return tokens
 
 
+def group_tokens(beat: BandBeat, following: BandBeat | None, mode: str) -> list[int]:
+    """The tokens of one beat's group: in "hear" mode with the following beat's melody (None:
+    none follows), in "live" mode with the beat's own melody after its parts."""
+    head = [beat_token(beat.beats_per_bar, beat.beat)]
+    if mode == "hear":
+        ahead = [] if following is None else melody_tokens(following)
+        return head + ahead + part_tokens(beat) + [BEAT_END]
+    return head + part_tokens(beat) + melody_tokens(beat) + [BEAT_END]
+
+
 def decode_parts(tokens: list[int]) -> list[BandBeat]:
-    """Beats (chord, bass, comp; melody sub-steps and pitch classes) from a token stream."""
+    """Beats (chord, bass, comp; melody sub-steps and pitch classes) from a token stream (in
+    "hear" mode each beat's melody is read from where it comes: the group before)."""
     beats: list[BandBeat] = []
     span = BASS_RANGE[1] - BASS_RANGE[0]
+    hearing = len(tokens) > 1 and BAND_KIND_OF[tokens[1]] is BandKind.MODE and \
+        MODES[band_value(tokens[1])] == "hear"
+    pending = BandBeat(0, 0)  # the melody of the beat to come (hear mode)
     for tok in tokens:
         kind = BAND_KIND_OF[tok]
         value = band_value(tok)
         if kind is BandKind.BEAT:
             n, k = _BEAT_VALUES[value]
-            beats.append(BandBeat(n, k))
-        elif not beats:
+            heard = pending if hearing else BandBeat(0, 0)
+            beats.append(BandBeat(n, k, melody=heard.melody, held=heard.held))
+            pending = BandBeat(0, 0)
+            continue
+        if hearing and kind in (BandKind.MEL, BandKind.HOLD):
+            if kind is BandKind.MEL:
+                pending.melody.append((value // 12, value % 12))
+            else:
+                pending.held = value
+            continue
+        if not beats:
             continue
         elif kind is BandKind.CHORD:
             beats[-1].chord = token_chord(tok)
