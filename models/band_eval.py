@@ -35,6 +35,7 @@ from studio.engine.arranger import Arranger, ArrangeRequest
 TRIADS = {"major": ("maj", "min", "min", "maj", "maj", "min", "dim"),
           "minor": ("min", "dim", "maj", "min", "min", "maj", "maj")}
 FOLK_FILES = ("nottingham-dataset", "ryansMammoth", "oneills1850")
+PREFERENCE = (6, 2, 1, 4, 5, 3, 0)  # on a tie: I, V, IV, vi, ii, iii, vii (by scale degree)
 
 
 @dataclass
@@ -117,7 +118,7 @@ def folk_cases(limit: int = 0, min_chords: int = 4) -> list[Case]:
 
 def rule_harmoniser(melody: Clip, grid: BeatGrid) -> list[Chord]:
     """One diatonic triad per half bar (a bar in short metres) of the detected key: the one
-    whose tones the melody sounds longest in it."""
+    whose tones the melody sounds longest in it, the primary triads first on a tie."""
     key = detect_key(melody.notes) or Key(0, "major")
     scale = sorted(key.pitch_classes, key=lambda pc: (pc - key.tonic) % 12)  # from the tonic up
     qualities = TRIADS["minor" if key.scale == "minor" else "major"]
@@ -132,7 +133,8 @@ def rule_harmoniser(melody: Clip, grid: BeatGrid) -> list[Chord]:
             overlap = min(n.end, end) - max(n.start, start)
             if overlap > 0:
                 weights[n.pitch % 12] += overlap
-        best = max(triads, key=lambda c: (sum(weights[pc] for pc in c.pitch_classes()), c == triads[0]))
+        best = max(triads, key=lambda c: (sum(weights[pc] for pc in c.pitch_classes()),
+                                         PREFERENCE[triads.index(c)]))
         out += [best] * min(span, beats - first)
     return out
 
