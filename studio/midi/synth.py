@@ -9,19 +9,22 @@ player's thread and keys played live share it.
 
 `SynthOutput` is an Output (studio.midi.player) on the default audio device, through PyAudio
 (which tinysoundfont brings along), so `LocalSession(SynthOutput())` is a session like any other:
-the transport, the jam and the live keys play through it unchanged. A message takes effect at
-the next audio buffer (about 12 ms). With no audio device, opening it raises SynthError, one
-sentence. `render` plays timed messages offline, sample-accurately, for `continuo render`; it
-needs no device.
+the transport, the jam and the live keys play through it unchanged. A message sounds one audio
+buffer (about 12 ms) after it was sent, on its own sample. With no audio device, opening it
+raises SynthError, one sentence. `render` plays timed messages offline, sample-accurately, for
+`continuo render`; it needs no device.
 
-Threads: the audio device's callback thread (SynthOutput) pulls samples; any thread sends.
+Threads: the audio device's callback thread (SynthOutput) pulls samples and hands the synth what
+was sent; any thread sends (stamped and queued).
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import mido
@@ -121,18 +124,27 @@ class SoundFontSynth:
 
 class SynthOutput:
     """The built-in sound as an Output: messages to the synth, its audio to the default device.
-    SynthError (one sentence) when there is no audio device or it cannot be opened."""
+    SynthError (one sentence) when there is no audio device or it cannot be opened.
+
+    Timing: each message is stamped with the time it was sent and, one audio buffer later,
+    sounds on the sample that stands for that time (not merely at the next buffer), so the
+    player's deadlines keep their spacing to the sample, at a constant delay of one buffer."""
 
     name = BUILT_IN_NAME
     virtual = False
 
-    def __init__(self, synth: SoundFontSynth | None = None) -> None:
+    def __init__(self, synth: SoundFontSynth | None = None, clock: Callable[[], float] = time.perf_counter
+                 ) -> None:
         self.synth = synth or SoundFontSynth()
+        self._clock = clock
+        self._pending: deque[tuple[float, mido.Message]] = deque()  # sent, not yet in a buffer
+        self._stamp = threading.Lock()  # stamps and queues in one step: the queue stays in time order
         try:
             import pyaudio
         except ImportError:
             raise SynthError("The built-in sound needs PyAudio to reach the audio output "
                              "(pip install pyaudio).") from None
+        self._continue = pyaudio.paContinue
         self._pyaudio = pyaudio.PyAudio()
         try:
             self._pyaudio.get_default_output_device_info()
@@ -147,22 +159,36 @@ class SynthOutput:
             self._pyaudio.terminate()
             raise SynthError(f"The audio output would not open for the built-in sound ({_reason(err)}): "
                              f"{CHOOSE}.") from None
-        self._continue = pyaudio.paContinue
 
     def _fill(self, _in, frames: int, _time, _status) -> tuple[bytes, int]:
-        """On the audio device's thread: the next buffer, softly limited below full scale."""
-        audio = np.tanh(self.synth.generate(frames))
+        """On the audio device's thread: the next buffer, which stands for the last `frames` of
+        time; each message sent in it sounds on its own sample. Softly limited below full scale."""
+        now = self._clock()
+        first = now - frames / self.synth.rate  # the time this buffer's first frame stands for
+        blocks, done = [], 0
+        while self._pending and self._pending[0][0] <= now:
+            sent, message = self._pending.popleft()
+            at = min(frames, max(done, round((sent - first) * self.synth.rate)))
+            if at > done:
+                blocks.append(self.synth.generate(at - done))
+                done = at
+            self.synth.send(message)
+        if done < frames:
+            blocks.append(self.synth.generate(frames - done))
+        audio = np.tanh(np.concatenate(blocks) if len(blocks) > 1 else blocks[0])
         return audio.tobytes(), self._continue
 
     def send(self, message: mido.Message) -> None:
-        self.synth.send(message)
+        with self._stamp:
+            self._pending.append((self._clock(), message))
 
     def close(self) -> None:
-        self.synth.silence()
         with contextlib.suppress(OSError):
             self._stream.stop_stream()
             self._stream.close()
         self._pyaudio.terminate()
+        self._pending.clear()
+        self.synth.silence()
 
 
 def _reason(err: Exception) -> str:

@@ -145,6 +145,7 @@ def test_the_built_in_sound_is_a_session_whose_player_reaches_the_audio_callback
         quiet, _ = fill(None, 512, None, 0)
         assert not np.any(np.frombuffer(quiet, np.float32))
         session.send(mido.Message("note_on", note=69, velocity=100))  # a key played live
+        fill(None, 512, None, 0)  # it sounds at the end of the buffer played now, one buffer on
         loud, _ = fill(None, 4096, None, 0)
         samples = np.frombuffer(loud, np.float32).reshape(-1, 2)
         assert 0.01 < np.abs(samples).max() <= 1.0
@@ -159,6 +160,39 @@ def test_an_unreadable_soundfont_is_one_sentence(tmp_path) -> None:
     said = r"^The built-in sound cannot read its SoundFont broken\.sf3 \(.*\)\.$"
     with pytest.raises(SynthError, match=said):
         SoundFontSynth(broken)
+
+
+def test_live_notes_keep_their_spacing_to_the_sample(pyaudio) -> None:
+    """Notes sent between two audio callbacks sound where their send times fall in the buffer
+    (so a buffer after they were sent), not all at its start: the live stream is the offline
+    rendering of the same notes at the same times, sample for sample."""
+    now = [0.0]
+    output = SynthOutput(clock=lambda: now[0])
+    fill = pyaudio.streams[0].options["stream_callback"]
+    frames = 2048  # 46 ms: several notes fall in one buffer
+    sends = {0.0050: 60, 0.0300: 67, 0.0310: 72, 0.0400: 64, 0.0990: 55}  # seconds: pitch
+    heard = []
+    try:
+        for step in range(1, 12):
+            buffer_end = step * frames / RATE
+            for at in sorted(t for t in sends if buffer_end - frames / RATE < t <= buffer_end):
+                now[0] = at
+                output.send(mido.Message("note_on", note=sends[at], velocity=100))
+            now[0] = buffer_end  # the callback comes once the buffer's time is over
+            audio, _ = fill(None, frames, None, 0)
+            heard.append(np.frombuffer(audio, np.float32).reshape(-1, 2).mean(axis=1))
+    finally:
+        output.close()
+    live = np.concatenate(heard)
+    offline = render(sorted(((at, mido.Message("note_on", note=p, velocity=100)) for at, p in sends.items()),
+                            key=lambda e: e[0])).mean(axis=1)
+    span = min(len(live), len(offline))
+
+    def likeness(shift: int) -> float:
+        return float(np.corrcoef(live[shift : span], offline[: span - shift])[0, 1])
+
+    assert likeness(0) > 0.999
+    assert likeness(0) - likeness(round(0.002 * RATE)) > 0.05  # 2 ms off would show
 
 
 def test_the_shipped_soundfont_is_small_and_holds_the_programs_continuo_plays() -> None:

@@ -67,6 +67,7 @@ def test_with_an_audio_device_the_built_in_sound_is_the_output(qtbot,
         assert midi.status == "Sound: built-in" and midi.session().name == "Built-in sound"
         midi.send_note(69, 100)  # a key played on screen reaches the synth
         fill = FakePyAudio.streams[0].options["stream_callback"]
+        fill(None, 512, None, 0)  # it sounds one buffer after it was sent
         audio, _ = fill(None, 2048, None, 0)
         assert any(audio)
     finally:
