@@ -59,6 +59,7 @@ CANDIDATES = 6  # chords weighed against the melody ahead
 LOOKAHEAD_BEATS = 2  # beats of melody the chord is weighed against (a chord often lasts two)
 CHORD_SLOT = -1  # in a look-ahead: the candidate chord again (held into the next beat)
 MELODY_WEIGHT = 2.0  # how much the melody ahead counts beside the chords' own likelihood
+CONFIDENT = 0.9  # a chord this likely is not weighed against the melody ahead
 
 
 class ArrangeError(ValueError):
@@ -156,7 +157,10 @@ class Arranger:
 
     # -- sampling ---------------------------------------------------------------------------
     def _feed(self, tokens: list[int], h: np.ndarray, c: np.ndarray):
-        logits, _, h, c = self.model.run(np.array([[t] for t in tokens]), h, c)
+        if len(tokens) == 1:  # one token: the model's batch-1 step (numpy for a float model)
+            logits, _, h, c = self.model.step(np.array(tokens), h, c)
+        else:
+            logits, _, h, c = self.model.run(np.array([[t] for t in tokens]), h, c)
         return logits, h, c
 
     def _sample(self, logits: np.ndarray, mask: np.ndarray, request: ArrangeRequest,
@@ -175,7 +179,7 @@ class Arranger:
         candidates = np.argsort(-prior)[:CANDIDATES]
         score = np.log(prior[candidates] + 1e-12)
         tokens = [tok for beat_tokens in ahead for tok in beat_tokens]
-        if tokens:
+        if tokens and prior[candidates[0]] < CONFIDENT:  # sure enough: the melody ahead would not change it
             k = len(candidates)
             hk, ck = np.repeat(h, k, axis=1), np.repeat(c, k, axis=1)
             out, _, hk, ck = self.model.step(candidates, hk, ck)
