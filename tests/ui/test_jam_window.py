@@ -318,6 +318,9 @@ def test_a_jam_starts_after_the_sketch_or_at_the_playhead_and_the_view_comes_bac
     window.actions.jam.setChecked(False)
     assert all(n.start >= 4 * bar for n in window.jam.take)  # not over the sketch's notes
     assert view.left == began and window.roll.state.playhead == 0  # back, with play's cursor shown
+    window.jam.take = [Note(4 * bar, 60, 480), Note(30 * bar, 62, 480)]  # a take longer than the view
+    window.jam._come_back()
+    assert view.left < 4 * bar <= view.visible_ticks()[0] + 0.15 * (view.visible_ticks()[1] - view.left)
     assert window.transport_bar.position.text() == "1.1.1"
     assert window.panel.jam_status.text() != LISTENING  # not listening still
     window.jam.discard()

@@ -188,8 +188,7 @@ class JamMode(QObject):
             self.actions.discard.setEnabled(True)
         self.roll.set_playhead(self.cursor())  # stopped: where play will start
         self.show_position(self.cursor())
-        if self._view_left is not None:
-            self.roll.state.viewport.scroll_to(left=self._view_left)
+        self._come_back()
         self._set_state("")
         self.actions.jam.setChecked(False)  # already off when the button stopped it (no signal then)
         answered = sum(1 for a in jam.answers if a.announced)
@@ -199,6 +198,17 @@ class JamMode(QObject):
                               "played in the sketch, as one undo step.")
         else:
             self.message.emit("Jam stopped.")
+
+    def _come_back(self) -> None:
+        """The view goes back to where it was as the jam began; if the take runs past it, to
+        where the take begins, near the left."""
+        view = self.roll.state.viewport
+        if self._view_left is None:
+            return
+        view.scroll_to(left=self._view_left)
+        left, right = view.visible_ticks()
+        if self.take and max(n.end for n in self.take) > right:
+            view.scroll_to(left=min(n.start for n in self.take) - (right - left) * 0.1)
 
     def keep(self) -> None:
         """Add the last jam's notes to the sketch, as one undoable edit."""
