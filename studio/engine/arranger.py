@@ -148,9 +148,9 @@ class Arranger:
             bar_beats = beats[first:first + grid.per_bar]
             for i, beat in enumerate(bar_beats):
                 b = first + i
-                ahead = [[BEAT_END, beat_token(n.beats_per_bar, n.beat)] + _heard(beats, j + 1) + [CHORD_SLOT]
+                ahead = [[BEAT_END, model_beat(n, j)] + _heard(beats, j + 1) + [CHORD_SLOT]
                          for j, n in enumerate(beats[b + 1:b + 1 + LOOKAHEAD_BEATS], b + 1)]
-                logits, h, c = self._beat(beat, _heard(beats, b + 1), fixed[b], kept.get(b), request, rng,
+                logits, h, c = self._beat(beat, b, _heard(beats, b + 1), fixed[b], kept.get(b), request, rng,
                                           logits, h, c, ahead)
             yield Bar(first // grid.per_bar, bar_beats,
                       self._notes(bar_beats, first, bars, grid, notes, voicer, request, velocity))
@@ -196,12 +196,12 @@ class Arranger:
         p = np.exp((score - score.max()) / request.temperature)
         return int(rng.choice(candidates, p=p / p.sum()))
 
-    def _beat(self, beat: BandBeat, heard: list[int], chord: Chord | None, kept: dict[str, list[int]] | None,
-              request: ArrangeRequest, rng: np.random.Generator, logits, h, c,
-              ahead: list[list[int]] = ()):
-        """Sample one beat in place (its chord, bass and comp), `heard` being the melody tokens its
-        group brings (the next beat's); the model's state after it."""
-        logits, h, c = self._feed([beat_token(beat.beats_per_bar, beat.beat)] + heard, h, c)
+    def _beat(self, beat: BandBeat, index: int, heard: list[int], chord: Chord | None,
+              kept: dict[str, list[int]] | None, request: ArrangeRequest, rng: np.random.Generator,
+              logits, h, c, ahead: list[list[int]] = ()):
+        """Sample the piece's `index`-th beat in place (its chord, bass and comp), `heard` being the
+        melody tokens its group brings (the next beat's); the model's state after it."""
+        logits, h, c = self._feed([model_beat(beat, index)] + heard, h, c)
         if chord is not None:
             chord_tok = chord_token(chord)
         elif kept is not None and "harmony" not in request.regenerate:
@@ -290,6 +290,23 @@ class Arranger:
         if "drums" in request.parts:
             out["drums"] = drum_bar(beats, first // grid.per_bar, bars, grid, request.style, velocity)
         return out
+
+
+# Bars the model knows (POP909 has 4 and 6 beats a bar): other metres are read as pairs of bars.
+_METRE_AS = {1: 4, 2: 4, 3: 6, 4: 4, 6: 6}
+
+
+def model_beat(beat: BandBeat, index: int) -> int:
+    """The BEAT token the model hears for a piece's `index`-th beat: 2/4 bars in pairs as 4/4,
+    3/4 in pairs as 6/8's six, other metres by four."""
+    per_bar = beat.beats_per_bar
+    shown = _METRE_AS.get(per_bar, 4)
+    if shown == per_bar:
+        return beat_token(per_bar, beat.beat)
+    if shown % per_bar == 0:  # bars in pairs (or fours): the bar's place in the group counts
+        bar = index // per_bar
+        return beat_token(shown, (bar % (shown // per_bar)) * per_bar + beat.beat)
+    return beat_token(shown, index % shown)
 
 
 def _heard(beats: list[BandBeat], b: int) -> list[int]:

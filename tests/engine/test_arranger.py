@@ -98,3 +98,15 @@ def test_nothing_to_arrange_is_one_sentence(arranger: Arranger) -> None:
 def test_chosen_parts_only(arranger: Arranger) -> None:
     arrangement = arranger.arrange(tune(), ArrangeRequest(seed=3, parts=("bass",)))
     assert set(arrangement.parts) == {"bass"}
+
+
+def test_metres_the_model_never_heard_are_read_as_pairs_of_bars() -> None:
+    from studio.core.band_encoding import BandBeat, beat_token
+    from studio.engine.arranger import model_beat
+
+    two = [BandBeat(2, b % 2) for b in range(8)]
+    assert [model_beat(beat, i) for i, beat in enumerate(two)] == [beat_token(4, k) for k in (0, 1, 2, 3) * 2]
+    three = [BandBeat(3, b % 3) for b in range(6)]
+    assert [model_beat(beat, i) for i, beat in enumerate(three)] == [beat_token(6, k) for k in range(6)]
+    assert model_beat(BandBeat(4, 3), 7) == beat_token(4, 3)
+    assert model_beat(BandBeat(7, 6), 6) == beat_token(4, 2)
