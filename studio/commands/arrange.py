@@ -19,15 +19,13 @@ from studio.commands import CommandError
 from studio.commands.common import add_file_argument, read_song
 from studio.core.arrangement import (
     GENERATED_PARTS,
-    MELODY,
-    Arrangement,
     BeatGrid,
     ChordSpan,
     melody_notes,
     typed_lane,
 )
 from studio.core.chords import ChordError, best_chord, parse_chord
-from studio.core.notes import Clip, Note, top_voice
+from studio.core.notes import Clip, top_voice
 from studio.engine.arranger import ArrangeError, Arranger, ArrangeRequest
 from studio.engine.model import BAND, Model, ModelError, band_model_path
 from studio.midi.files import MidiFileError, MidiSong, write_parts
@@ -101,16 +99,6 @@ def chords_from_song(song: MidiSong, bars: int, grid: BeatGrid) -> list[ChordSpa
     return spans
 
 
-def arrangement_tracks(arrangement: Arrangement) -> list[tuple[str, int, int, list[Note]]]:
-    """(name, channel, program, notes) of the melody and each part, in the file's order."""
-    tracks = [(MELODY.name, MELODY.channel, MELODY.program, list(arrangement.melody.notes))]
-    for name in GENERATED_PARTS:
-        part = arrangement.parts.get(name)
-        if part is not None:
-            tracks.append((part.name, part.channel, part.program, part.notes))
-    return tracks
-
-
 def run(args: argparse.Namespace) -> int:
     parts = tuple(p.strip().lower() for p in args.parts.split(",") if p.strip())
     unknown = [p for p in parts if p not in GENERATED_PARTS]
@@ -136,8 +124,7 @@ def run(args: argparse.Namespace) -> int:
         request = ArrangeRequest(parts=parts, style=style, seed=args.seed, temperature=args.temperature,
                                  lane=lane)
         arrangement = arranger.arrange(melody, request)
-        write_parts(args.out, melody, arrangement_tracks(arrangement),
-                    [(span.start, span.chord.name) for span in arrangement.chords])
+        write_parts(args.out, melody, arrangement.tracks(), arrangement.markers())
     except (ChordError, ArrangeError, ModelError, MidiFileError) as err:
         raise CommandError(str(err)) from None
     names = ", ".join(p.name for p in arrangement.parts.values())

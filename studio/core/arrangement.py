@@ -71,6 +71,19 @@ class Arrangement:
     parts: dict[str, Part]
     beats: list[BandBeat] = field(default_factory=list)  # the band's decisions, beat by beat
 
+    def tracks(self) -> list[tuple[str, int, int, list[Note]]]:
+        """(name, channel, program, notes) of the melody and each part, in a file's order."""
+        out = [(MELODY.name, MELODY.channel, MELODY.program, list(self.melody.notes))]
+        for name in GENERATED_PARTS:
+            part = self.parts.get(name)
+            if part is not None:
+                out.append((part.name, part.channel, part.program, part.notes))
+        return out
+
+    def markers(self) -> list[tuple[int, str]]:
+        """The chord lane as (tick, symbol) markers."""
+        return [(span.start, span.chord.name) for span in self.chords]
+
     def audible(self) -> list[Note]:
         """Every note to play: the melody and the parts, muted ones out, soloed ones alone."""
         soloed = [p for p in self.parts.values() if p.solo]
