@@ -339,6 +339,7 @@ def test_a_kept_jam_take_is_quantized_as_a_recording_and_stays_where_it_was_play
     window.actions.quantize_recording.setChecked(True)
     window.jam.keep()
     assert sorted(n.start for n in window.document.notes.values()) == [4 * 1920 + 240, 4 * 1920 + 480]
+    assert "keeps" not in window.panel.jam_status.text()  # kept: nothing left to keep
     window.document.undo_stack.undo()
     window.actions.quantize_recording.setChecked(False)  # as played, when recordings are not quantized
     window.jam.take = [Note(4 * 1920 + 250, 60, 200)]

@@ -216,6 +216,7 @@ class JamMode(QObject):
         self.actions.keep_jam.setEnabled(False)
         if not take:
             return
+        self.panel.show_jam_status(STOPPED)  # nothing left to keep or drop
         grid = self.roll.snap if self.actions.quantize_recording.isChecked() else None
         if grid:  # as a recorded take is
             take = quantize_notes(take, grid)
@@ -232,6 +233,7 @@ class JamMode(QObject):
             return  # the roll shows something else (variations, a Continue): Esc is theirs
         self.take, self._ghosts = [], None
         self.roll.clear_ghosts()
+        self.panel.show_jam_status(STOPPED)
         self.actions.keep_jam.setEnabled(False)
         self.actions.discard.setEnabled(self.flow.running or bool(self.flow.variations))
         self.state_changed.emit("")  # the empty roll's hint may come back
