@@ -89,6 +89,7 @@ class ContinueFlow(QObject):
         panel.show_project_key(document.context.key)  # the key lock's default says which key
         panel.edit_done.connect(lambda: roll.setFocus())  # Space, Ctrl+Z, arrows: the sketch's again
         document.notes_changed.connect(self._show_seed)
+        document.undo_stack.indexChanged.connect(self._undo_moved)
         engine.notes_added.connect(self._on_notes)
         engine.progress.connect(panel.set_progress)
         engine.finished.connect(self._on_finished)
