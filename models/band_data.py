@@ -20,11 +20,13 @@ from models.data import read_split_rows, write_split_rows
 from models.pop909 import Song, read_song, split_of
 from models.sequences import Sequence
 from studio.core.band_encoding import (
+    BAND_KIND_OF,
     BAND_STYLES,
     MODES,
     BandBeat,
     BandKind,
     band_token,
+    beat_of,
     beat_token,
     encode_beats,
     transpose_tokens,
@@ -81,11 +83,29 @@ def band_sequences(items: list[tuple[Song, str]], split: str) -> list[Sequence]:
     return out
 
 
+REBAR_RATE = 0.25  # crops whose bars are read as halves: 4/4 as 2/4, six beats as 3/4
+
+
+def rebarred(tokens: list[int]) -> list[int]:
+    """The same music in bars half as long (a bar of 4 as two of 2, of 6 as two of 3), so the
+    model meets the metres POP909 lacks; other bar lengths stay."""
+    out = []
+    for tok in tokens:
+        if BAND_KIND_OF[tok] is BandKind.BEAT:
+            n, k = beat_of(tok)
+            if n in (4, 6):
+                tok = beat_token(n // 2, k % (n // 2))
+        out.append(tok)
+    return out
+
+
 def band_augment(seq: Sequence, tokens: list[int], rng: random.Random, max_shift: int,
                  blind_rate: float) -> tuple[list[int], bool]:
-    """Any transposition (pitch classes wrap; the bass stays in its range); sometimes hide
-    the style so the style head learns it."""
+    """Any transposition (pitch classes wrap; the bass stays in its range); sometimes shorter
+    bars (rebarred); sometimes hide the style so the style head learns it."""
     tokens = transpose_tokens(tokens, rng.randint(-5, 6))
+    if rng.random() < REBAR_RATE:
+        tokens = rebarred(tokens)
     blind = rng.random() < blind_rate
     if blind:
         tokens = [band_token(BandKind.STYLE, 0)] + tokens[1:]

@@ -123,6 +123,11 @@ def beat_token(beats_per_bar: int, beat: int) -> int:
     return band_token(BandKind.BEAT, _BEAT_VALUES.index((n, beat % n)))
 
 
+def beat_of(tok: int) -> tuple[int, int]:
+    """(beats per bar, beat) of a BEAT token."""
+    return _BEAT_VALUES[band_value(tok)]
+
+
 def chord_token(chord: Chord) -> int:
     if chord.is_none:
         return NO_CHORD_TOKEN

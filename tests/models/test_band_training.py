@@ -79,3 +79,12 @@ def test_band_training_resumes_and_exports_a_band_model(songs: Path, tmp_path) -
     assert Model(out, spec=BAND).styles == BAND_STYLES
     with pytest.raises(ModelError, match="band model"):
         Model(out, spec=CONTINUATION)
+
+
+def test_rebarring_reads_four_beat_bars_as_two_and_six_as_three() -> None:
+    from models.band_data import rebarred
+    from studio.core.band_encoding import beat_of, beat_token
+
+    tokens = [beat_token(4, k) for k in range(4)] + [beat_token(6, k) for k in range(6)] + [beat_token(5, 4)]
+    assert [beat_of(t) for t in rebarred(tokens)] == [(2, 0), (2, 1), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2),
+                                                       (3, 0), (3, 1), (3, 2), (5, 4)]
