@@ -27,7 +27,8 @@ from studio.core.arrangement import (
 from studio.core.chords import ChordError, best_chord, parse_chord
 from studio.core.notes import Clip, top_voice
 from studio.engine.arranger import ArrangeError, Arranger, ArrangeRequest
-from studio.engine.model import BAND, Model, ModelError, band_model_path
+from studio.engine.continuation import Engine
+from studio.engine.model import BAND, Model, ModelError, band_model_path, default_model_path
 from studio.midi.files import MidiFileError, MidiSong, write_parts
 
 STYLES = ("auto", "pop", "folk")
@@ -43,7 +44,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     chords.add_argument("--chords", help='the chords to follow, e.g. "C G Am F" (a chord a bar, repeated)')
     chords.add_argument("--chords-from", type=Path, help="take the chords from this .mid (markers or notes)")
     p.add_argument("--track", help="the melody's track (its name or number); default: the top voice of all")
-    p.add_argument("--style", choices=STYLES, default="auto", help="the band's style (default: auto = pop)")
+    p.add_argument("--style", choices=STYLES, default="auto",
+                   help="the band's style (default: auto = folk for a tune that sounds folk, else pop)")
     p.add_argument("--seed", type=int, help="the same seed gives the same arrangement")
     p.add_argument("--temperature", type=float, default=0.9, help="0 = the likeliest choices, up to 2")
     p.add_argument("--model", type=Path, default=band_model_path(), help="the band model (.onnx)")
@@ -99,6 +101,15 @@ def chords_from_song(song: MidiSong, bars: int, grid: BeatGrid) -> list[ChordSpa
     return spans
 
 
+def heard_style(melody: Clip) -> str:
+    """The band's style for a melody: folk when the continuation model hears a folk tune in it,
+    else pop (the style POP909 taught the band)."""
+    try:
+        return "folk" if Engine(Model(default_model_path())).detect_style(melody) == "folk" else "pop"
+    except ModelError:
+        return "pop"
+
+
 def run(args: argparse.Namespace) -> int:
     parts = tuple(p.strip().lower() for p in args.parts.split(",") if p.strip())
     unknown = [p for p in parts if p not in GENERATED_PARTS]
@@ -120,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             lane = None
         arranger = Arranger(Model(args.model, spec=BAND))
-        style = "pop" if args.style == "auto" else args.style
+        style = heard_style(melody) if args.style == "auto" else args.style
         request = ArrangeRequest(parts=parts, style=style, seed=args.seed, temperature=args.temperature,
                                  lane=lane)
         arrangement = arranger.arrange(melody, request)
