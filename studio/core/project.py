@@ -1,7 +1,8 @@
 """The Continuo project file (.continuo): a sketch with everything needed to pick it up again.
 
 A project is JSON with a format name and version: the clip (notes, tempo, metre, key), the
-settings of the last continuation (a flat dict of plain values), the loop region and the snap;
+settings of the last continuation (a flat dict of plain values), the loop region and the snap
+(and, once the sketch was arranged, the chord lane and the Arrange panel's settings);
 an autosave also names the file the sketch belongs to (`source`), so a sketch recovered after a
 crash goes back to its file (a saved project leaves it out: the file is where it is).
 Saving is atomic: the bytes go to a temporary file in the same folder, are flushed and fsynced,
@@ -53,6 +54,9 @@ class Project:
     loop: tuple[int, int] | None = None
     snap: int | None = None  # ticks, None = snap off
     source: str | None = None  # the sketch's own file, recorded in autosaves only (see above)
+    # {"chords": [[start, length, symbol, locked], ...], "settings": {plain values}}; None: never
+    # arranged (the key is left out, so files stay as they were, and older Continuos skip it)
+    arrangement: dict[str, Any] | None = None
 
 
 def save_project(path: PathLike, project: Project) -> None:
@@ -90,6 +94,8 @@ def project_bytes(project: Project) -> bytes:
     }
     if project.source is not None:
         head["source"] = project.source
+    if project.arrangement is not None:
+        head["arrangement"] = project.arrangement
     lines = [f"  {json.dumps(key)}: {json.dumps(value, allow_nan=False)}," for key, value in head.items()]
     # Plain strings, no list per note: an autosave thread then neither holds the GIL in one long
     # C call nor wakes the garbage collector, so the GUI thread is never kept waiting.
@@ -126,6 +132,7 @@ def parse_project(data: bytes, name: str = "The project") -> Project:
         loop=check.loop(document.get("loop")),
         snap=check.snap(document.get("snap")),
         source=check.source(document.get("source")),
+        arrangement=check.arrangement(document.get("arrangement")),
     )
 
 
@@ -224,13 +231,28 @@ class _Checker:
             return raw
         return self.damaged("the file it belongs to is not named by a path")
 
-    def settings(self, raw: object) -> dict[str, Scalar]:
+    def arrangement(self, raw: object) -> dict[str, Any] | None:
+        if raw is None:
+            return None
+        chords = raw.get("chords", []) if isinstance(raw, Mapping) else None
+        if not isinstance(chords, list) or len(chords) > MAX_NOTES:
+            return self.damaged("its chord lane is not a list of chords")
+        for number, item in enumerate(chords, 1):
+            if not (isinstance(item, list) and len(item) == 4 and _is_int(item[0]) and _is_int(item[1])
+                    and 0 <= item[0] <= MAX_TICK and 1 <= item[1] <= MAX_TICK and isinstance(item[2], str)
+                    and 0 < len(item[2]) <= 40 and isinstance(item[3], bool)):
+                self.damaged(f"chord {number} of its chord lane is not a start, a length, a symbol "
+                             "and whether it is locked")
+        return {"chords": [list(c) for c in chords],
+                "settings": self.settings(raw.get("settings", {}), "arrangement")}
+
+    def settings(self, raw: object, what: str = "continuation") -> dict[str, Scalar]:
         if not isinstance(raw, Mapping) or len(raw) > MAX_SETTINGS:
-            return self.damaged("its continuation settings are not a short list of names and values")
+            return self.damaged(f"its {what} settings are not a short list of names and values")
         for key, value in raw.items():
             plain = value is None or isinstance(value, bool | int | str) or (
                 isinstance(value, float) and math.isfinite(value)
             )
             if len(key) > MAX_TEXT or not plain or (isinstance(value, str) and len(value) > MAX_TEXT):
-                self.damaged(f"its continuation setting '{key[:40]}' is not a plain value")
+                self.damaged(f"its {what} setting '{key[:40]}' is not a plain value")
         return dict(raw)

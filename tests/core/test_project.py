@@ -86,6 +86,32 @@ def test_an_autosave_names_the_sketchs_file_and_a_saved_project_does_not(tmp_pat
     assert "source" not in json.loads(project_bytes(sample_project()))  # older readers see no change
 
 
+ARRANGED = {"chords": [[0, 1920, "C", True], [1920, 960, "Am7", False]],
+            "settings": {"style": "folk", "chords": "C Am7", "seed": 4, "bass.muted": True}}
+
+
+def test_the_chord_lane_and_the_arrange_panel_round_trip_and_older_files_still_load(tmp_path: Path) -> None:
+    arranged = Project(sample_project().clip, arrangement=ARRANGED)
+    save_project(tmp_path / "band.continuo", arranged)
+    assert load_project(tmp_path / "band.continuo") == arranged
+    assert json.loads(project_bytes(arranged))["version"] == FORMAT_VERSION == 1  # nothing bumped
+    older = json.loads(project_bytes(sample_project()))
+    assert "arrangement" not in older  # never arranged: the file is as it was
+    assert parse_project(json.dumps(older).encode()).arrangement is None
+
+
+@pytest.mark.parametrize("lane", [
+    "C G", [[0, 1920, "C"]], [[-1, 1920, "C", True]], [[0, 0, "C", True]], [[0, 1920, "", True]],
+    [[0, 1920, "C", "yes"]], [[0, 1920, 7, True]],
+])  # fmt: skip
+def test_a_damaged_chord_lane_is_one_sentence(lane: object) -> None:
+    raw = json.loads(project_bytes(sample_project()))
+    raw["arrangement"] = {"chords": lane, "settings": {}}
+    with pytest.raises(ProjectError, match="chord lane") as caught:
+        parse_project(json.dumps(raw).encode(), "song.continuo")
+    assert str(caught.value).startswith("song.continuo is damaged") and str(caught.value).count(".") <= 2
+
+
 def test_the_file_is_versioned_json_with_a_note_per_line() -> None:
     data = project_bytes(sample_project())
     raw = json.loads(data)

@@ -31,7 +31,7 @@ SHORTCUTS = {
     "duplicate": "Ctrl+D", "delete": "Del", "play": "Space", "continue": "Ctrl+Return",
     "next_variation": "Tab", "previous_variation": "Shift+Tab", "accept": "Return", "discard": "Esc",
     "again": "Ctrl+R", "export_midi": "Ctrl+E", "undo_history": "Ctrl+H", "jam": "Ctrl+J",
-    "keep_jam": "Ctrl+Shift+J",
+    "keep_jam": "Ctrl+Shift+J", "arrange": "Ctrl+B", "arrange_again": "Ctrl+Shift+B",
 }  # fmt: skip
 
 
@@ -42,7 +42,7 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 def test_the_window_shows_at_1600_by_1000_with_every_menu(window) -> None:
     assert (window.width(), window.height()) == (1600, 1000)
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert titles == ["File", "Edit", "Transport", "Continue", "View", "Help"]
+    assert titles == ["File", "Edit", "Transport", "Continue", "Arrange", "View", "Help"]
     for name, keys in SHORTCUTS.items():
         portable = QKeySequence.SequenceFormat.PortableText
         shown = [k.toString(portable) for k in window.actions[name].shortcuts()]
@@ -53,6 +53,10 @@ def test_the_window_shows_at_1600_by_1000_with_every_menu(window) -> None:
     assert window.model_label.text() == f"Model: {default_model_path().name}"
     assert window.midi_label.text().startswith("MIDI out: none")
     assert window.centralWidget() is window.roll and window.continue_dock.isVisible()
+    assert not window.arrange_dock.isVisible()  # until Ctrl+B: then a tab beside Continue
+    window.actions.arrange.trigger()
+    assert window.arrange_dock.isVisible()
+    assert window.arrange_dock in window.tabifiedDockWidgets(window.continue_dock)
     assert window.keyboard_dock.isVisible() and not window.history_dock.isVisible()
     window.actions.undo_history.trigger()
     assert window.history_dock.isVisible()

@@ -43,6 +43,9 @@ SPECS: dict[str, Spec] = {
     "export_midi": Spec("&Export MIDI…", ("Ctrl+E",), "export", "Write the whole clip as a .mid file"),
     "export_selection": Spec("Export Se&lection as MIDI…", ("Ctrl+Shift+E",), "export",
                              "Write the selected notes as a .mid file"),
+    "export_arrangement": Spec("Export A&rrangement…", (), "export",
+                               "Write the arrangement as a multi-track .mid: Melody, Chords, Bass, Drums "
+                               "and the chord symbols"),
     "quit": Spec("&Quit", (_K.Quit, "Ctrl+Q"), None, "Quit Continuo"),
     # Edit
     "undo": Spec("&Undo", ("Ctrl+Z",), "undo", "Undo the last edit"),
@@ -95,6 +98,17 @@ SPECS: dict[str, Spec] = {
                     "Drop the variations (or the last jam's notes shown in the roll), or stop "
                     "continuing (Esc)"),
     "audition": Spec("A&udition Variation", ("Shift+Space",), "audition", "Play the shown variation alone"),
+    # Arrange (a band under the melody); Enter, Esc and Shift+Space act on a shown proposal too
+    "arrange": Spec("&Arrange", ("Ctrl+B",), "continue",
+                    "Arrange the melody (the selection, or all) for a band: chords, bass and drum "
+                    "patterns"),
+    "arrange_again": Spec("Arrange A&gain", ("Ctrl+Shift+B",), "again",
+                          "A new take of the parts not locked"),
+    "accept_arrangement": Spec("A&ccept Arrangement", (), "accept",
+                               "Add the proposed parts to the sketch, each on its channel, as one undo "
+                               "step (Enter)"),
+    "drop_arrangement": Spec("&Drop Arrangement", (), "discard",
+                             "Drop the proposed parts (Esc; Ctrl+Z brings them back)"),
     # View
     "zoom_in": Spec("Zoom &In", (_K.ZoomIn, "Ctrl+="), "zoom-in", ""),
     "zoom_out": Spec("Zoom &Out", (_K.ZoomOut,), "zoom-out", ""),
@@ -112,7 +126,7 @@ SPECS: dict[str, Spec] = {
 
 MENUS: dict[str, tuple[str, ...]] = {
     "&File": ("new", "open", "@recent", "-", "save", "save_as", "-", "import_midi", "export_midi",
-              "export_selection", "-", "quit"),
+              "export_selection", "export_arrangement", "-", "quit"),
     "&Edit": ("undo", "redo", "-", "cut", "copy", "paste", "duplicate", "delete", "-", "select_all", "-",
               "quantize", "transpose_up", "transpose_down", "octave_up", "octave_down"),
     "&Transport": ("play", "play_start", "loop", "tap_tempo", "-", "record", "metronome", "count_in",
@@ -120,6 +134,7 @@ MENUS: dict[str, tuple[str, ...]] = {
                    "-", "jam", "keep_jam", "-", "@sync", "@output", "@input", "midi_thru", "-", "panic"),
     "&Continue": ("continue", "again", "-", "next_variation", "previous_variation", "audition", "-",
                   "accept", "discard"),
+    "A&rrange": ("arrange", "arrange_again", "-", "accept_arrangement", "drop_arrangement"),
     "&View": ("zoom_in", "zoom_out", "zoom_fit", "view_start", "view_end", "-", "undo_history", "@docks", "-",
               "@layouts"),
     "&Help": ("shortcuts", "-", "show_log", "about"),

@@ -37,6 +37,7 @@ from studio.ui.app.actions import Actions, build_menus
 from studio.ui.app.paths import log_dir
 from studio.ui.app.settings import AppSettings, Remembers
 from studio.ui.app.shortcuts import ShortcutsSheet
+from studio.ui.arrangement import ArrangeFlow, ArrangePanel, ArrangeService, ChordLane
 from studio.ui.connections import MidiIO, Sync
 from studio.ui.connections.midi_io import output_from_setting, output_setting
 from studio.ui.continuation import ContinueFlow, ContinuePanel, EngineService
@@ -98,6 +99,12 @@ class MainWindow(QMainWindow):
         self.engine = engine or EngineService(parent=self)
         self.midi = midi or MidiIO(settings.midi_backend, parent=self)
         self.flow = ContinueFlow(self.engine, self.document, self.roll, self.panel, self.actions)
+        self.arranger = ArrangeService(parent=self)
+        self.arrange_panel = ArrangePanel(self.actions)
+        self.chord_lane = ChordLane(self.roll.state)
+        self.roll.add_lane_above(self.chord_lane.label, self.chord_lane)
+        self.arrange_flow = ArrangeFlow(self.arranger, self.document, self.roll, self.arrange_panel,
+                                        self.chord_lane, self.actions, seen=self._arrange_panel_seen)
         self.files = FileController(self, self.document, self.roll.selected_notes, self.project,
                                     self.restore)
         self.transport_bar = TransportBar(self.actions, self.document, self.roll, self)
@@ -120,6 +127,7 @@ class MainWindow(QMainWindow):
         self._wire()
         if engine is None:
             self.engine.load()
+        self.arranger.load()
         # the parts that keep settings, loaded in this order once all is wired (the sync's clock
         # input before the ports); a MidiIO given from outside comes with its ports chosen
         self.remembered: tuple[Remembers, ...] = (self.panel, self.keys, self.actions, self.files, self.sync,
@@ -136,26 +144,33 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _build_docks(self) -> None:
+    @staticmethod
+    def _scrolled(panel: QWidget) -> QScrollArea:
         scroll = QScrollArea()
-        scroll.setWidget(self.panel)
+        scroll.setWidget(panel)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         # never narrower than the panel beside its scroll bar: in a short window it scrolls
         # down, and nothing of it is cut off at the side
-        self.panel.ensurePolished()
-        scroll.setMinimumWidth(max(PANEL_WIDTH, self.panel.minimumSizeHint().width()
+        panel.ensurePolished()
+        scroll.setMinimumWidth(max(PANEL_WIDTH, panel.minimumSizeHint().width()
                                    + scroll.verticalScrollBar().sizeHint().width()))
+        return scroll
+
+    def _build_docks(self) -> None:
         right = Qt.DockWidgetArea.RightDockWidgetArea
-        self.continue_dock = self._dock("Continue", "continue_dock", scroll, right)
+        self.continue_dock = self._dock("Continue", "continue_dock", self._scrolled(self.panel), right)
+        self.arrange_dock = self._dock("Arrange", "arrange_dock", self._scrolled(self.arrange_panel), right)
         self.keyboard_dock = self._dock("Keyboard", "keyboard_dock", self.keyboard,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
         self.keyboard_dock.setTitleBarWidget(QWidget())  # a keyboard needs no title (View shows it)
         self.history_dock = self._dock("Undo History", "history_dock", self.undo_view,
                                        right)
+        self.tabifyDockWidget(self.continue_dock, self.arrange_dock)
         self.tabifyDockWidget(self.continue_dock, self.history_dock)
         self.continue_dock.raise_()
         self.history_dock.hide()
+        self.arrange_dock.hide()  # until Arrange (Ctrl+B) or View shows it: Continue keeps its height
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport_bar)
         self.transport_bar.addSeparator()
@@ -204,7 +219,8 @@ class MainWindow(QMainWindow):
             status.addPermanentWidget(label)
 
     def _build_menus(self) -> None:
-        docks = [self.continue_dock.toggleViewAction(), self.keyboard_dock.toggleViewAction()]
+        docks = [self.continue_dock.toggleViewAction(), self.arrange_dock.toggleViewAction(),
+                 self.keyboard_dock.toggleViewAction()]
         build_menus(self.menuBar(), self.actions, {
             "recent": self.files.recent_menu(self), "output": self.midi.output_menu(self),
             "input": self.midi.input_menu(self), "docks": docks, "layouts": self._layout_menu(),
@@ -256,11 +272,17 @@ class MainWindow(QMainWindow):
         stack.cleanChanged.connect(self._update_title)
         self.files.path_changed.connect(self._update_title)
         for source in (self.files.message, self.flow.message, self.midi.message, self.playback.message,
-                       self.autosaver.failed, self.sync.message, self.jam.message):
+                       self.autosaver.failed, self.sync.message, self.jam.message, self.arrange_flow.message,
+                       self.chord_lane.message):
             source.connect(self.say)
         self.sync.changed.connect(lambda: self.transport_bar.show_sync(self.sync.label))
         self.sync.tempo_changed.connect(self.transport_bar.show_followed_tempo)
         self.flow.audition_requested.connect(self.playback.audition)
+        self.arrange_flow.audition_requested.connect(self.playback.audition)
+        self.arrange_flow.programs.connect(self.midi.send_programs)
+        self.playback.proposed = self.arrange_flow.heard_notes  # Space hears the proposed parts too
+        a.arrange.triggered.connect(self._show_arrange_panel)
+        self.arrange_panel.changed.connect(self.autosaver.mark_changed)
         self.playback.about_to_play.connect(self.jam.stop)  # the two take the player from each other
         self.jam.about_to_start.connect(self.playback.stop)
         self.jam.state_changed.connect(self._show_jam)
@@ -308,7 +330,7 @@ class MainWindow(QMainWindow):
         """The sketch (or another clip in its place) as a project: the clip, the Continue
         panel's controls, loop and snap."""
         return Project(clip=clip or self.document.clip(), continuation=self.panel.values(),
-                       loop=self.roll.loop, snap=self.roll.snap)
+                       loop=self.roll.loop, snap=self.roll.snap, arrangement=self.arrange_flow.values())
 
     def restore(self, project: Project) -> None:
         """Put a project in the window (Open, New, crash recovery); the undo history starts anew."""
@@ -316,6 +338,7 @@ class MainWindow(QMainWindow):
         self.transport.stop()
         self.flow.reset()
         self.document.load(project.clip)
+        self.arrange_flow.set_values(project.arrangement)
         self.panel.set_values(project.continuation)
         self.roll.set_loop(*(project.loop or (None, None)))
         self.transport_bar.set_snap(project.snap)
@@ -325,8 +348,10 @@ class MainWindow(QMainWindow):
         self.autosaver.mark_changed()
 
     def fit_view(self) -> None:
-        """Zoom the roll so the clip and its variations fill it, with a bar and an octave to spare."""
+        """Zoom the roll so the clip and its variations (or proposed parts) fill it, with a bar and
+        an octave to spare."""
         notes = list(self.document.notes.values()) + [n for v in self.flow.variations for n in v]
+        notes += self.arrange_flow.heard_notes()
         if not notes:
             return
         bar = self.document.time_signature.bar_ticks
@@ -378,6 +403,16 @@ class MainWindow(QMainWindow):
         name = self.files.path.name if self.files.path else "Untitled"
         self.setWindowModified(not self.document.undo_stack.isClean())
         self.setWindowTitle(f"{name}[*] — Continuo")
+
+    def _show_arrange_panel(self) -> None:
+        self.arrange_dock.show()
+        self.arrange_dock.raise_()
+
+    def _arrange_panel_seen(self) -> bool:
+        """Whether the Arrange panel is on screen (as ContinueFlow asks of its own)."""
+        if not self.isVisible():
+            return self.arrange_panel.isVisibleTo(self)
+        return not self.arrange_panel.visibleRegion().isEmpty()
 
     def _show_history(self, on: bool) -> None:
         self.history_dock.setVisible(on)
@@ -446,6 +481,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.sync.close()
         self.engine.shutdown()
+        self.arranger.shutdown()
         self.midi.close()
         self.autosaver.discard()
 

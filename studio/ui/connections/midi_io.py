@@ -152,6 +152,11 @@ class MidiIO(QObject):
         kind = "note_on" if velocity else "note_off"
         self._send(mido.Message(kind, note=pitch, velocity=velocity))
 
+    def send_programs(self, pairs: list[tuple[int, int]]) -> None:
+        """Set channels' instruments, (channel, program) each (an arrangement's parts)."""
+        for channel, program in pairs:
+            self._send(mido.Message("program_change", channel=channel, program=program))
+
     def close(self) -> None:
         """Close the ports; the player's process is ended here, after its last note-offs."""
         for port in (self._input, self._clock_port):

@@ -39,6 +39,16 @@ def _yield_to_the_gui() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), ENGINE_NICE)
 
 
+def start_worker(worker: QObject, name: str) -> QThread:
+    """A QThread named `name`, started at low priority, with `worker` living on it (its slots
+    run there when called through queued signals)."""
+    thread = QThread()
+    thread.setObjectName(name)
+    worker.moveToThread(thread)
+    thread.start(QThread.Priority.LowPriority)
+    return thread
+
+
 class EngineState:
     """The states shown in the status bar."""
 
@@ -176,10 +186,8 @@ class EngineService(QObject):
         self.model_name = self.model_path.name
         self._job: _Job | None = None
         self._numbers = 0
-        self._thread = QThread()
-        self._thread.setObjectName("continuo-engine")
         self._worker = _Worker()
-        self._worker.moveToThread(self._thread)
+        self._thread = start_worker(self._worker, "continuo-engine")
         self._load.connect(self._worker.load)
         self._run.connect(self._worker.run)
         self._worker.loaded.connect(self._on_loaded)
@@ -187,7 +195,6 @@ class EngineService(QObject):
         self._worker.batch.connect(self._on_batch)
         self._worker.progress.connect(self._on_progress)
         self._worker.done.connect(self._on_done)
-        self._thread.start(QThread.Priority.LowPriority)
 
     # -- requests -------------------------------------------------------------------------
     def load(self) -> None:

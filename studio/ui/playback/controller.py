@@ -20,6 +20,8 @@ clock goes out from the playhead while playing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, Signal
 
 from studio.core.notes import Note
@@ -62,6 +64,7 @@ class Playback(QObject):
         self._last_position = 0
         self._at_end = False  # the play that stops now reached its end
         self._audition_back: tuple[int, float] | None = None  # cursor and view left before an audition
+        self.proposed: Callable[[], list[Note]] = list  # other notes shown to be heard with the sketch
         actions.bind({
             "play": self.toggle, "play_start": lambda: self.play(from_tick=0), "loop": self._loop_toggled,
             "record": self._record_toggled, "metronome": lambda _: self._replay(),
@@ -96,7 +99,7 @@ class Playback(QObject):
         notes = list(self.document.notes.values())
         if self.flow.selected is not None and self.flow.variations:
             notes += self.flow.variations[self.flow.selected]
-        return notes
+        return notes + self.proposed()
 
     def play(self, from_tick: int | None = None) -> None:
         """Play the sketch from the cursor, or from from_tick; on the sync's beat (with a DAW's

@@ -86,16 +86,25 @@ class PianoRoll(QWidget):
             label.setStyleSheet(
                 f"background: {palette.PANEL.name()}; color: {palette.TEXT_DIM.name()}; font-size: 10px;"
             )
-        grid.addWidget(corner, 0, 0)
-        grid.addWidget(self.ruler, 0, 1)
-        grid.addWidget(self.keys, 1, 0)
-        grid.addWidget(self.canvas, 1, 1)
-        grid.addWidget(self.vbar, 1, 2)
-        grid.addWidget(lane_label, 2, 0)
-        grid.addWidget(self.lane, 2, 1)
-        grid.addWidget(self.hbar, 3, 1)
-        grid.setRowStretch(1, 1)
+        # row 0: lanes above the ruler that other features add (add_lane_above)
+        grid.addWidget(corner, 1, 0)
+        grid.addWidget(self.ruler, 1, 1)
+        grid.addWidget(self.keys, 2, 0)
+        grid.addWidget(self.canvas, 2, 1)
+        grid.addWidget(self.vbar, 2, 2)
+        grid.addWidget(lane_label, 3, 0)
+        grid.addWidget(self.lane, 3, 1)
+        grid.addWidget(self.hbar, 4, 1)
+        grid.setRowStretch(2, 1)
         grid.setColumnStretch(1, 1)
+        self._grid = grid
+
+    def add_lane_above(self, label: QWidget, lane: QWidget) -> None:
+        """A lane over the ruler (the chord lane): `label` beside it over the keys, `lane` over
+        the grid, so its x follows the roll's viewport as the ruler's does."""
+        label.setFixedWidth(KEYS_WIDTH)
+        self._grid.addWidget(label, 0, 0)
+        self._grid.addWidget(lane, 0, 1)
 
     # View.
 

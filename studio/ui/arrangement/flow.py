@@ -1,0 +1,406 @@
+"""The arranging workflow: Arrange (Ctrl+B; the melody is the selection, or the whole sketch, its
+top voice) → the arranger proposes a chord lane and parts on its worker thread → the parts show
+in the roll as ghost notes, a colour each, the chords in the lane over the ruler → Shift+Space
+hears the melody with them (Space plays the sketch with them) → Enter accepts them as one undo
+step, each part's notes on its own channel, Esc drops them (Ctrl+Z brings them back). Again
+(Ctrl+Shift+B) is a new take of the parts not locked (a locked part keeps the harmony it was
+played over); a part's own Again plays it alone anew, the others kept. Chords typed in the panel
+("C G Am F") or in the lane are locked: the band follows them.
+
+Enter, Esc and Shift+Space are the Continue workflow's actions: while a proposal is what the
+roll shows, they act on it, and it keeps them enabled. It owns no widgets but the ghosts it sets.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import QFileDialog
+
+from studio.core.arrangement import (
+    BASS,
+    CHORDS,
+    DRUMS,
+    GENERATED_PARTS,
+    Arrangement,
+    BeatGrid,
+    ChordSpan,
+    typed_lane,
+)
+from studio.core.chords import Chord, ChordError, parse_chord
+from studio.core.notes import DRUM_CHANNEL, Clip, Note, top_voice
+from studio.core.words import plural
+from studio.engine.arranger import ArrangeRequest
+from studio.midi.files import MidiFileError, write_parts
+from studio.ui.app.actions import Actions
+from studio.ui.arrangement.chord_lane import ChordLane
+from studio.ui.arrangement.panel import PART_LABELS, ArrangePanel
+from studio.ui.arrangement.worker import ArrangeResult, ArrangeService
+from studio.ui.continuation.engine_worker import EngineState
+from studio.ui.document import edits
+from studio.ui.document.document import ClipDocument
+from studio.ui.roll import PianoRoll
+
+SHARED_KEYS = ("accept", "discard", "audition")  # Enter, Esc, Shift+Space: the shown proposal's too
+BAND_CHANNELS = frozenset({CHORDS.channel, BASS.channel, DRUMS.channel})
+MIDI_FILTER = "MIDI files (*.mid *.midi)"
+
+
+class DropArrangement(QUndoCommand):
+    """Esc's drop of the proposal as a step of the undo history that changes no note: Ctrl+Z
+    shows it again."""
+
+    def __init__(self, flow: ArrangeFlow, dropped: Arrangement) -> None:
+        super().__init__("Drop the arrangement")
+        self.flow, self.dropped = flow, dropped
+
+    def redo(self) -> None:
+        self.flow._propose(None)
+
+    def undo(self) -> None:
+        self.flow._propose(self.dropped)
+        self.flow._say("The arrangement is back: Shift+Space to hear it, Enter to accept, Esc to drop it.")
+
+
+class ArrangeFlow(QObject):
+    """Ties the arranger service, the document, the roll's ghosts, the chord lane and the panel.
+    `audition_requested(notes)`: the melody with the heard parts, to be played alone;
+    `programs(pairs)`: (channel, program) of the parts, for the output to sound them right."""
+
+    message = Signal(str)
+    audition_requested = Signal(list)
+    programs = Signal(list)
+
+    def __init__(self, service: ArrangeService, document: ClipDocument, roll: PianoRoll, panel: ArrangePanel,
+                 lane: ChordLane, actions: Actions, seen: Callable[[], bool] = lambda: True) -> None:
+        super().__init__(panel)
+        self.service, self.document, self.roll, self.panel, self.lane = service, document, roll, panel, lane
+        self.actions, self._seen = actions, seen
+        self.proposal: Arrangement | None = None
+        self.accepted: Arrangement | None = None  # the last one accepted (its chords stay in the lane)
+        self.locked: dict[int, ChordSpan] = {}  # chords the musician typed in the lane, by start
+        self._layers: list | None = None  # the roll's ghost list while it shows the proposal
+        self._claiming = False
+        self._rng = random.Random()
+        self._defaults = panel.values()  # a project with these and no chords keeps nothing
+        actions.bind({"arrange": self.arrange, "arrange_again": self.again, "accept_arrangement": self.accept,
+                      "drop_arrangement": self.drop, "export_arrangement": self.export})
+        handlers = (self.accept, self.drop, self.audition)
+        actions.bind({name: (lambda h=handler: h() if self.showing else None)
+                      for name, handler in zip(SHARED_KEYS, handlers, strict=True)})
+        for name in SHARED_KEYS:
+            actions[name].changed.connect(self._claim_keys)
+        panel.regenerate.connect(self.regenerate)
+        panel.switched.connect(self._switched)
+        panel.edit_done.connect(lambda: roll.setFocus())
+        lane.chord_typed.connect(self._chord_typed)
+        lane.message.connect(self._say)
+        service.finished.connect(self._on_finished)
+        service.state_changed.connect(self._update)
+        self._update()
+
+    # -- commands ---------------------------------------------------------------------------
+    @property
+    def showing(self) -> bool:
+        """Whether the roll shows the proposal now (not variations or a jam's notes)."""
+        return self.proposal is not None and self._layers is not None \
+            and self.roll.state.ghosts is self._layers
+
+    def melody(self) -> Clip:
+        """The melody to arrange: the selected notes, or all; the notes of the band's channels
+        (an accepted arrangement) left out where others remain; the top voice of those."""
+        notes = self.roll.selected_notes() or list(self.document.notes.values())
+        pitched = [n for n in notes if n.channel != DRUM_CHANNEL]
+        tune = [n for n in pitched if n.channel not in BAND_CHANNELS] or pitched
+        return self.document.clip().with_notes(top_voice(tune))
+
+    def arrange(self, seed: int | None = None) -> None:
+        """Arrange the melody afresh (the locked and typed chords kept)."""
+        self._start(keep=None, regenerate=(), seed=seed)
+
+    def again(self) -> None:
+        """A new take of the parts not locked; with none locked, of everything."""
+        locked = [n for n in self.panel.parts() if self.panel.switch(n, "locked")]
+        if not locked or self.proposal is None:
+            self.panel.new_seed(self._rng.randrange(1, 2**31))
+            self.arrange()
+            return
+        free = tuple(n for n in self.panel.parts() if n not in locked)
+        if not free:
+            self._say("Every part is locked: unlock one to hear another take of it.")
+            return
+        self.panel.new_seed(self._rng.randrange(1, 2**31))
+        self._start(keep=self.proposal, regenerate=free)
+
+    def regenerate(self, part: str) -> None:
+        """A new take of one part, the harmony and the other parts kept."""
+        if self.proposal is None:
+            self._say("Arrange first (Ctrl+B); then each part can be played again alone.")
+            return
+        if part not in self.panel.parts():
+            self._say(f"{PART_LABELS[part]} is not among the parts to play: tick it first.")
+            return
+        self.panel.new_seed(self._rng.randrange(1, 2**31))
+        self._start(keep=self.proposal, regenerate=(part,))
+
+    def accept(self) -> None:
+        """Add the parts heard (not muted; the soloed ones when any is) to the sketch, each on
+        its channel: one undo step."""
+        proposal = self.proposal
+        if proposal is None or self.service.running:
+            return
+        notes = [n for part in self._heard() for n in part.notes]
+        self.accepted = proposal
+        self._propose(None)
+        if not notes:
+            self._say("Every part is muted: there was nothing to add.")
+            return
+        self.document.push(edits.add_notes(self.document, notes, text="Accept arrangement"))
+        names = ", ".join(p.name for p in self._heard(proposal))
+        self._say(f"Arrangement added ({names}: {plural(len(notes), 'note')}); Ctrl+Z takes it back.")
+
+    def drop(self) -> None:
+        """Drop the proposal: a step of the undo history that changes no note."""
+        if self.proposal is None:
+            return
+        stack = self.document.undo_stack
+        clean = stack.isClean()
+        stack.push(DropArrangement(self, self.proposal))
+        if clean:
+            stack.setClean()
+        self._say("Arrangement dropped; Ctrl+Z brings it back.")
+
+    def audition(self) -> None:
+        if self.proposal is not None:
+            self._send_programs()
+            self.audition_requested.emit(self.proposal.audible())
+
+    def heard_notes(self) -> list[Note]:
+        """The proposed parts heard, for Play to play with the sketch."""
+        return [n for part in self._heard() for n in part.notes] if self.showing else []
+
+    def export(self, path: str | Path | None = None) -> bool:
+        """Write the arrangement (proposed, else the last accepted) as a multi-track .mid."""
+        arrangement = self.proposal or self.accepted
+        if arrangement is None:
+            self._say("Arrange the melody first (Ctrl+B): there is no arrangement to export.")
+            return False
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self.roll.window(), "Export Arrangement", "arrangement.mid",
+                                                  MIDI_FILTER)
+            if not path:
+                return False
+        clip = self.document.clip().with_notes(arrangement.melody.notes)  # the tempo and metre of now
+        try:
+            write_parts(path, clip, arrangement.tracks(), arrangement.markers())
+        except MidiFileError as err:
+            self._say(str(err))
+            return False
+        names = ", ".join(name for name, *_ in arrangement.tracks())
+        self._say(f"Exported the arrangement ({names}) to {Path(path).name}.")
+        return True
+
+    def reset(self) -> None:
+        """Another sketch: no proposal, nothing accepted, what a running request brings dropped."""
+        self.service.forget()
+        self.accepted = None
+        self.locked = {}
+        self._propose(None)
+        self.lane.set_chords([])
+
+    # -- the project ----------------------------------------------------------------------------
+    def values(self) -> dict | None:
+        """What a project keeps: the chord lane (each chord locked or not) and the panel."""
+        spans = self.lane.spans
+        if not spans and not self.locked and self.panel.values() == self._defaults:
+            return None
+        return {"chords": [[s.start, s.length, s.chord.name, s.start in self.lane.locked] for s in spans],
+                "settings": self.panel.values()}
+
+    def set_values(self, values: dict | None) -> None:
+        """Restore values() (a project's; None: an empty lane)."""
+        self.reset()
+        if not values:
+            return
+        self.panel.set_values(values.get("settings", {}))
+        spans, locked = [], set()
+        for start, length, symbol, is_locked in values.get("chords", []):
+            try:
+                span = ChordSpan(start, length, parse_chord(symbol))
+            except ChordError:
+                continue
+            spans.append(span)
+            if is_locked:
+                locked.add(start)
+                self.locked[start] = span
+        self.lane.set_chords(spans, locked)
+
+    # -- the arranger -----------------------------------------------------------------------------
+    def _start(self, keep: Arrangement | None, regenerate: tuple[str, ...], seed: int | None = None) -> None:
+        if self.service.state == EngineState.ERROR:
+            self._say(self.service.message)
+            return
+        melody = self.melody()
+        if not melody.notes:
+            self._say("Draw or play a melody first: there is nothing to arrange.")
+            return
+        if keep is not None and keep.melody.notes != melody.notes:
+            keep, regenerate = None, ()  # another melody: the old parts do not fit it
+        lane = self._lane(melody)
+        if lane is False:
+            return
+        parts = self.panel.parts()
+        if not parts:
+            self._say("Tick a part to play (Chords, Bass or Drums).")
+            return
+        request = ArrangeRequest(parts=parts, style=self.panel.style(),
+                                 seed=self.panel.seed.value() if seed is None else seed,
+                                 lane=lane or None, keep=keep, regenerate=regenerate)
+        self.service.request(melody, request)
+        what = ", ".join(PART_LABELS[p] for p in regenerate) if regenerate else "the melody"
+        self._say(f"Arranging {what}…")
+        self._update()
+
+    def _lane(self, melody: Clip) -> list[ChordSpan] | bool:
+        """The chords the band must follow: the typed progression, else the chords locked in the
+        lane (False: a typed symbol that is no chord, said)."""
+        text = self.panel.chords.text().strip()
+        if not text:
+            return sorted(self.locked.values(), key=lambda s: s.start)
+        grid = BeatGrid.of(melody.time_signature)
+        bars = max(1, -(-melody.end // (grid.beat_ticks * grid.per_bar)))
+        try:
+            return typed_lane(text, bars, grid)
+        except ChordError as err:
+            self._say(str(err))
+            return False
+
+    def _on_finished(self, result: ArrangeResult) -> None:
+        if result.error or result.arrangement is None:
+            self._say(result.error or "The arranger brought nothing.")
+            self._update()
+            return
+        arrangement = result.arrangement
+        for name, part in arrangement.parts.items():
+            part.muted, part.solo, part.locked = (self.panel.switch(name, w)
+                                                  for w in ("muted", "solo", "locked"))
+        self._propose(arrangement)
+        self._reveal()
+        chords = " ".join(s.chord.name for s in arrangement.chords[:8]) + (" …" if len(arrangement.chords) > 8
+                                                                           else "")
+        if result.regenerated and result.regenerated != tuple(arrangement.parts):
+            what = f"New take of {', '.join(PART_LABELS[p] for p in result.regenerated)}, the rest kept"
+        else:
+            what = f"Arranged: {', '.join(PART_LABELS[p] for p in arrangement.parts)}"
+        self._say(f"{what}; chords {chords}. Shift+Space to hear it, Enter to accept, Esc to drop.")
+
+    # -- display ---------------------------------------------------------------------------------
+    def _heard(self, arrangement: Arrangement | None = None) -> list:
+        arrangement = arrangement or self.proposal
+        if arrangement is None:
+            return []
+        parts = list(arrangement.parts.values())
+        return [p for p in parts if p.solo] or [p for p in parts if not p.muted]
+
+    def _propose(self, arrangement: Arrangement | None) -> None:
+        """Show this proposal (None: none) in the roll and the lane."""
+        was_showing = self.showing
+        self.proposal = arrangement
+        if arrangement is None:
+            self._layers = None
+            if was_showing:
+                self.roll.clear_ghosts()
+            shown = self.accepted
+            self.lane.set_chords(shown.chords if shown else self.lane.spans, self.lane.locked)
+            if was_showing and not self.roll.ghosts:
+                for name in SHARED_KEYS:  # nothing else is shown: Enter, Esc, Shift+Space rest
+                    self.actions[name].setEnabled(False)
+        else:
+            self._show()
+            self._send_programs()
+        self._update()
+
+    def _show(self) -> None:
+        proposal = self.proposal
+        if proposal is None:
+            return
+        heard = {id(p) for p in self._heard()}
+        part = proposal.parts.get
+        self.roll.set_ghosts([part(n).notes if part(n) is not None and id(part(n)) in heard else []
+                              for n in GENERATED_PARTS], None)
+        self._layers = self.roll.state.ghosts
+        typed = set(self.locked) | ({s.start for s in proposal.chords} if self.panel.chords.text().strip()
+                                    else set())
+        self.lane.set_chords(proposal.chords, typed)
+        self._claim_keys()
+
+    def _reveal(self) -> None:
+        proposal = self.proposal
+        if proposal is None:
+            return
+        notes = [n for n in proposal.melody.notes] + [n for p in self._heard() for n in p.notes
+                                                      if n.channel != DRUM_CHANNEL]
+        end = max(n.end for n in notes)
+        pitches = [n.pitch for n in notes]
+        self.roll.reveal(0, end, (min(pitches) - 2, max(pitches) + 2))
+
+    def _switched(self, name: str, what: str, on: bool) -> None:
+        """A part's mute, solo or lock: the proposal's part follows; the ghosts show what is heard."""
+        for arrangement in (self.proposal, self.accepted):
+            part = arrangement.parts.get(name) if arrangement else None
+            if part is not None:
+                setattr(part, what, on)
+        if self.proposal is not None and what != "locked":
+            self._show()
+
+    def _chord_typed(self, start: int, length: int, chord: Chord) -> None:
+        """A chord typed in the lane: locked, and the band follows it at once (the same take)."""
+        span = ChordSpan(start, length, chord)
+        kept = [s for s in self.lane.spans if s.end <= start or s.start >= span.end]
+        self.locked = {s: v for s, v in self.locked.items() if v.end <= start or v.start >= span.end}
+        self.locked[start] = span
+        self.lane.set_chords(kept + [span], set(self.locked))
+        if self.panel.chords.text().strip():
+            self.panel.chords.clear()  # the lane's chords speak now
+        if self.proposal is not None:
+            self.arrange()
+        else:
+            self._say(f"{chord.name} is locked at bar {start // self.document.time_signature.bar_ticks + 1}; "
+                      "Arrange (Ctrl+B) follows it.")
+
+    def _send_programs(self) -> None:
+        if self.proposal is not None:
+            self.programs.emit([(p.channel, p.program) for p in self.proposal.parts.values()
+                                if p.channel != DRUM_CHANNEL])
+
+    def _claim_keys(self) -> None:
+        """While the proposal is shown, Enter, Esc and Shift+Space stay enabled for it (the
+        Continue workflow disables them when it has no variations)."""
+        if self._claiming or not self.showing:
+            return
+        self._claiming = True
+        try:
+            for name in SHARED_KEYS:
+                if not self.actions[name].isEnabled():
+                    self.actions[name].setEnabled(True)
+        finally:
+            self._claiming = False
+
+    def _say(self, text: str) -> None:
+        self.panel.set_status(text)
+        if not self._seen():
+            self.message.emit(text)
+
+    def _update(self, *_: object) -> None:
+        ready = self.service.state != EngineState.ERROR
+        a = self.actions
+        a.arrange.setEnabled(ready)
+        a.arrange_again.setEnabled(ready)
+        a.accept_arrangement.setEnabled(self.proposal is not None)
+        a.drop_arrangement.setEnabled(self.proposal is not None)
+        a.export_arrangement.setEnabled(self.proposal is not None or self.accepted is not None)
+        self.panel.set_regenerate_enabled(self.proposal is not None)
