@@ -73,8 +73,10 @@ def test_accept_is_one_undo_step_and_ctrl_z_takes_every_part_back(qtbot, window)
     assert {n.channel for n in after.notes} == {0, CHORDS.channel, BASS.channel, DRUMS.channel}
     assert window.document.undo_stack.count() == 1
     assert window.chord_lane.isVisible()  # the accepted chords stay in the lane
+    assert "Ctrl+Z" in window.arrange_panel.status.text()
     qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Z, CTRL)
     assert window.document.clip() == before
+    assert window.arrange_panel.status.isHidden()  # the sentence naming Ctrl+Z went with its step
     # arranging the accepted sketch again takes the melody, not the accepted parts
     window.document.undo_stack.redo()
     assert sorted(window.arrange_flow.melody().notes) == sorted(before.notes)

@@ -85,6 +85,7 @@ class ArrangeFlow(QObject):
         self.locked: dict[int, ChordSpan] = {}  # chords the musician typed in the lane, by start
         self._layers: list | None = None  # the roll's ghost list while it shows the proposal
         self._claiming = False
+        self._undo_said: int | None = None  # the undo step a status naming Ctrl+Z was said at
         self._rng = random.Random()
         self._defaults = panel.values()  # a project with these and no chords keeps nothing
         actions.bind({"arrange": self.arrange, "arrange_again": self.again, "accept_arrangement": self.accept,
@@ -101,6 +102,7 @@ class ArrangeFlow(QObject):
         lane.message.connect(self._say)
         service.finished.connect(self._on_finished)
         service.state_changed.connect(self._update)
+        document.undo_stack.indexChanged.connect(self._undo_moved)
         self._update()
 
     # -- commands ---------------------------------------------------------------------------
@@ -262,7 +264,7 @@ class ArrangeFlow(QObject):
                                  lane=lane or None, keep=keep, regenerate=regenerate)
         self.service.request(melody, request)
         what = ", ".join(PART_LABELS[p] for p in regenerate) if regenerate else "the melody"
-        self._say(f"Arranging {what}…")
+        self.panel.set_status(f"Arranging {what}…")  # the panel's alone: the outcome follows at once
         self._update()
 
     def _lane(self, melody: Clip) -> list[ChordSpan] | bool:
@@ -392,8 +394,15 @@ class ArrangeFlow(QObject):
 
     def _say(self, text: str) -> None:
         self.panel.set_status(text)
+        self._undo_said = self.document.undo_stack.index() if "Ctrl+Z" in text else None
         if not self._seen():
             self.message.emit(text)
+
+    def _undo_moved(self, index: int) -> None:
+        """A status naming Ctrl+Z speaks of a step no longer the last: it goes."""
+        if self._undo_said is not None and index != self._undo_said:
+            self._undo_said = None
+            self.panel.set_status("")
 
     def _update(self, *_: object) -> None:
         ready = self.service.state != EngineState.ERROR
