@@ -292,13 +292,13 @@ class ArrangeFlow(QObject):
                                                   for w in ("muted", "solo", "locked"))
         self._propose(arrangement)
         self._reveal()
-        chords = " ".join(s.chord.name for s in arrangement.chords[:8]) + (" …" if len(arrangement.chords) > 8
-                                                                           else "")
+        chords = " ".join(s.chord.name for s in arrangement.chords[:8])
+        chords += " …;" if len(arrangement.chords) > 8 else "."
         if result.regenerated and result.regenerated != tuple(arrangement.parts):
             what = f"New take of {', '.join(PART_LABELS[p] for p in result.regenerated)}, the rest kept"
         else:
             what = f"Arranged: {', '.join(PART_LABELS[p] for p in arrangement.parts)}"
-        self._say(f"{what}; chords {chords}. Shift+Space to hear it, Enter to accept, Esc to drop.")
+        self._say(f"{what}; chords {chords} Shift+Space to hear it, Enter to accept, Esc to drop.")
 
     # -- display ---------------------------------------------------------------------------------
     def _heard(self, arrangement: Arrangement | None = None) -> list:
