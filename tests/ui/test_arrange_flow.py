@@ -20,6 +20,7 @@ from tests.ui.conftest import DEMO_SEED
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
+EVERY_CHANNEL = {0, CHORDS.channel, BASS.channel, DRUMS.channel}  # the melody's and the band's
 SCALE = (60, 62, 64, 65, 67, 69, 71, 72, 71, 69, 67, 65, 64, 62, 60, 64)
 
 
@@ -70,7 +71,7 @@ def test_accept_is_one_undo_step_and_ctrl_z_takes_every_part_back(qtbot, window)
     assert window.arrange_flow.proposal is None and window.roll.ghosts == []
     after = window.document.clip()
     assert sorted(after.notes) == sorted(before.notes + parts)
-    assert {n.channel for n in after.notes} == {0, CHORDS.channel, BASS.channel, DRUMS.channel}
+    assert {n.channel for n in after.notes} == EVERY_CHANNEL
     assert window.document.undo_stack.count() == 1
     assert window.chord_lane.isVisible()  # the accepted chords stay in the lane
     assert "Ctrl+Z" in window.arrange_panel.status.text()
@@ -234,3 +235,21 @@ def test_the_project_keeps_the_chord_lane_and_the_panel(qtbot, window) -> None:
     assert window.chord_lane.spans == spans and window.chord_lane.locked == {s.start for s in spans}
     assert window.arrange_panel.chords.text() == "Am F C G" and window.arrange_panel.style() == "folk"
     assert Project().arrangement is None and window.project().arrangement is not None
+
+
+def test_enter_goes_to_what_the_roll_shows_variations_over_a_proposal(qtbot, window) -> None:
+    _load(window, _tune())
+    window.panel.set_values({"bars": 1, "variations": 2, "seed": 3})
+    _arrange(qtbot, window)
+    proposal = window.arrange_flow.proposal
+    with qtbot.waitSignal(window.engine.finished, timeout=60000):
+        qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Return, CTRL)  # continue: its variations are shown
+    assert not window.arrange_flow.showing and window.arrange_flow.heard_notes() == []
+    variation = list(window.flow.variations[0])
+    before = window.document.clip()
+    qtbot.keyClick(window.roll.canvas, Qt.Key.Key_Return)  # the variation's, not the proposal's
+    assert sorted(window.document.clip().notes) == sorted(before.notes + variation)
+    assert window.arrange_flow.proposal is proposal  # still there, for the panel's Accept
+    window.actions.accept_arrangement.trigger()
+    assert window.document.undo_stack.count() == 2
+    assert {n.channel for n in window.document.notes.values()} == EVERY_CHANNEL
