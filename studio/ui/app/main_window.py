@@ -283,6 +283,7 @@ class MainWindow(QMainWindow):
         self.playback.proposed = self.arrange_flow.heard_notes  # Space hears the proposed parts too
         a.arrange.triggered.connect(self._show_arrange_panel)
         self.arrange_panel.changed.connect(self.autosaver.mark_changed)
+        self.chord_lane.chord_typed.connect(self.autosaver.mark_changed)  # the lane is in the project too
         self.playback.about_to_play.connect(self.jam.stop)  # the two take the player from each other
         self.jam.about_to_start.connect(self.playback.stop)
         self.jam.state_changed.connect(self._show_jam)
