@@ -122,6 +122,7 @@ def test_a_chord_typed_in_the_lane_is_locked_and_followed(qtbot, window) -> None
     _load(window, _tune())
     _arrange(qtbot, window)
     lane = window.chord_lane
+    others = [s for s in window.arrange_flow.proposal.chords if s.end <= 2 * 1920 or s.start >= 3 * 1920]
     with qtbot.waitSignal(window.arranger.finished, timeout=30000):
         lane.edit(2 * 1920, 1920, "")
         qtbot.keyClicks(lane._edit, "Ebmaj7")
@@ -129,6 +130,7 @@ def test_a_chord_typed_in_the_lane_is_locked_and_followed(qtbot, window) -> None
     proposal = window.arrange_flow.proposal
     bar3 = [s for s in proposal.chords if s.start < 3 * 1920 and s.end > 2 * 1920]
     assert [s.chord.name for s in bar3] == ["Ebmaj7"] and 2 * 1920 in lane.locked
+    assert [s for s in proposal.chords if s.end <= 2 * 1920 or s.start >= 3 * 1920] == others  # kept
     lane.edit(0, 1920, "")
     qtbot.keyClicks(lane._edit, "Hm")
     qtbot.keyClick(lane._edit, Qt.Key.Key_Return)

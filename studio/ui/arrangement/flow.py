@@ -360,7 +360,8 @@ class ArrangeFlow(QObject):
             self._show()
 
     def _chord_typed(self, start: int, length: int, chord: Chord) -> None:
-        """A chord typed in the lane: locked, and the band follows it at once (the same take)."""
+        """A chord typed in the lane: locked, and the band follows it at once, the other chords
+        as they were."""
         span = ChordSpan(start, length, chord)
         kept = [s for s in self.lane.spans if s.end <= start or s.start >= span.end]
         self.locked = {s: v for s, v in self.locked.items() if v.end <= start or v.start >= span.end}
@@ -368,8 +369,9 @@ class ArrangeFlow(QObject):
         self.lane.set_chords(kept + [span], set(self.locked))
         if self.panel.chords.text().strip():
             self.panel.chords.clear()  # the lane's chords speak now
-        if self.proposal is not None:
-            self.arrange()
+        if self.proposal is not None:  # the rest of the harmony kept, the parts not locked played anew
+            free = tuple(n for n in self.panel.parts() if not self.panel.switch(n, "locked"))
+            self._start(keep=self.proposal, regenerate=free)
         else:
             self._say(f"{chord.name} is locked at bar {start // self.document.time_signature.bar_ticks + 1}; "
                       "Arrange (Ctrl+B) follows it.")
