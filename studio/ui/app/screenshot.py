@@ -85,6 +85,10 @@ def render(out: Path, demo: bool) -> str | None:
             window.arrange_dock.show()
             window.arrange_dock.raise_()
             window.arrange_panel.seed.setValue(DEMO_ARRANGE_SEED)
+            if window.arranger.state == EngineState.LOADING:
+                _wait(window.arranger.state_changed, lambda state, _: state != EngineState.LOADING)
+            if window.arranger.state == EngineState.ERROR:
+                return window.arranger.message  # the band model is missing or damaged: one sentence
             window.arrange_flow.arrange()
             if not _wait(window.arranger.finished):
                 return "The demo arrangement did not finish in time."
