@@ -20,7 +20,7 @@ import mido
 import pytest
 
 import studio
-from studio.engine.model import default_model_path
+from studio.engine.model import band_model_path, default_model_path
 from studio.midi.files import read_midi_song
 from tests.installers.bundle import ROOT, Bundle
 
@@ -87,10 +87,13 @@ def test_screenshot_renders_the_window_offscreen(bundle: Bundle, home: Path, tmp
 
 def test_the_bundle_carries_what_it_needs_and_nothing_it_does_not(bundle: Bundle) -> None:
     inside = bundle.internal
-    model = default_model_path()
-    assert (inside / "models" / model.name).read_bytes() == model.read_bytes()
-    assert [p.name for p in (inside / "models").glob("*.onnx")] == [model.name], "ship only the model it runs"
-    for needed in ("models/MODEL_CARD.md", "resources/demo_seed.mid", "resources/icons/continuo.svg",
+    model, band = default_model_path(), band_model_path()
+    for shipped in (model, band):
+        assert (inside / "models" / shipped.name).read_bytes() == shipped.read_bytes()
+    assert sorted(p.name for p in (inside / "models").glob("*.onnx")) == sorted([model.name, band.name]), \
+        "ship only the models it runs"
+    for needed in ("models/MODEL_CARD.md", "models/BAND_MODEL_CARD.md", "resources/demo_seed.mid",
+                   "resources/icons/continuo.svg",
                    "LICENSE", "THIRD_PARTY_NOTICES.md"):
         assert (inside / needed).is_file(), needed
     files = [p.relative_to(inside).as_posix() for p in inside.rglob("*")]
