@@ -246,7 +246,7 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def evaluate_band(model: Path, pop909: Path, limit: int = 0, temperature: float = 0.9) -> dict:
+def evaluate_band(model: Path, pop909: Path, limit: int = 0, temperature: float = 0.5) -> dict:
     """The report on both sets with the band model at `model`."""
     from studio.engine.model import BAND, Model
 

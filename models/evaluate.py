@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--band", action="store_true", help="evaluate the band model (models/band.onnx)")
     parser.add_argument("--pop909", type=Path, default=Path("../shared/data/pop909"), help="with --band")
-    parser.add_argument("--temperature", type=float, default=0.9, help="with --band: the arranger's")
+    parser.add_argument("--temperature", type=float, default=0.5, help="with --band: the arranger's")
     args = parser.parse_args(argv)
     if args.band:
         return _band(args)

@@ -47,7 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--style", choices=STYLES, default="auto",
                    help="the band's style (default: auto = folk for a tune that sounds folk, else pop)")
     p.add_argument("--seed", type=int, help="the same seed gives the same arrangement")
-    p.add_argument("--temperature", type=float, default=0.9, help="0 = the likeliest choices, up to 2")
+    p.add_argument("--temperature", type=float, default=0.5,
+                   help="0 = the likeliest choices, up to 2 (default 0.5)")
     p.add_argument("--model", type=Path, default=band_model_path(), help="the band model (.onnx)")
     p.set_defaults(run=run)
 

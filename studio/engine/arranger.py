@@ -55,11 +55,6 @@ from studio.engine.sampling import choose, masked_softmax
 from studio.engine.voicing import Voicer
 
 MAX_BEATS = 4096  # 512 bars of 4/4: more than any song
-CANDIDATES = 6  # chords weighed against the melody ahead
-LOOKAHEAD_BEATS = 2  # beats of melody the chord is weighed against (a chord often lasts two)
-CHORD_SLOT = -1  # in a look-ahead: the candidate chord again (held into the next beat)
-MELODY_WEIGHT = 2.0  # how much the melody ahead counts beside the chords' own likelihood
-CONFIDENT = 0.9  # a chord this likely is not weighed against the melody ahead
 
 
 class ArrangeError(ValueError):
@@ -76,7 +71,7 @@ class ArrangeRequest:
     parts: tuple[str, ...] = ("chords", "bass", "drums")
     style: str = "pop"
     seed: int | None = None
-    temperature: float = 0.9
+    temperature: float = 0.5
     top_p: float = 0.95
     lane: list[ChordSpan] | None = None
     keep: Arrangement | None = None
@@ -101,7 +96,6 @@ class Arranger:
         self._chord_mask = _mask(band_range(BandKind.CHORD))
         self._bass_lo, self._bass_hi = band_range(BandKind.BASS)
         self._comp_lo, self._comp_hi = band_range(BandKind.COMP)
-        self._mel_lo, self._mel_hi = band_range(BandKind.MEL)
 
     def arrange(self, melody: Clip, request: ArrangeRequest | None = None) -> Arrangement:
         """The whole arrangement of a melody (ArrangeError for an empty or drum-only one)."""
@@ -148,10 +142,8 @@ class Arranger:
             bar_beats = beats[first:first + grid.per_bar]
             for i, beat in enumerate(bar_beats):
                 b = first + i
-                ahead = [[BEAT_END, model_beat(n, j)] + _heard(beats, j + 1) + [CHORD_SLOT]
-                         for j, n in enumerate(beats[b + 1:b + 1 + LOOKAHEAD_BEATS], b + 1)]
                 logits, h, c = self._beat(beat, b, _heard(beats, b + 1), fixed[b], kept.get(b), request, rng,
-                                          logits, h, c, ahead)
+                                          logits, h, c)
             yield Bar(first // grid.per_bar, bar_beats,
                       self._notes(bar_beats, first, bars, grid, notes, voicer, request, velocity))
 
@@ -168,37 +160,9 @@ class Arranger:
         p = masked_softmax(logits, mask[None], max(request.temperature, 1e-3))
         return int(choose(p, request.temperature, request.top_p, rng)[0])
 
-    def _choose_chord(self, logits: np.ndarray, h: np.ndarray, c: np.ndarray, ahead: list[list[int]],
-                      request: ArrangeRequest, rng: np.random.Generator) -> int:
-        """The beat's chord: the CANDIDATES likeliest chords given what came so far, each scored
-        by that likelihood times how well it explains the melody of the next beats (the model
-        also predicts the melody, so p(melody ahead | chord) comes from the same network, in one
-        batched pass). Hearing ahead is what an arranger does with a written melody; the live
-        band, which cannot, samples the chord from the prior alone."""
-        prior = masked_softmax(logits, self._chord_mask[None], 1.0)[0]
-        candidates = np.argsort(-prior)[:CANDIDATES]
-        score = np.log(prior[candidates] + 1e-12)
-        tokens = [tok for beat_tokens in ahead for tok in beat_tokens]
-        if tokens and prior[candidates[0]] < CONFIDENT:  # sure enough: the melody ahead would not change it
-            k = len(candidates)
-            hk, ck = np.repeat(h, k, axis=1), np.repeat(c, k, axis=1)
-            out, _, hk, ck = self.model.step(candidates, hk, ck)
-            for tok in tokens:
-                if tok == CHORD_SLOT:  # the candidate held on into the next beat
-                    out, _, hk, ck = self.model.step(candidates, hk, ck)
-                    continue
-                if self._mel_lo <= tok < self._mel_hi:
-                    z = out - out.max(axis=1, keepdims=True)
-                    score += MELODY_WEIGHT * (z[:, tok] - np.log(np.exp(z).sum(axis=1)))
-                out, _, hk, ck = self.model.step(np.full(k, tok), hk, ck)
-        if request.temperature <= 0:
-            return int(candidates[int(np.argmax(score))])
-        p = np.exp((score - score.max()) / request.temperature)
-        return int(rng.choice(candidates, p=p / p.sum()))
-
     def _beat(self, beat: BandBeat, index: int, heard: list[int], chord: Chord | None,
               kept: dict[str, list[int]] | None, request: ArrangeRequest, rng: np.random.Generator,
-              logits, h, c, ahead: list[list[int]] = ()):
+              logits, h, c):
         """Sample the piece's `index`-th beat in place (its chord, bass and comp), `heard` being the
         melody tokens its group brings (the next beat's); the model's state after it."""
         logits, h, c = self._feed([model_beat(beat, index)] + heard, h, c)
@@ -207,7 +171,7 @@ class Arranger:
         elif kept is not None and "harmony" not in request.regenerate:
             chord_tok = kept["chord"][0]
         else:
-            chord_tok = self._choose_chord(logits, h, c, ahead, request, rng)
+            chord_tok = self._sample(logits, self._chord_mask, request, rng)
         logits, h, c = self._feed([chord_tok], h, c)
         tokens = [chord_tok]
         keep_bass = kept is not None and "bass" not in request.regenerate
