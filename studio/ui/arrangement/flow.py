@@ -37,6 +37,7 @@ from studio.core.words import plural
 from studio.engine.arranger import ArrangeRequest
 from studio.midi.files import MidiFileError, write_parts
 from studio.ui.app.actions import Actions
+from studio.ui.app.voice import Voice
 from studio.ui.arrangement.chord_lane import ChordLane
 from studio.ui.arrangement.panel import PART_LABELS, ArrangePanel
 from studio.ui.arrangement.worker import ArrangeResult, ArrangeService
@@ -85,7 +86,6 @@ class ArrangeFlow(QObject):
         self.locked: dict[int, ChordSpan] = {}  # chords the musician typed in the lane, by start
         self._layers: list | None = None  # the roll's ghost list while it shows the proposal
         self._claiming = False
-        self._undo_said: int | None = None  # the undo step a status naming Ctrl+Z was said at
         self._rng = random.Random()
         self._defaults = panel.values()  # a project with these and no chords keeps nothing
         actions.bind({"arrange": self.arrange, "arrange_again": self.again, "accept_arrangement": self.accept,
@@ -102,7 +102,7 @@ class ArrangeFlow(QObject):
         lane.message.connect(self._say)
         service.finished.connect(self._on_finished)
         service.state_changed.connect(self._update)
-        document.undo_stack.indexChanged.connect(self._undo_moved)
+        self._voice = Voice(panel.set_status, self.message.emit, self._seen, document.undo_stack)
         self._update()
 
     # -- commands ---------------------------------------------------------------------------
@@ -395,16 +395,7 @@ class ArrangeFlow(QObject):
             self._claiming = False
 
     def _say(self, text: str) -> None:
-        self.panel.set_status(text)
-        self._undo_said = self.document.undo_stack.index() if "Ctrl+Z" in text else None
-        if not self._seen():
-            self.message.emit(text)
-
-    def _undo_moved(self, index: int) -> None:
-        """A status naming Ctrl+Z speaks of a step no longer the last: it goes."""
-        if self._undo_said is not None and index != self._undo_said:
-            self._undo_said = None
-            self.panel.set_status("")
+        self._voice.say(text)
 
     def _update(self, *_: object) -> None:
         ready = self.service.state != EngineState.ERROR

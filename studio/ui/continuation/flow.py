@@ -17,6 +17,7 @@ from PySide6.QtGui import QUndoCommand
 from studio.core.notes import Clip, Note
 from studio.core.words import plural
 from studio.ui.app.actions import Actions
+from studio.ui.app.voice import Voice
 from studio.ui.continuation.engine_worker import ContinueResult, EngineService, EngineState
 from studio.ui.continuation.panel import ContinuePanel
 from studio.ui.document import edits
@@ -71,7 +72,6 @@ class ContinueFlow(QObject):
         self._seed: Clip | None = None
         self._ends = (0, 0)  # where the seed ends and the variations asked for will
         self._rng = random.Random()
-        self._undo_said: int | None = None  # the undo step a status naming Ctrl+Z was said at
         # Growing ghosts are redrawn at most this often, however fast the notes come: the roll
         # redraws its ghost layer each time, and the playhead wants the GUI thread too.
         self._redraw = QTimer(self)
@@ -89,7 +89,7 @@ class ContinueFlow(QObject):
         panel.show_project_key(document.context.key)  # the key lock's default says which key
         panel.edit_done.connect(lambda: roll.setFocus())  # Space, Ctrl+Z, arrows: the sketch's again
         document.notes_changed.connect(self._show_seed)
-        document.undo_stack.indexChanged.connect(self._undo_moved)
+        self._voice = Voice(panel.set_status, self.message.emit, self._panel_seen, document.undo_stack)
         engine.notes_added.connect(self._on_notes)
         engine.progress.connect(panel.set_progress)
         engine.finished.connect(self._on_finished)
@@ -282,18 +282,7 @@ class ContinueFlow(QObject):
         self._update()
 
     def _say(self, text: str) -> None:
-        """Say it once: in the panel, or in the status bar too while the panel cannot be seen."""
-        self.panel.set_status(text)
-        self._undo_said = self.document.undo_stack.index() if "Ctrl+Z" in text else None
-        if not self._panel_seen():
-            self.message.emit(text)
-
-    def _undo_moved(self, index: int) -> None:
-        """An undo, a new edit or another sketch: a status that names Ctrl+Z speaks of a step
-        no longer the last, so it goes."""
-        if self._undo_said is not None and index != self._undo_said:
-            self._undo_said = None
-            self.panel.set_status("")
+        self._voice.say(text)
 
     def _panel_seen(self) -> bool:
         """Whether the panel is on screen: not when its dock is closed or behind another tab
