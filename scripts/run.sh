@@ -12,8 +12,9 @@ PYTHON=${PYTHON:-python3}
 # shellcheck source=system_packages.sh
 source scripts/system_packages.sh
 # libasound2 for python-rtmidi (the MIDI ports), portaudio19-dev for pip to build PyAudio (the
-# built-in sound's audio output; PyPI has no Linux wheel of it); with a display, the libraries Qt's xcb platform
-# plugin links against (as in scripts/test.sh) and one font, so the window opens on a fresh machine.
+# built-in sound's audio output; PyPI has no Linux wheel of it); with a display, the libraries
+# Qt's xcb platform plugin links against (as in scripts/test.sh) and one font, so the window
+# opens on a fresh machine.
 packages=(libasound2 portaudio19-dev)
 if [[ -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ]]; then
     packages+=(libegl1 libgl1 libx11-6 libx11-xcb1 libfontconfig1 libfreetype6 libxkbcommon0
@@ -21,6 +22,7 @@ if [[ -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ]]; then
         libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1)
 fi
 install_system_packages "${packages[@]}"
+prepare_pip
 "$PYTHON" -m pip install -q --root-user-action=ignore -e .
 
 if [[ $# -gt 0 ]]; then

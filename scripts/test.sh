@@ -74,14 +74,7 @@ deps_key() {
 
 install_python_packages() {
     python_deps_current && return
-    if ! "$PYTHON" -m pip --version >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
-    fi
-    # Debian's own python3 refuses pip installs (PEP 668); a disposable test machine may take
-    # them anyway. On your own machine, point PYTHON at a virtualenv's python instead.
-    if "$PYTHON" -c 'import sys, sysconfig, pathlib; sys.exit(not (pathlib.Path(sysconfig.get_path("stdlib")) / "EXTERNALLY-MANAGED").exists())'; then
-        export PIP_BREAK_SYSTEM_PACKAGES=1
-    fi
+    prepare_pip
     "$PYTHON" -m pip install -q --root-user-action=ignore -e ".[dev,train,build,link]"
     mkdir -p "$(dirname "$STAMP")"
     deps_key >"$STAMP"
