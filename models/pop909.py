@@ -22,6 +22,7 @@ from pathlib import Path
 
 import mido
 
+from studio.core.arrangement import place_melody
 from studio.core.band_encoding import SUBSTEPS, BandBeat
 from studio.core.chords import Chord, ChordError, parse_annotation
 
@@ -201,7 +202,7 @@ def read_song(folder: Path) -> Song | None:
         inside = chords and chords[chord_i][0] <= centre < chords[chord_i][1]
         chord = chords[chord_i][2] if inside else Chord.none()
         beats.append(BandBeat(per_bar, (b - first_downbeat) % per_bar, chord, bass=bass[b], comp=comp[b]))
-    fill_melody(beats, melody)
+    place_melody(beats, [(s, s + d, p) for s, d, p, _ in melody])
     first = min(melody[0][0] // SUBSTEPS, next((i for i, b in enumerate(beats) if b.bass or b.comp), n_beats))
     first -= beats[first].beat  # start on a bar line
     first = max(first, 0)
@@ -211,17 +212,3 @@ def read_song(folder: Path) -> Song | None:
     melody = [(s - first * SUBSTEPS, d, p, v) for s, d, p, v in melody]
     seconds_per_beat = (times[-1] - times[0]) / max(1, len(times) - 1)
     return Song(number, per_bar, beats, melody, round(60 / max(seconds_per_beat, 0.2), 1))
-
-
-def fill_melody(beats: list[BandBeat], melody: list[tuple[int, int, int, int]]) -> None:
-    """Put melody notes (start, duration, pitch, velocity in sub-steps) into their beats'
-    onsets and the pitch held into each beat."""
-    for beat in beats:
-        beat.melody, beat.held = [], None
-    for start, duration, pitch, _ in melody:
-        beat, sub = divmod(start, SUBSTEPS)
-        if 0 <= beat < len(beats):
-            beats[beat].melody.append((sub, pitch))
-        end = start + duration
-        for b in range(beat + 1, min(len(beats), (end - 1) // SUBSTEPS + 1)):
-            beats[b].held = pitch % 12

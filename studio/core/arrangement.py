@@ -29,7 +29,6 @@ MELODY = PartSpec("Melody", 0, 0)  # Acoustic Grand Piano
 CHORDS = PartSpec("Chords", 1, 4)  # Electric Piano 1
 BASS = PartSpec("Bass", 2, 33)  # Electric Bass (finger)
 DRUMS = PartSpec("Drums", DRUM_CHANNEL, 0)  # the GM kit on channel 10
-PART_SPECS = {spec.name.lower(): spec for spec in (MELODY, CHORDS, BASS, DRUMS)}
 GENERATED_PARTS = ("chords", "bass", "drums")
 
 
@@ -137,21 +136,27 @@ def melody_beats(clip: Clip, grid: BeatGrid | None = None) -> list[BandBeat]:
     end = max((n.end for n in notes), default=0)
     bars = max(1, -(-end // (grid.beat_ticks * grid.per_bar)))
     beats = [BandBeat(grid.per_bar, b % grid.per_bar) for b in range(bars * grid.per_bar)]
+    place_melody(beats, [(grid.substep(n.start), grid.substep(n.end), n.pitch) for n in notes])
+    return beats
+
+
+def place_melody(beats: list[BandBeat], notes: list[tuple[int, int, int]]) -> None:
+    """Put melody notes, (start, end, pitch) in sub-steps from the first beat, on the beats:
+    onsets on their sub-steps (the highest of a sub-step), and the pitch class still sounding
+    into each beat that starts with no onset of its own. The training data and the arranger
+    both use it, so the model hears a melody one way."""
+    for beat in beats:
+        beat.melody, beat.held = [], None
     onsets: dict[int, int] = {}
-    for note in notes:
-        slot = grid.substep(note.start)
-        if slot // SUBSTEPS < len(beats):
-            onsets[slot] = max(onsets.get(slot, 0), note.pitch)
+    for start, _, pitch in notes:
+        if 0 <= start // SUBSTEPS < len(beats):
+            onsets[start] = max(onsets.get(start, 0), pitch)
     for slot, pitch in sorted(onsets.items()):
         beats[slot // SUBSTEPS].melody.append((slot % SUBSTEPS, pitch))
-    for note in notes:
-        first = grid.substep(note.start) // SUBSTEPS + 1
-        for b in range(first, len(beats)):
-            if grid.tick(b) >= note.end:
-                break
+    for start, end, pitch in notes:
+        for b in range(max(0, start // SUBSTEPS + 1), min(len(beats), -(-end // SUBSTEPS))):
             if not any(sub == 0 for sub, _ in beats[b].melody):
-                beats[b].held = note.pitch % 12
-    return beats
+                beats[b].held = pitch % 12
 
 
 def chord_lane(chords: list[Chord], grid: BeatGrid) -> list[ChordSpan]:
@@ -173,8 +178,11 @@ def chords_per_beat(lane: list[ChordSpan], beats: int, grid: BeatGrid) -> list[C
     where the lane is silent (the model chooses there)."""
     out: list[Chord | None] = [None] * beats
     for span in lane:
-        for b in range(beats):
-            if span.start <= grid.tick(b) < span.end:
+        first = -(-span.start // grid.beat_ticks)  # the first beat starting inside the span
+        for b in range(max(0, first), beats):
+            if grid.tick(b) >= span.end:
+                break
+            if grid.tick(b) >= span.start:
                 out[b] = span.chord
     return out
 

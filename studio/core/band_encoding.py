@@ -70,7 +70,6 @@ _SIZES = {
     BandKind.END: 1,
 }
 BAND_OFFSETS, BAND_VOCAB_SIZE, BAND_KIND_OF = vocabulary_layout(_SIZES)
-BAND_PAD = BAND_OFFSETS[BandKind.PAD]
 BAND_EOS = BAND_OFFSETS[BandKind.EOS]
 BEAT_END = BAND_OFFSETS[BandKind.END]
 NO_CHORD_TOKEN = BAND_OFFSETS[BandKind.CHORD] + 12 * len(QUALITY_NAMES)
@@ -267,18 +266,6 @@ def transpose_tokens(tokens: list[int], shift: int) -> list[int]:
             tok = band_token(kind, sub * span + pitch - BASS_RANGE[0])
         out.append(tok)
     return out
-
-
-def part_mask(after: int, mode: str) -> list[tuple[int, int]]:
-    """The token ranges that may follow `after` among the sampled (non-melody) tokens of a
-    beat: the grammar the engine samples under. Sub-step order is checked by the caller."""
-    kind = BAND_KIND_OF[after]
-    tail = [band_range(BandKind.END)] if mode == "hear" else []
-    if kind is BandKind.CHORD or kind is BandKind.BASS:
-        return [band_range(BandKind.BASS), band_range(BandKind.COMP)] + tail
-    if kind is BandKind.COMP:
-        return [band_range(BandKind.COMP)] + tail
-    raise BandEncodingError(f"no part token follows a {kind.name} token")
 
 
 def token_substep(tok: int) -> int:

@@ -13,6 +13,7 @@ Voicings and note lengths come from studio.engine.voicing, the drums from studio
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from studio.core.arrangement import (
 )
 from studio.core.band_encoding import (
     BAND_STYLES,
+    BAND_VOCAB_SIZE,
     BEAT_END,
     SUBSTEPS,
     BandBeat,
@@ -128,7 +130,7 @@ class Arranger:
             raise ArrangeError(f"The melody is {len(beats) // grid.per_bar} bars long; Continuo arranges "
                                f"up to {MAX_BEATS // grid.per_bar}.")
         fixed = chords_per_beat(request.lane or [], len(beats), grid)
-        kept = self._kept_tokens(request, melody, grid, len(beats))
+        kept = self._kept_tokens(request, len(beats))
         rng = np.random.default_rng(request.seed)
         h, c = self.model.zero_state(1)
         # a style the model never heard (its token was never trained) plays as "any"
@@ -145,7 +147,9 @@ class Arranger:
                 logits, h, c = self._beat(beat, b, _heard(beats, b + 1), fixed[b], kept.get(b), request, rng,
                                           logits, h, c)
             yield Bar(first // grid.per_bar, bar_beats,
-                      self._notes(bar_beats, first, bars, grid, notes, voicer, request, velocity))
+                      self._notes(bar_beats, first, bars, grid, _sounding(notes, grid.tick(first),
+                                                                          grid.tick(first + len(bar_beats))),
+                                  voicer, request, velocity))
 
     # -- sampling ---------------------------------------------------------------------------
     def _feed(self, tokens: list[int], h: np.ndarray, c: np.ndarray):
@@ -218,8 +222,7 @@ class Arranger:
             last = token_substep(tok)
             tok = None
 
-    def _kept_tokens(self, request: ArrangeRequest, melody: Clip, grid: BeatGrid,
-                     count: int) -> dict[int, dict[str, list[int]]]:
+    def _kept_tokens(self, request: ArrangeRequest, count: int) -> dict[int, dict[str, list[int]]]:
         """Per beat, the tokens of the parts kept from an earlier arrangement."""
         if request.keep is None or not request.keep.beats:
             return {}
@@ -282,6 +285,11 @@ def _vel(velocity: int, scale: float) -> int:
     return max(1, min(127, round(velocity * scale)))
 
 
+def _sounding(notes: list[Note], start: int, end: int) -> list[Note]:
+    """The notes (sorted by start) that sound somewhere in [start, end)."""
+    return [n for n in notes[:bisect_left(notes, end, key=lambda n: n.start)] if n.end > start]
+
+
 def _melody_at(melody: list[Note], tick: int) -> int | None:
     """The highest melody pitch sounding at a tick."""
     sounding = [n.pitch for n in melody if n.start <= tick < n.end]
@@ -289,8 +297,6 @@ def _melody_at(melody: list[Note], tick: int) -> int | None:
 
 
 def _mask(token_range: tuple[int, int]) -> np.ndarray:
-    from studio.core.band_encoding import BAND_VOCAB_SIZE
-
     mask = np.zeros(BAND_VOCAB_SIZE, bool)
     mask[token_range[0]:token_range[1]] = True
     return mask

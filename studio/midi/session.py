@@ -141,10 +141,6 @@ class LocalSession(Session):
                                   on_error=lambda sentence: self._tell(self.on_clock_error, sentence))
         return self._clock
 
-    @property
-    def current_clock(self) -> ClockSender | None:
-        return self._clock
-
     def _lost(self, sentence: str) -> None:
         """From the watcher: stop the run at once and hold the clock's pulses."""
         self._player.lose(sentence)
