@@ -1,6 +1,6 @@
 """The note grid: rows shaded by key and scale, bar/beat/snap lines, the loop, ghost
-variations, the notes coloured by velocity, the playhead and the rubber band; the mouse
-starts the gestures of studio.ui.roll.gestures.
+variations, the notes coloured by velocity (an arrangement's parts in their part's colour), the
+playhead and the rubber band; the mouse starts the gestures of studio.ui.roll.gestures.
 
 Only what is visible is painted: rows on screen, and notes found through the time index.
 Mouse: click empty space to draw (drag sets the length), click a note to select it (Shift
@@ -194,28 +194,31 @@ class GridCanvas(QWidget):
     def _paint_notes(self, painter: QPainter) -> None:
         """Notes on whole pixels, one rectangle per pixel cell (zoomed far out, thousands of
         notes collapse into the cells they share), batched by colour: outlines first, then
-        fills (selected ones on top), then names and selection edges."""
+        fills (selected ones on top), then names and selection edges. The sketch's notes are
+        coloured by velocity, a part's (state.layers: its channel) in that part's colour."""
         state, view = self.state, self.state.viewport
         t0, t1 = view.visible_ticks()
         low, high = view.visible_pitches()
         ppt, left = view.px_per_tick, view.left
-        cells: dict[tuple[int, int, int], tuple[bool, int]] = {}
+        layers = state.layers
+        cells: dict[tuple[int, int, int], tuple[bool, int, int]] = {}
         shown = state.notes_between(t0, t1)
         shown.extend((None, n) for n in state.drafts)
         for note_id, note in shown:
             if low <= note.pitch <= high:
                 selected = note_id is None or note_id in state.selected or note_id in state.preview
                 key = (round((note.start - left) * ppt), note.pitch, max(2, round(note.duration * ppt)))
-                cells[key] = max(cells.get(key, (False, 0)), (selected, note.velocity))
+                cells[key] = max(cells.get(key, (False, -1, 0)),
+                                 (selected, layers.get(note.channel, -1), note.velocity))
         outlines: list[QRectF] = []
-        fills: dict[tuple[bool, int], list[QRectF]] = defaultdict(list)
+        fills: dict[tuple[bool, int, int], list[QRectF]] = defaultdict(list)
         labels: list[tuple[QRectF, int]] = []
         edges: list[QRectF] = []
         named = view.row_height >= 11
-        for (x, pitch, width), (selected, velocity) in cells.items():
+        for (x, pitch, width), (selected, part, velocity) in cells.items():
             rect = QRectF(x, view.y(pitch) + 1, width - 1, view.row_height - 1)
             outlines.append(rect)
-            fills[selected, velocity].append(rect.adjusted(1, 1, -1, -1))
+            fills[selected, part, 0 if part >= 0 else velocity].append(rect.adjusted(1, 1, -1, -1))
             if selected:
                 edges.append(rect.adjusted(0.75, 0.75, -0.75, -0.75))
             if named and width >= 30:
@@ -223,8 +226,10 @@ class GridCanvas(QWidget):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(palette.NOTE_OUTLINE)
         painter.drawRects(outlines)
-        for (selected, velocity), rects in sorted(fills.items()):
-            painter.setBrush(palette.velocity_color(velocity, selected))
+        for (selected, part, velocity), rects in sorted(fills.items()):
+            colour = palette.layer(part, selected) if part >= 0 else palette.velocity_color(velocity,
+                                                                                            selected)
+            painter.setBrush(colour)
             painter.drawRects(rects)
         self._paint_names(painter, labels, palette.NOTE_TEXT)
         painter.setPen(QPen(palette.SELECTED_OUTLINE, 1.5))

@@ -101,3 +101,13 @@ def contrast(a: QColor, b: QColor) -> float:
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
     high, low = sorted((luminance(a), luminance(b)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+LAYER_ALPHA = 0.88  # an accepted part's notes: filled in its hue (its proposal's outline colour)
+
+
+def layer(index: int, selected: bool = False) -> QColor:
+    """The fill of the notes of part layer `index` (the hue its proposal was drawn in)."""
+    colour = ghost_color(index, True)
+    colour.setAlphaF(LAYER_ALPHA)
+    return colour.lighter(135) if selected else colour

@@ -16,6 +16,7 @@ and wheel: see canvas.py, keys.py and ruler.py.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShowEvent
@@ -225,6 +226,10 @@ class PianoRoll(QWidget):
         self.state.set_ghosts(variations, selected)
         self._sync_scrollbars()
 
+    def set_layers(self, layers: dict[int, int], hidden: Iterable[int] = ()) -> None:
+        """Channels that are a part's layer (channel -> colour index), and those hidden."""
+        self.state.set_layers(layers, hidden)
+
     def clear_ghosts(self) -> None:
         self.state.set_ghosts([], None)
 
@@ -258,7 +263,8 @@ class PianoRoll(QWidget):
         return sorted(notes[i] for i in self.state.selected if i in notes)
 
     def select_all(self) -> None:
-        self.state.select(self.document.notes)
+        """Select every note shown (a hidden part's notes stay out of it)."""
+        self.state.select(self.state.shown_ids())
 
     def select_none(self) -> None:
         self.state.select(())
@@ -308,7 +314,7 @@ class PianoRoll(QWidget):
                                                      self._block_length(notes)))
 
     def _targets(self) -> frozenset[int] | list[int]:
-        return self.state.selected or list(self.document.notes)
+        return self.state.selected or self.state.shown_ids()
 
     def quantize_selection(self, grid: int | None = None, strength: float = 1.0) -> None:
         """Quantize the selection (or every note when none is selected) to grid (default: the

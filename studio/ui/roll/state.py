@@ -1,11 +1,13 @@
 """The state the piano roll's views share: the document, viewport, snap, scale, selection,
-the preview of a drag in progress, ghost variations, playhead and loop.
+the preview of a drag in progress, ghost variations, playhead and loop, and the layers: the
+channels that are a part of an arrangement (Chords, Bass, Drums), drawn in that part's colour,
+and those hidden, whose notes are neither drawn nor hit by the mouse.
 
 The views (grid, keys, ruler, velocity lane) only read it and repaint on `repaint` (what is
 drawn changed: `version` counts these), `scrolled` (the viewport moved or zoomed) and
 `playhead_moved`; gestures and the PianoRoll's editing methods change it. Notes are looked up
-through a NoteIndex that is rebuilt lazily after the document changes, so painting touches
-only visible notes.
+through a NoteIndex that is rebuilt lazily after the document changes (or a layer is shown
+or hidden) and holds only the notes shown, so painting touches only visible notes.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class RollState(QObject):
         self.last_length = TICKS_PER_QUARTER  # new notes take the last drawn or resized length
         self.last_velocity = 100  # and the velocity of the last note clicked
         self.copy_modifier, self.no_snap_modifier = drag_modifiers()  # Ctrl/Alt; macOS: Option/Cmd
+        self.layers: dict[int, int] = {}  # channel -> the colour (ghost hue) of the part on it
+        self.hidden: frozenset[int] = frozenset()  # channels whose notes are not shown
         self._index: NoteIndex | None = None
         self.version = 0
         self.repaint.connect(self._bump)  # first, so views see the new version
@@ -69,8 +73,28 @@ class RollState(QObject):
     @property
     def index(self) -> NoteIndex:
         if self._index is None:
-            self._index = NoteIndex(self.document.notes.items())
+            notes, hidden = self.document.notes.items(), self.hidden
+            shown = [(i, n) for i, n in notes if n.channel not in hidden] if hidden else notes
+            self._index = NoteIndex(shown)
         return self._index
+
+    def shown_ids(self) -> list[int]:
+        """The ids of the notes shown (those on a hidden layer left out)."""
+        hidden = self.hidden
+        return [i for i, n in self.document.notes.items() if n.channel not in hidden]
+
+    def set_layers(self, layers: dict[int, int], hidden: Iterable[int] = ()) -> None:
+        """Which channels are a part's layer (channel -> colour) and which of them are hidden;
+        hidden notes leave the selection."""
+        hidden = frozenset(hidden)
+        if layers == self.layers and hidden == self.hidden:
+            return
+        self.layers, self.hidden = dict(layers), hidden
+        self._index = None
+        if hidden and self.selected:
+            notes = self.document.notes
+            self.select(i for i in self.selected if i in notes and notes[i].channel not in hidden)
+        self.repaint.emit()
 
     def notes_between(self, t0: float, t1: float) -> list[tuple[int, Note]]:
         """(id, note) overlapping [t0, t1), as shown: with a drag's preview in place."""
