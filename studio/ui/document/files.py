@@ -1,7 +1,8 @@
 """Files: New, Open (a .continuo project or a .mid file), Save / Save As (atomic, through
 studio.core.project), Import MIDI (added as one undoable edit), Export MIDI of the whole clip or
 the selection, the recent files, and dragging the clip out of the window as a .mid file (a file
-URL in a temporary folder, which DAWs and file managers accept).
+URL in a temporary folder, which DAWs and file managers accept; FileDragButton drags any file
+so written, such as an arrangement's parts).
 
 Files are read on a worker thread, so a big or hostile file never stalls the window; a bad
 file gives a dialog with one sentence and the sketch stays exactly as it was. Unsaved changes
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QTo
 
 from studio.core.notes import Clip
 from studio.core.project import EXTENSION, Project, ProjectError, load_project, save_project
+from studio.core.safe_files import write_atomically
 from studio.core.words import plural
 from studio.midi.files import MidiFileError, midi_bytes, read_midi, write_midi
 from studio.ui.document import edits
@@ -67,7 +69,7 @@ class FileController(QObject):
         self.path: Path | None = None
         self.default_snap: int | None = None  # the snap a .mid file or a new sketch opens with
         self.recent: list[str] = []
-        self._drag_folder: Path | None = None
+        self.drags = DragFolder()
         self._opening: Path | None = None  # the file an Open is reading (the latest one asked for)
         self._read.connect(self._on_read)
 
@@ -179,24 +181,15 @@ class FileController(QObject):
         clip = self._clip(bool(self._selection()))
         if not clip.notes:
             return None
-        if self._drag_folder is None:
-            self._drag_folder = Path(tempfile.mkdtemp(prefix="continuo-drag-"))
-        target = self._drag_folder / f"{self._stem()}.mid"
         try:
-            target.write_bytes(midi_bytes(clip))
+            return self.drags.write(f"{self._stem()}.mid", midi_bytes(clip))
         except (OSError, MidiFileError) as err:
             self.message.emit(f"The clip could not be prepared for dragging ({err}).")
             return None
-        return target
 
     def drag_mime(self) -> QMimeData | None:
         """What a drag carries: the file's URL (None when there is nothing to drag)."""
-        path = self.drag_file()
-        if path is None:
-            return None
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(str(path))])
-        return mime
+        return file_mime(self.drag_file())
 
     # -- internals ------------------------------------------------------------------------
     def _clip(self, selection: bool) -> Clip:
@@ -274,16 +267,38 @@ class FileController(QObject):
         QMessageBox.warning(self.window, "Continuo", sentence)
 
 
-class ClipDragButton(QToolButton):
-    """Drag from this button into a DAW or a folder to drop the clip (or the selection) as a
-    .mid file."""
+class DragFolder:
+    """The temporary folder that files dragged out of the window are written to (made on the
+    first drag), each written atomically, so a DAW never reads half a file."""
 
-    def __init__(self, files: FileController, parent: QWidget | None = None) -> None:
+    def __init__(self) -> None:
+        self._folder: Path | None = None
+
+    def write(self, name: str, data: bytes) -> Path:
+        """Write `data` as `name` in the folder; OSError when it cannot."""
+        if self._folder is None or not self._folder.is_dir():
+            self._folder = Path(tempfile.mkdtemp(prefix="continuo-drag-"))
+        target = self._folder / name
+        write_atomically(target, data)
+        return target
+
+
+def file_mime(path: Path | None) -> QMimeData | None:
+    """What a drag of this file carries: its URL (None for no file)."""
+    if path is None:
+        return None
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    return mime
+
+
+class FileDragButton(QToolButton):
+    """Drag from this button to drop a file into a DAW or a folder: `mime()` gives what the drag
+    carries (file_mime of a file written for it), None when there is nothing to drag."""
+
+    def __init__(self, mime: Callable[[], QMimeData | None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.files = files
-        self.setText("Drag MIDI")
-        self.setToolTip("Drag the clip (or the selected notes) into your DAW or a folder as a .mid file")
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.mime = mime
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self._pressed: QPoint | None = None
 
@@ -297,7 +312,7 @@ class ClipDragButton(QToolButton):
             return
         self._pressed = None
         self.setDown(False)
-        mime = self.files.drag_mime()
+        mime = self.mime()
         if mime is None:
             return
         drag = QDrag(self)
@@ -307,3 +322,15 @@ class ClipDragButton(QToolButton):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._pressed = None
         super().mouseReleaseEvent(event)
+
+
+class ClipDragButton(FileDragButton):
+    """Drag from this button into a DAW or a folder to drop the clip (or the selection) as a
+    .mid file."""
+
+    def __init__(self, files: FileController, parent: QWidget | None = None) -> None:
+        super().__init__(files.drag_mime, parent)
+        self.files = files
+        self.setText("Drag MIDI")
+        self.setToolTip("Drag the clip (or the selected notes) into your DAW or a folder as a .mid file")
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
