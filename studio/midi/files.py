@@ -369,13 +369,14 @@ def parts_bytes(clip: Clip, parts: list[tuple[str, int, int, list[Note]]],
                 markers: Iterable[tuple[int, str]] = ()) -> bytes:
     """A type 1 file of named parts: the conductor track (tempo, metre, key and the markers,
     such as chord symbols), then one track per (name, channel, program, notes), each starting
-    with its program change (none on the drum channel) and its notes on its channel."""
+    with its program change (on the drum channel only for a kit other than the standard one,
+    program 0: GM2 kits) and its notes on its channel."""
     try:
         midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER, charset="utf-8")
         midi.tracks.append(_conductor(clip, markers))
         for name, channel, program, notes in parts:
             track = _note_track([n.moved(channel=channel) for n in notes], name)
-            if channel != DRUM_CHANNEL:
+            if channel != DRUM_CHANNEL or program:
                 track.insert(1, mido.Message("program_change", channel=channel, program=program))
             midi.tracks.append(track)
         buffer = io.BytesIO()

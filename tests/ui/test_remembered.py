@@ -1,5 +1,5 @@
 """Each part of the window that keeps settings saves its own into a settings file in a temporary
-folder, and a new part of the same kind loads them back: the Continue panel, the computer keys,
+folder, and a new part of the same kind loads them back: the Continue and Arrange panels, the computer keys,
 the actions' switches, the recent files, the sync choice and the MIDI ports."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from studio.core.project import Project
 from studio.ui.app.actions import Actions
 from studio.ui.app.main_window import MidiPorts
 from studio.ui.app.settings import AppSettings, Remembers
+from studio.ui.arrangement.panel import ArrangePanel
 from studio.ui.connections.midi_io import NO_PORT, MidiIO
 from studio.ui.connections.sync import CLOCK, INTERNAL, MODES, Sync
 from studio.ui.continuation.panel import ContinuePanel
@@ -41,6 +42,33 @@ def test_the_continue_panel_keeps_its_controls_and_the_jam_pause(qtbot, tmp_path
     assert fresh.values() != panel.values()
     _round_trip(tmp_path, panel, fresh)
     assert fresh.values() == panel.values() and fresh.jam_pause.value() == 2.5
+
+
+def test_the_arrange_panel_keeps_its_style_parts_and_instruments(qtbot, tmp_path: Path) -> None:
+    panel, fresh = ArrangePanel(Actions()), ArrangePanel(Actions())
+    qtbot.addWidget(panel)
+    qtbot.addWidget(fresh)
+    defaults = fresh.values()
+    panel.set_values({"style": "folk", "drums.plays": False, "bass.channel": 5, "bass.program": 38,
+                      "melody.program": 73, "chords.channel": 11, "drums.program": 25,
+                      "chords": "C G Am F", "seed": 99, "bass.muted": True})  # a song's: not kept
+    _round_trip(tmp_path, panel, fresh)
+    kept = fresh.values()
+    assert kept["style"] == "folk" and kept["drums.plays"] is False and kept["bass.plays"] is True
+    assert (kept["bass.channel"], kept["bass.program"], kept["melody.program"]) == (5, 38, 73)
+    assert (kept["chords.channel"], kept["drums.program"]) == (11, 25)
+    assert (kept["chords"], kept["seed"], kept["bass.muted"]) == (defaults["chords"], defaults["seed"], False)
+    assert fresh.instruments.channels["bass"].value() == 6  # as musicians count
+
+
+def test_a_fresh_user_gets_the_arrange_panels_defaults(qtbot, tmp_path: Path) -> None:
+    panel = ArrangePanel(Actions())
+    qtbot.addWidget(panel)
+    panel.load_settings(AppSettings(tmp_path / "fresh.ini"))
+    values = panel.values()
+    assert values["style"] == "pop" and all(values[f"{p}.plays"] for p in ("chords", "bass", "drums"))
+    assert [values[f"{p}.channel"] + 1 for p in ("melody", "chords", "bass", "drums")] == [1, 2, 3, 10]
+    assert [values[f"{p}.program"] for p in ("melody", "chords", "bass", "drums")] == [0, 4, 33, 0]
 
 
 def test_the_computer_keys_keep_their_layout_octave_and_velocity(tmp_path: Path) -> None:

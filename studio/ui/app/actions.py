@@ -31,6 +31,7 @@ class Spec:
     icon: str | None = None
     tip: str = ""
     checkable: bool = False
+    checked: bool = False  # a checkable action's state at start
 
 
 SPECS: dict[str, Spec] = {
@@ -109,6 +110,9 @@ SPECS: dict[str, Spec] = {
                                "step (Enter)"),
     "drop_arrangement": Spec("&Drop Arrangement", (), "discard",
                              "Drop the proposed parts (Esc; Ctrl+Z brings them back)"),
+    "show_chords": Spec("Show &Chords", (), "eye", "Show the chords' notes in the roll", True, True),
+    "show_bass": Spec("Show &Bass", (), "eye", "Show the bass's notes in the roll", True, True),
+    "show_drums": Spec("Show &Drums", (), "eye", "Show the drum patterns' notes in the roll", True, True),
     # View
     "zoom_in": Spec("Zoom &In", (_K.ZoomIn, "Ctrl+="), "zoom-in", ""),
     "zoom_out": Spec("Zoom &Out", (_K.ZoomOut,), "zoom-out", ""),
@@ -135,8 +139,8 @@ MENUS: dict[str, tuple[str, ...]] = {
     "&Continue": ("continue", "again", "-", "next_variation", "previous_variation", "audition", "-",
                   "accept", "discard"),
     "A&rrange": ("arrange", "arrange_again", "-", "accept_arrangement", "drop_arrangement"),
-    "&View": ("zoom_in", "zoom_out", "zoom_fit", "view_start", "view_end", "-", "undo_history", "@docks", "-",
-              "@layouts"),
+    "&View": ("zoom_in", "zoom_out", "zoom_fit", "view_start", "view_end", "-", "show_chords", "show_bass",
+              "show_drums", "-", "undo_history", "@docks", "-", "@layouts"),
     "&Help": ("shortcuts", "-", "show_log", "about"),
 }
 
@@ -166,6 +170,7 @@ class Actions(QObject):
             action.setToolTip(tip)
             action.setStatusTip(spec.tip)
             action.setCheckable(spec.checkable)
+            action.setChecked(spec.checked)
             if spec.icon and icon_for is not None:
                 action.setIcon(icon_for(spec.icon))
             self._actions[name] = action

@@ -130,7 +130,8 @@ class MainWindow(QMainWindow):
         self.arranger.load()
         # the parts that keep settings, loaded in this order once all is wired (the sync's clock
         # input before the ports); a MidiIO given from outside comes with its ports chosen
-        self.remembered: tuple[Remembers, ...] = (self.panel, self.keys, self.actions, self.files, self.sync,
+        self.remembered: tuple[Remembers, ...] = (self.panel, self.arrange_panel, self.keys, self.actions,
+                                                  self.files, self.sync,
                                                   MidiPorts(self.midi, reopen=midi is None))
         self._load_settings()
 
@@ -281,6 +282,8 @@ class MainWindow(QMainWindow):
         self.arrange_flow.audition_requested.connect(self.playback.audition)
         self.arrange_flow.programs.connect(self.midi.send_programs)
         self.playback.proposed = self.arrange_flow.heard_notes  # Space hears the proposed parts too
+        self.playback.route = self.arrange_flow.route  # the melody on its channel
+        self.playback.about_to_play.connect(self.arrange_flow.send_programs)  # the parts' instruments first
         a.arrange.triggered.connect(self._show_arrange_panel)
         self.arrange_panel.changed.connect(self.autosaver.mark_changed)
         self.chord_lane.chord_typed.connect(self.autosaver.mark_changed)  # the lane is in the project too

@@ -6,7 +6,7 @@ a value missing from the file, of the wrong type or out of range reads as its de
 where that makes sense), so a damaged or hand-edited settings file never stops the app. The
 file is INI, in the app-data folder (studio.ui.app.paths) unless a path is given, which is how tests
 keep to a temporary folder. Nothing is read from deep inside the program: each part of the
-window that keeps settings (`Remembers`: the Continue panel, the computer keys, the sync, the
+window that keeps settings (`Remembers`: the Continue and Arrange panels, the computer keys, the sync, the
 recent files, the actions' checked states, the MIDI ports) reads its own from this object when
 the window asks at start, and writes them back when it asks at exit.
 """
@@ -161,6 +161,8 @@ class AppSettings:
     continuation = _Setting[dict[str, str | int | float | bool | None]](
         "continue/last", {}, _plain_dict, _json
     )
+    # The Arrange panel's style, parts and instruments, as the panel gives them
+    arrangement = _Setting[dict[str, str | int | float | bool | None]]("arrange/last", {}, _plain_dict, _json)
     # Transport and recording
     metronome = _Setting("transport/metronome", False, _boolean)
     count_in = _Setting("transport/count_in", True, _boolean)

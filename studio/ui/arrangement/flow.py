@@ -7,6 +7,13 @@ step, each part's notes on its own channel, Esc drops them (Ctrl+Z brings them b
 played over); a part's own Again plays it alone anew, the others kept. Chords typed in the panel
 ("C G Am F") or in the lane are locked: the band follows them.
 
+Each part plays on the channel and program of the panel's Instruments box: the proposal's notes
+are on them, Accept writes them, the export and a drag-out (the whole arrangement, or one part)
+carry them, and their program changes go out before anything plays (Space after Accept too).
+The parts' notes in the sketch are layers of the roll in the part's colour, each shown or hidden
+(View > Show Chords…); the melody, on the sketch's own channel, always shows, and plays out on
+the melody's channel. A part's channel changed moves its notes in the sketch along (one undo step).
+
 Enter, Esc and Shift+Space are the Continue workflow's actions: while a proposal is what the
 roll shows, they act on it, and it keeps them enabled. It owns no widgets but the ghosts it sets.
 """
@@ -17,37 +24,36 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QFileDialog
 
 from studio.core.arrangement import (
-    BASS,
-    CHORDS,
-    DRUMS,
     GENERATED_PARTS,
     Arrangement,
     BeatGrid,
     ChordSpan,
+    Part,
     typed_lane,
 )
 from studio.core.chords import Chord, ChordError, parse_chord
 from studio.core.notes import DRUM_CHANNEL, Clip, Note, top_voice
 from studio.core.words import plural
 from studio.engine.arranger import ArrangeRequest
-from studio.midi.files import MidiFileError, write_parts
+from studio.midi.files import MidiFileError, parts_bytes, write_parts
 from studio.ui.app.actions import Actions
 from studio.ui.app.voice import Voice
 from studio.ui.arrangement.chord_lane import ChordLane
+from studio.ui.arrangement.instruments import SKETCH_CHANNEL, SPECS
 from studio.ui.arrangement.panel import PART_LABELS, ArrangePanel
 from studio.ui.arrangement.worker import ArrangeResult, ArrangeService
 from studio.ui.continuation.engine_worker import EngineState
 from studio.ui.document import edits
 from studio.ui.document.document import ClipDocument
+from studio.ui.document.files import DragFolder, file_mime
 from studio.ui.roll import PianoRoll
 
 SHARED_KEYS = ("accept", "discard", "audition")  # Enter, Esc, Shift+Space: the shown proposal's too
-BAND_CHANNELS = frozenset({CHORDS.channel, BASS.channel, DRUMS.channel})
 MIDI_FILTER = "MIDI files (*.mid *.midi)"
 
 
@@ -65,6 +71,25 @@ class DropArrangement(QUndoCommand):
     def undo(self) -> None:
         self.flow._propose(self.dropped)
         self.flow._say("The arrangement is back: Shift+Space to hear it, Enter to accept, Esc to drop it.")
+
+
+class MovePart(QUndoCommand):
+    """A part's channel changed: its notes in the sketch move to the new channel, and the
+    panel shows the channel of the step (undo puts both back)."""
+
+    def __init__(self, flow: ArrangeFlow, part: str, old: int, new: int, moved: QUndoCommand | None) -> None:
+        super().__init__(f"{SPECS[part].name} to channel {new + 1}")
+        self.flow, self.part, self.old, self.new, self.moved = flow, part, old, new, moved
+
+    def redo(self) -> None:
+        if self.moved is not None:
+            self.moved.redo()
+        self.flow._set_channel(self.part, self.new)
+
+    def undo(self) -> None:
+        if self.moved is not None:
+            self.moved.undo()
+        self.flow._set_channel(self.part, self.old)
 
 
 class ArrangeFlow(QObject):
@@ -88,6 +113,9 @@ class ArrangeFlow(QObject):
         self._claiming = False
         self._rng = random.Random()
         self._defaults = panel.values()  # a project with these and no chords keeps nothing
+        self.drags = DragFolder()
+        self.instruments = panel.instruments
+        self.instruments.drag_mime = self.drag_mime
         actions.bind({"arrange": self.arrange, "arrange_again": self.again, "accept_arrangement": self.accept,
                       "drop_arrangement": self.drop, "export_arrangement": self.export})
         handlers = (self.accept, self.drop, self.audition)
@@ -98,12 +126,19 @@ class ArrangeFlow(QObject):
         panel.regenerate.connect(self.regenerate)
         panel.switched.connect(self._switched)
         panel.edit_done.connect(lambda: roll.setFocus())
+        self.instruments.channel_changed.connect(self._channel_changed)
+        self.instruments.program_changed.connect(self._program_changed)
+        self.instruments.restored.connect(self._instruments_restored)
+        self.instruments.refused.connect(self._say)
+        for name in GENERATED_PARTS:
+            actions[f"show_{name}"].toggled.connect(self._shown_changed)
         lane.chord_typed.connect(self._chord_typed)
         lane.message.connect(self._say)
         service.finished.connect(self._on_finished)
         service.state_changed.connect(self._update)
         self._voice = Voice(panel.set_status, self.message.emit, self._seen, document.undo_stack)
         self._update()
+        self._refresh_layers()
 
     # -- commands ---------------------------------------------------------------------------
     @property
@@ -117,7 +152,8 @@ class ArrangeFlow(QObject):
         (an accepted arrangement) left out where others remain; the top voice of those."""
         notes = self.roll.selected_notes() or list(self.document.notes.values())
         pitched = [n for n in notes if n.channel != DRUM_CHANNEL]
-        tune = [n for n in pitched if n.channel not in BAND_CHANNELS] or pitched
+        band = self.band_channels()
+        tune = [n for n in pitched if n.channel not in band] or pitched
         return self.document.clip().with_notes(top_voice(tune))
 
     def arrange(self, seed: int | None = None) -> None:
@@ -178,7 +214,6 @@ class ArrangeFlow(QObject):
 
     def audition(self) -> None:
         if self.proposal is not None:
-            self._send_programs()
             self.audition_requested.emit(self.proposal.audible())
 
     def heard_notes(self) -> list[Note]:
@@ -198,13 +233,57 @@ class ArrangeFlow(QObject):
                 return False
         clip = self.document.clip().with_notes(arrangement.melody.notes)  # the tempo and metre of now
         try:
-            write_parts(path, clip, arrangement.tracks(), arrangement.markers())
+            write_parts(path, clip, self._tracks(arrangement), arrangement.markers())
         except MidiFileError as err:
             self._say(str(err))
             return False
-        names = ", ".join(name for name, *_ in arrangement.tracks())
+        names = ", ".join(name for name, *_ in self._tracks(arrangement))
         self._say(f"Exported the arrangement ({names}) to {Path(path).name}.")
         return True
+
+    def drag_mime(self, part: str | None = None) -> QMimeData | None:
+        """What a drag-out carries: a .mid file of the arrangement (proposed, else the last
+        accepted), all its tracks or one part's (None: nothing to drag, said)."""
+        arrangement = self.proposal or self.accepted
+        if arrangement is None:
+            self._say("Arrange the melody first (Ctrl+B): there is no arrangement to drag.")
+            return None
+        tracks = self._tracks(arrangement)
+        if part is not None:
+            name = SPECS[part].name
+            tracks = [track for track in tracks if track[0] == name]
+            if not tracks:
+                self._say(f"This arrangement has no {name.lower()}: tick it and arrange again.")
+                return None
+        clip = self.document.clip().with_notes(arrangement.melody.notes)
+        try:
+            path = self.drags.write(f"{tracks[0][0] if part else 'Arrangement'}.mid",
+                                    parts_bytes(clip, tracks, arrangement.markers()))
+        except (OSError, MidiFileError) as err:
+            self._say(f"The arrangement could not be prepared for dragging ({err}).")
+            return None
+        return file_mime(path)
+
+    def band_channels(self) -> set[int]:
+        """The channels of the band's parts (Chords, Bass, Drums) as the panel sets them."""
+        return {self.instruments.channel(name) for name in GENERATED_PARTS}
+
+    def route(self, notes: list[Note]) -> list[Note]:
+        """Notes to play as the parts are set: the sketch's own (the melody) on the melody's
+        channel."""
+        channel = self.instruments.channel("melody")
+        if channel == SKETCH_CHANNEL:
+            return notes
+        return [n.moved(channel=channel) if n.channel == SKETCH_CHANNEL else n for n in notes]
+
+    def send_programs(self) -> None:
+        """Each part's program on its channel (the melody's too), for the output to sound them
+        right: sent before anything plays while a proposal is shown or the sketch holds a part."""
+        band = self.band_channels()
+        if self.proposal is None and not any(n.channel in band for n in self.document.notes.values()):
+            return
+        self.programs.emit([(self.instruments.channel(n), self.instruments.program(n))
+                            for n in ("melody", *GENERATED_PARTS)])
 
     def reset(self) -> None:
         """Another sketch: no proposal, nothing accepted, what a running request brings dropped."""
@@ -229,6 +308,7 @@ class ArrangeFlow(QObject):
         if not values:
             return
         self.panel.set_values(values.get("settings", {}))
+        self._refresh_layers()
         spans, locked = [], set()
         for start, length, symbol, is_locked in values.get("chords", []):
             try:
@@ -290,6 +370,7 @@ class ArrangeFlow(QObject):
         for name, part in arrangement.parts.items():
             part.muted, part.solo, part.locked = (self.panel.switch(name, w)
                                                   for w in ("muted", "solo", "locked"))
+            self._instrument(part, self.instruments.channel(name), self.instruments.program(name))
         self._propose(arrangement)
         self._reveal()
         chords = " ".join(s.chord.name for s in arrangement.chords[:8])
@@ -323,7 +404,7 @@ class ArrangeFlow(QObject):
                     self.actions[name].setEnabled(False)
         else:
             self._show()
-            self._send_programs()
+            self.send_programs()
         self._update()
 
     def _show(self) -> None:
@@ -332,8 +413,8 @@ class ArrangeFlow(QObject):
             return
         heard = {id(p) for p in self._heard()}
         part = proposal.parts.get
-        self.roll.set_ghosts([part(n).notes if part(n) is not None and id(part(n)) in heard else []
-                              for n in GENERATED_PARTS], None)
+        self.roll.set_ghosts([part(n).notes if part(n) is not None and id(part(n)) in heard and self._shown(n)
+                              else [] for n in GENERATED_PARTS], None)
         self._layers = self.roll.state.ghosts
         typed = set(self.locked) | ({s.start for s in proposal.chords} if self.panel.chords.text().strip()
                                     else set())
@@ -344,8 +425,9 @@ class ArrangeFlow(QObject):
         proposal = self.proposal
         if proposal is None:
             return
-        notes = [n for n in proposal.melody.notes] + [n for p in self._heard() for n in p.notes
-                                                      if n.channel != DRUM_CHANNEL]
+        drums = proposal.parts.get("drums")  # on whichever channel: its pitches are no register
+        notes = [n for n in proposal.melody.notes] + [n for p in self._heard() if p is not drums
+                                                      for n in p.notes]
         end = max(n.end for n in notes)
         pitches = [n.pitch for n in notes]
         self.roll.reveal(0, end, (min(pitches) - 2, max(pitches) + 2))
@@ -376,10 +458,76 @@ class ArrangeFlow(QObject):
             self._say(f"{chord.name} is locked at bar {start // self.document.time_signature.bar_ticks + 1}; "
                       "Arrange (Ctrl+B) follows it.")
 
-    def _send_programs(self) -> None:
-        if self.proposal is not None:
-            self.programs.emit([(p.channel, p.program) for p in self.proposal.parts.values()
-                                if p.channel != DRUM_CHANNEL])
+    # -- the parts' channels, programs and layers ---------------------------------------------------
+    def _tracks(self, arrangement: Arrangement) -> list[tuple[str, int, int, list[Note]]]:
+        """The arrangement's tracks, the melody on its channel with its program."""
+        tracks = arrangement.tracks()
+        name, _, _, notes = tracks[0]
+        tracks[0] = (name, self.instruments.channel("melody"), self.instruments.program("melody"), notes)
+        return tracks
+
+    def _shown(self, part: str) -> bool:
+        """Whether the roll shows this band part (View > Show …)."""
+        return self.actions[f"show_{part}"].isChecked()
+
+    @staticmethod
+    def _instrument(part: Part, channel: int, program: int) -> None:
+        """Put a part (and its notes) on this channel with this program."""
+        if part.channel != channel:
+            part.notes = [n.moved(channel=channel) for n in part.notes]
+        part.channel, part.program = channel, program
+
+    def _channel_changed(self, part: str, old: int, new: int) -> None:
+        """A part's channel set in the panel: the band's notes in the sketch move along (one
+        undo step); the melody's plays out there from now on."""
+        if part == "melody":
+            self.send_programs()
+            return
+        moved = {i: n.moved(channel=new) for i, n in self.document.notes.items() if n.channel == old}
+        if not moved:
+            self._set_channel(part, new)
+            return
+        edit = edits.set_notes(self.document, moved, text="Channel")
+        self.document.undo_stack.push(MovePart(self, part, old, new, edit))
+        self._say(f"{SPECS[part].name} moved to channel {new + 1} "
+                  f"({plural(len(moved), 'note')}); Ctrl+Z moves it back.")
+
+    def _set_channel(self, part: str, channel: int) -> None:
+        """The part is on this channel now: the panel, the proposal, the accepted, the roll."""
+        self.instruments.channels[part].set_channel(channel)
+        for arrangement in (self.proposal, self.accepted):
+            if arrangement is not None and part in arrangement.parts:
+                self._instrument(arrangement.parts[part], channel, arrangement.parts[part].program)
+        if self.showing:
+            self._show()
+        self._refresh_layers()
+        self.send_programs()
+
+    def _program_changed(self, part: str, program: int) -> None:
+        for arrangement in (self.proposal, self.accepted):
+            if arrangement is not None and part in arrangement.parts:
+                arrangement.parts[part].program = program
+        self.send_programs()  # heard at once, as a synth's preset is
+
+    def _instruments_restored(self) -> None:
+        """The instruments set from a project or the settings: the parts follow them."""
+        for arrangement in (self.proposal, self.accepted):
+            for name, part in (arrangement.parts.items() if arrangement else ()):
+                self._instrument(part, self.instruments.channel(name), self.instruments.program(name))
+        if self.showing:
+            self._show()
+        self._refresh_layers()
+
+    def _shown_changed(self) -> None:
+        self._refresh_layers()
+        if self.showing:
+            self._show()
+
+    def _refresh_layers(self) -> None:
+        """The roll draws each band part's channel in the part's colour, the hidden ones not."""
+        layers = {self.instruments.channel(n): k for k, n in enumerate(GENERATED_PARTS)}
+        hidden = [self.instruments.channel(n) for n in GENERATED_PARTS if not self._shown(n)]
+        self.roll.set_layers(layers, hidden)
 
     def _claim_keys(self) -> None:
         """While the proposal is shown, Enter, Esc and Shift+Space stay enabled for it (the

@@ -1,8 +1,11 @@
 """The Arrange panel, in a dock tabbed with Continue: the band's style (Pop, Folk), which parts
 play (Chords, Bass, Drums: patterns), chords to follow typed as "C G Am F" (optional: given,
 they are the chord lane, locked), the Take (the random seed), the Arrange / Again / Accept /
-Drop buttons (the window's actions), and per part: mute, solo, lock (kept when arranging again)
-and "again" for that part alone. `values()` / `set_values()` are the flat dict a project keeps.
+Drop buttons (the window's actions), per part: mute, solo, lock (kept when arranging again)
+and "again" for that part alone, and the Instruments box (studio.ui.arrangement.instruments:
+each part's channel and program, its show switch and drag handle). `values()` /
+`set_values()` are the flat dict a project keeps; the style, the parts that play and the
+instruments are also remembered between runs (load_settings / save_settings).
 """
 
 from __future__ import annotations
@@ -25,10 +28,13 @@ from PySide6.QtWidgets import (
 
 from studio.core.arrangement import GENERATED_PARTS
 from studio.ui.app.actions import Actions
+from studio.ui.app.settings import AppSettings
+from studio.ui.arrangement.instruments import InstrumentRows
 from studio.ui.continuation.panel import MAX_SEED, ContinuePanel, EditEnds
 from studio.ui.style.theme import GHOST_HUES
 
 STYLES = (("pop", "Pop"), ("folk", "Folk"))
+REMEMBERED = ("style", "plays", "channel", "program")  # values() kept between runs
 PART_LABELS = {"chords": "Chords", "bass": "Bass", "drums": "Drums (patterns)"}
 SWITCHES = (("muted", "M", "Mute this part"), ("solo", "S", "Hear this part alone"),
             ("locked", "Lock", "Keep this part as it is when you arrange again"))
@@ -106,6 +112,10 @@ class ArrangePanel(QWidget):
             grid.addWidget(again, row, len(SWITCHES) + 1)
         grid.setColumnStretch(0, 1)
 
+        self.instruments = InstrumentRows(actions)
+        self.instruments.program_changed.connect(self.changed)
+        self.instruments.channel_changed.connect(self.changed)
+
         self.arrange_button = QPushButton()
         self.arrange_button.setProperty("accent", True)
         self.arrange_button.setMinimumHeight(30)
@@ -134,6 +144,7 @@ class ArrangePanel(QWidget):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         layout.addWidget(keys)
+        layout.addWidget(self.instruments)
         layout.addStretch(1)
         self.edit_ends = EditEnds(self)
         self.edit_ends.watch(self.style_box, self.seed)
@@ -167,7 +178,7 @@ class ArrangePanel(QWidget):
             out[f"{name}.plays"] = self.plays[name].isChecked()
             for what, _, _ in SWITCHES:
                 out[f"{name}.{what}"] = self.switch(name, what)
-        return out
+        return out | self.instruments.values()
 
     def set_values(self, values: dict) -> None:
         """Restore the controls from values(); unknown or mistyped entries are left alone."""
@@ -184,6 +195,15 @@ class ArrangePanel(QWidget):
             for what, _, _ in SWITCHES:
                 if isinstance(values.get(f"{name}.{what}"), bool):
                     self.switches[name, what].setChecked(values[f"{name}.{what}"])
+        self.instruments.set_values(values)
+
+    def load_settings(self, settings: AppSettings) -> None:
+        """The style, the parts that play and the instruments as they were at the last exit
+        (the take, the typed chords and the switches belong to a song: its project keeps them)."""
+        self.set_values({k: v for k, v in settings.arrangement.items() if k.split(".")[-1] in REMEMBERED})
+
+    def save_settings(self, settings: AppSettings) -> None:
+        settings.arrangement = {k: v for k, v in self.values().items() if k.split(".")[-1] in REMEMBERED}
 
     def new_seed(self, seed: int) -> None:
         self.seed.setValue(seed % (MAX_SEED + 1))

@@ -180,6 +180,12 @@ def add_notes(
     return _edit_notes(document, _plural(len(notes), text), added, place=place, selects=select)
 
 
+def set_notes(document: ClipDocument, notes: Mapping[int, Note], text: str = "Change") -> DocumentEdit | None:
+    """Notes changed in place, by id (a part moved to another channel); nothing left selected."""
+    changed = {i: n for i, n in notes.items() if i in document.notes}
+    return _edit_notes(document, _plural(len(changed), text), changed, selects=False)
+
+
 def remove_notes(document: ClipDocument, ids: Iterable[int], text: str = "Delete") -> DocumentEdit | None:
     gone = _existing(document, ids)
     return _edit_notes(document, _plural(len(gone), text), dict.fromkeys(gone))

@@ -65,6 +65,7 @@ class Playback(QObject):
         self._at_end = False  # the play that stops now reached its end
         self._audition_back: tuple[int, float] | None = None  # cursor and view left before an audition
         self.proposed: Callable[[], list[Note]] = list  # other notes shown to be heard with the sketch
+        self.route: Callable[[list[Note]], list[Note]] = list  # the notes on the channels they play on
         actions.bind({
             "play": self.toggle, "play_start": lambda: self.play(from_tick=0), "loop": self._loop_toggled,
             "record": self._record_toggled, "metronome": lambda _: self._replay(),
@@ -95,11 +96,12 @@ class Playback(QObject):
 
     # -- playing ----------------------------------------------------------------------------
     def notes_to_play(self) -> list[Note]:
-        """The clip, with the shown variation in place as if accepted (heard in context)."""
+        """The clip, with the shown variation in place as if accepted (heard in context), each
+        note on the channel it plays on (`route`)."""
         notes = list(self.document.notes.values())
         if self.flow.selected is not None and self.flow.variations:
             notes += self.flow.variations[self.flow.selected]
-        return notes + self.proposed()
+        return self.route(notes + self.proposed())
 
     def play(self, from_tick: int | None = None) -> None:
         """Play the sketch from the cursor, or from from_tick; on the sync's beat (with a DAW's
@@ -165,7 +167,7 @@ class Playback(QObject):
         self.about_to_play.emit()
         self.stop()
         back = (self.cursor, self.roll.state.viewport.left)
-        self.transport.play(notes, self.document.tempo, self.document.time_signature,
+        self.transport.play(self.route(notes), self.document.tempo, self.document.time_signature,
                             min(n.start for n in notes))
         if self.transport.playing:
             self._audition_back = back

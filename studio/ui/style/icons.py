@@ -32,7 +32,7 @@ ICON_NAMES = (
     "seed",
     # view and devices
     "zoom-in", "zoom-out", "zoom-fit", "keyboard", "midi", "midi-in", "midi-out", "settings",
-    "history", "info", "warning", "error", "continuo",
+    "history", "info", "warning", "error", "continuo", "eye",
 )  # fmt: skip
 
 _COLOR_ROLES = {  # (mode, checked) -> the theme colour it is drawn in
