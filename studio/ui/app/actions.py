@@ -173,6 +173,7 @@ class Actions(QObject):
             action.setChecked(spec.checked)
             if spec.icon and icon_for is not None:
                 action.setIcon(icon_for(spec.icon))
+                action.setIconVisibleInMenu(not spec.checked)  # a menu shows such a switch by its tick
             self._actions[name] = action
 
     def __getitem__(self, name: str) -> QAction:

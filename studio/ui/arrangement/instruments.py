@@ -15,7 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QSpinBox, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
 
 from studio.core.arrangement import BASS, CHORDS, DRUMS, GENERATED_PARTS, MELODY, PartSpec
 from studio.ui.app.actions import Actions
@@ -80,6 +89,11 @@ class ProgramBox(QComboBox):
         for program, _ in DRUM_KITS if drums else enumerate(GM_PROGRAMS):
             self.addItem(program_name(program, drums), program)
         self.setMaxVisibleItems(16)
+        # narrow in the panel (the name elided), the whole names in the list that drops down
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(10)
+        self.view().setMinimumWidth(self.view().sizeHintForColumn(0) + 24)
+        self.currentTextChanged.connect(self.setToolTip)
 
     def program(self) -> int:
         return self.currentData()
@@ -166,37 +180,42 @@ class InstrumentRows(QGroupBox):
             spec = SPECS[name]
             label = QLabel(spec.name)
             if name in GENERATED_PARTS:  # the colour its notes are drawn in, as in Parts
+                chip = QFrame()
+                chip.setFixedSize(4, 16)
                 hue = GHOST_HUES[GENERATED_PARTS.index(name) % len(GHOST_HUES)]
-                label.setStyleSheet(f"QLabel {{ border-left: 4px solid {hue}; padding-left: 4px; }}")
+                chip.setStyleSheet(f"background: {hue};")
+                grid.addWidget(chip, row, 0)
             channel = ChannelBox(spec.channel, lambda n=name: self._taken(n))
             channel.setToolTip(f"The MIDI channel {spec.name.lower()} plays on (1-16)"
                                + ("" if name == "melody" else "; channel 1 is the sketch's own"))
             channel.setAccessibleName(f"{spec.name} channel")
+            channel.setFixedWidth(channel.fontMetrics().horizontalAdvance("16") + 40)  # two digits and arrows
             channel.channel_changed.connect(lambda old, new, n=name: self.channel_changed.emit(n, old, new))
             channel.refused.connect(lambda value, n=name: self._refuse(n, value))
             program = ProgramBox(drums=name == "drums")
             program.set_program(spec.program)
-            program.setToolTip(f"The instrument {spec.name.lower()} plays (General MIDI"
-                               + (" drum kits)" if name == "drums" else " program)"))
+            program.setToolTip(program.currentText())
+            program.setStatusTip(f"The instrument {spec.name.lower()} plays (General MIDI"
+                                 + (" drum kits)" if name == "drums" else " programs)"))
             program.setAccessibleName(f"{spec.name} instrument")
             program.currentIndexChanged.connect(
                 lambda _, n=name: self.program_changed.emit(n, self.program(n)))
             label.setBuddy(program)
             self.channels[name], self.programs[name] = channel, program
-            for column, widget in enumerate((label, channel, program)):
+            for column, widget in enumerate((label, channel, program), 1):
                 grid.addWidget(widget, row, column)
             if name in GENERATED_PARTS:
                 show = QToolButton()
                 show.setDefaultAction(actions[f"show_{name}"])
                 show.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-                grid.addWidget(show, row, 3)
+                grid.addWidget(show, row, 4)
             grid.addWidget(self._handle(name, f"Drag {spec.name.lower()} alone into your DAW as a .mid file"),
-                           row, 4)
+                           row, 5)
         whole = self._handle(None, "Drag the whole arrangement into your DAW as a multi-track .mid file")
         whole.setText("Drag the arrangement")
         whole.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        grid.addWidget(whole, len(INSTRUMENT_PARTS), 0, 1, 5)
-        grid.setColumnStretch(2, 1)
+        grid.addWidget(whole, len(INSTRUMENT_PARTS), 0, 1, 6)
+        grid.setColumnStretch(3, 1)
 
     def _handle(self, part: str | None, tip: str) -> FileDragButton:
         handle = FileDragButton(lambda: self.drag_mime(part))
