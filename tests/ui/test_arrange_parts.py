@@ -69,6 +69,13 @@ def test_accepted_parts_are_layers_in_their_colours_each_shown_or_hidden(qtbot, 
     notes = window.document.notes
     assert all(notes[i].channel != BASS.channel for i in state.selected)
     assert any(notes[i].channel == 0 for i in state.selected)  # the melody always shows
+    window.roll.select_none()
+    shown_before = sorted(n for n in window.document.notes.values() if n.channel != BASS.channel)
+    window.roll.quantize_selection(4 * 1920)  # nothing selected: every note shown, the hidden bass not
+    now = window.document.notes.values()
+    assert sorted(n for n in now if n.channel == BASS.channel) == sorted(parts["bass"])
+    assert sorted(n for n in now if n.channel != BASS.channel) != shown_before
+    window.document.undo_stack.undo()
     before = window.document.clip()
     qtbot.mouseClick(window.roll.canvas, Qt.MouseButton.LeftButton, pos=point.toPoint())
     after = window.document.clip().notes
