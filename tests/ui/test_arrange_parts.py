@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import mido
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
@@ -240,3 +240,15 @@ def test_a_drum_kit_other_than_the_standard_one_is_written_and_sent(qtbot, windo
     window.arrange_flow.export(tmp_path / "808.mid")
     drums = {t.name: t for t in mido.MidiFile(tmp_path / "808.mid").tracks}["Drums"]
     assert [(m.channel, m.program) for m in drums if m.type == "program_change"] == [(DRUMS.channel, 25)]
+
+
+def test_after_setting_a_channel_space_plays_the_sketch(qtbot, window) -> None:
+    _load(window, read_midi(DEMO_SEED))
+    window.arrange_dock.show()
+    window.arrange_dock.raise_()
+    bass = window.arrange_panel.instruments.channels["bass"]
+    qtbot.waitUntil(bass.isVisible)
+    qtbot.mouseClick(bass, Qt.MouseButton.LeftButton, pos=QPoint(bass.width() - 6, 4))  # its up arrow
+    assert bass.value() == 4
+    qtbot.waitUntil(window.roll.canvas.hasFocus)  # the keyboard is the roll's again
+    assert window.arrange_panel.instruments.programs["bass"].focusPolicy() == Qt.FocusPolicy.TabFocus

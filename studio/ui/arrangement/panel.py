@@ -147,7 +147,8 @@ class ArrangePanel(QWidget):
         layout.addWidget(self.instruments)
         layout.addStretch(1)
         self.edit_ends = EditEnds(self)
-        self.edit_ends.watch(self.style_box, self.seed)
+        self.edit_ends.watch(self.style_box, self.seed, *self.instruments.channels.values(),
+                             *self.instruments.programs.values())
         self.edit_ends.done.connect(self.edit_done)
         self.chords.returnPressed.connect(self.edit_done)
         for signal in (self.style_box.currentIndexChanged, self.seed.valueChanged, self.chords.textChanged):
