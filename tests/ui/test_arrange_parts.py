@@ -17,6 +17,9 @@ from studio.core.arrangement import BASS, CHORDS, DRUMS
 from studio.core.notes import Note
 from studio.core.project import Project, parse_project, project_bytes
 from studio.midi.files import read_midi, read_midi_song
+from studio.ui.app.actions import Actions
+from studio.ui.app.settings import AppSettings
+from studio.ui.arrangement.panel import ArrangePanel
 from studio.ui.document import files as files_module
 from tests.ui.conftest import DEMO_SEED
 from tests.ui.test_arrange_flow import _arrange, _load
@@ -252,3 +255,13 @@ def test_after_setting_a_channel_space_plays_the_sketch(qtbot, window) -> None:
     assert bass.value() == 4
     qtbot.waitUntil(window.roll.canvas.hasFocus)  # the keyboard is the roll's again
     assert window.arrange_panel.instruments.programs["bass"].focusPolicy() == Qt.FocusPolicy.TabFocus
+
+
+def test_the_window_remembers_the_instruments_for_the_next_run(qtbot, window) -> None:
+    window.arrange_panel.instruments.programs["bass"].set_program(SYNTH_BASS)
+    window.arrange_panel.style_box.setCurrentIndex(window.arrange_panel.style_box.findData("folk"))
+    window.save_settings()  # as at exit
+    again = ArrangePanel(Actions())
+    qtbot.addWidget(again)
+    again.load_settings(AppSettings())  # the next run's, from the same file
+    assert again.instruments.program("bass") == SYNTH_BASS and again.style() == "folk"
