@@ -265,3 +265,16 @@ def test_the_window_remembers_the_instruments_for_the_next_run(qtbot, window) ->
     qtbot.addWidget(again)
     again.load_settings(AppSettings())  # the next run's, from the same file
     assert again.instruments.program("bass") == SYNTH_BASS and again.style() == "folk"
+
+
+def test_a_file_with_parts_on_the_standard_channels_shows_them_as_parts(qtbot, window) -> None:
+    _accept(qtbot, window)
+    band = window.document.clip()  # parts on channels 2, 3 and 10
+    box = window.arrange_panel.instruments
+    window.restore(Project())
+    box.channels["bass"].setValue(5)  # the musician's own choice (remembered)
+    window.restore(Project())
+    assert box.channel("bass") == 4  # a new sketch keeps it
+    window.restore(Project(clip=band))  # as a .mid file opens: no channels kept with it
+    assert box.channel("bass") == BASS.channel and window.roll.state.layers[BASS.channel] == 1
+    assert all(n.channel == 0 for n in window.arrange_flow.melody().notes)

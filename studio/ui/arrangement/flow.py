@@ -303,12 +303,16 @@ class ArrangeFlow(QObject):
                 "settings": self.panel.values()}
 
     def set_values(self, values: dict | None) -> None:
-        """Restore values() (a project's; None: an empty lane)."""
+        """Restore values() (a project's; None: an empty lane). A sketch that keeps no channels
+        (a .mid file, an older project) but holds notes on the band's standard channels gets
+        those channels back, so its parts show as parts."""
         self.reset()
+        settings = (values or {}).get("settings", {})
+        if "bass.channel" not in settings:
+            self._standard_channels()
         if not values:
             return
-        self.panel.set_values(values.get("settings", {}))
-        self._refresh_layers()
+        self.panel.set_values(settings)
         spans, locked = [], set()
         for start, length, symbol, is_locked in values.get("chords", []):
             try:
@@ -465,6 +469,13 @@ class ArrangeFlow(QObject):
         name, _, _, notes = tracks[0]
         tracks[0] = (name, self.instruments.channel("melody"), self.instruments.program("melody"), notes)
         return tracks
+
+    def _standard_channels(self) -> None:
+        """The default channels, where the sketch has notes on them that are not the band's now."""
+        standard = {name: SPECS[name].channel for name in ("melody", *GENERATED_PARTS)}
+        band = {standard[name] for name in GENERATED_PARTS}
+        if band != self.band_channels() and any(n.channel in band for n in self.document.notes.values()):
+            self.instruments.set_values({f"{name}.channel": c for name, c in standard.items()})
 
     def _shown(self, part: str) -> bool:
         """Whether the roll shows this band part (View > Show …)."""
