@@ -2,9 +2,8 @@
 
 Two sets the band model never trained on: the test split of POP909 (chord annotations read
 from the MIDI) and the folk tunes of music21's corpus written with guitar chords (ABC "G",
-"D7": the reserved nottingham-dataset and the few in Ryan's Mammoth and O'Neill's; the band
-model learned from POP909 alone, so every folk tune is held out). On the beats the annotation
-names a chord:
+"D7"; the corpus holds two, in the reserved nottingham-dataset; the band models learned from
+POP909 alone, so every folk tune is held out). On the beats the annotation names a chord:
 
 - chord accuracy: root and quality equal (`chord_acc`), and root and major/minor equal
   (`majmin_acc`, the MIREX "majmin" comparison);
@@ -13,9 +12,11 @@ names a chord:
   note when that one is a chord tone, over all melody notes);
 - groove consistency of the drums: 1 - the mean Hamming distance of neighbouring bars' onsets.
 
-Beside the model, on the same beats: a rule harmoniser (one diatonic triad per half bar in the
-detected key, the one covering the most melody time), and block chords on the annotations
-themselves (the ceiling for the melody's chord-tone ratio).
+The arranger as it ships (the harmoniser's lane, the band model's parts over it) is `model`;
+`band_model_alone` is the band model choosing chords itself, hearing the melody one beat
+ahead, as the band that follows live does. Beside them, on the same beats: a rule harmoniser
+(one diatonic triad per half bar in the detected key, the one covering the most melody time),
+and block chords on the annotations themselves (the ceiling for the melody's chord-tone ratio).
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def folk_cases(limit: int = 0, min_chords: int = 4) -> list[Case]:
                     piece = score_to_piece(score, f"{collection}/{path.name}#{i}", "miscFolk", "")
                 except Exception:  # music21 raises many kinds on odd ABC
                     continue
-                if piece is None:
+                if piece is None or not score.recurse().getElementsByClass(harmony.ChordSymbol):
                     continue
                 measures = list(score.parts[0].getElementsByClass("Measure")) if score.parts else []
                 shift = round(float(measures[0].paddingLeft) * 480) if measures else 0
@@ -202,19 +203,28 @@ def groove_consistency(drums: list[Note], grid: BeatGrid, bars: int) -> float:
     return 1 - statistics.fmean(distances)
 
 
-def evaluate_set(arranger: Arranger, cases: list[Case], temperature: float) -> dict:
-    """The model, the rule harmoniser and block chords on the annotations, averaged over cases."""
-    rows: dict[str, list[dict]] = {"model": [], "rule_harmoniser": [], "annotated_block_chords": []}
+ARRANGERS = ("model", "band_model_alone", "rule_harmoniser", "annotated_block_chords")
+
+
+def arranged_scores(arranger: Arranger, case: Case, seed: int, temperature: float) -> dict:
+    """An arranger's scores on a case, the drums' groove with them."""
+    grid = BeatGrid.of(case.melody.time_signature)
+    arrangement = arranger.arrange(case.melody, ArrangeRequest(seed=seed, temperature=temperature))
+    beats = len(arrangement.beats)
+    chords = chords_per_beat(arrangement.chords, beats, grid)
+    bass: list[int | None] = [b.bass[0][1] if b.bass else None for b in arrangement.beats]
+    scores = beat_scores(case, chords, bass, grid)
+    scores["groove"] = groove_consistency(arrangement.parts["drums"].notes, grid, beats // grid.per_bar)
+    return scores
+
+
+def evaluate_set(arrangers: dict[str, Arranger], cases: list[Case], temperature: float) -> dict:
+    """The arrangers, the rule harmoniser and block chords on the annotations, averaged over cases."""
+    rows: dict[str, list[dict]] = {name: [] for name in (*arrangers, *ARRANGERS[2:])}
     for i, case in enumerate(cases):
         grid = BeatGrid.of(case.melody.time_signature)
-        arrangement = arranger.arrange(case.melody, ArrangeRequest(seed=i, temperature=temperature))
-        beats = len(arrangement.beats)
-        chords = chords_per_beat(arrangement.chords, beats, grid)
-        bass: list[int | None] = [b.bass[0][1] if b.bass else None for b in arrangement.beats]
-        model = beat_scores(case, chords, bass, grid)
-        bars = beats // grid.per_bar
-        model["groove"] = groove_consistency(arrangement.parts["drums"].notes, grid, bars)
-        rows["model"].append(model)
+        for name, arranger in arrangers.items():
+            rows[name].append(arranged_scores(arranger, case, i, temperature))
         rule = rule_harmoniser(case.melody, grid)
         rows["rule_harmoniser"].append(beat_scores(case, rule, [c.root for c in rule], grid))
         truth = [c or Chord.none() for c in case.chords]
@@ -225,7 +235,7 @@ def evaluate_set(arranger: Arranger, cases: list[Case], temperature: float) -> d
         total = max(1, sum(weights))
         out[name] = {k: round(sum(s[k] * w for s, w in zip(scores, weights, strict=True)) / total, 4)
                      for k in ("chord_acc", "majmin_acc", "harmony_f1", "ctnctr")}
-        if name == "model":
+        if name in arrangers:
             out[name]["groove"] = round(statistics.fmean(s["groove"] for s in scores), 4)
         out[name]["beats"] = sum(weights)
     out["pieces"] = len(cases)
@@ -237,7 +247,9 @@ def table(result: dict) -> str:
     lines = ["| set | arranger | chord acc. | majmin acc. | harmony F1 | CTnCTR | groove | beats |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for set_name, rows in result.items():
-        for name in ("model", "rule_harmoniser", "annotated_block_chords"):
+        for name in ARRANGERS:
+            if name not in rows:
+                continue
             row = rows[name]
             groove = f"{row['groove']:.3f}" if "groove" in row else ""
             lines.append(f"| {set_name} ({rows['pieces']} pieces) | {name.replace('_', ' ')} "
@@ -247,9 +259,12 @@ def table(result: dict) -> str:
 
 
 def evaluate_band(model: Path, pop909: Path, limit: int = 0, temperature: float = 0.5) -> dict:
-    """The report on both sets with the band model at `model`."""
-    from studio.engine.model import BAND, Model
+    """The report on both sets with the band model at `model` (and the harmoniser beside it)."""
+    from studio.engine.arranger import load_arranger
 
-    arranger = Arranger(Model(model, spec=BAND))
-    return {"pop909_test": evaluate_set(arranger, pop909_cases(pop909, "test", limit), temperature),
-            "folk_with_chords": evaluate_set(arranger, folk_cases(limit), temperature)}
+    shipped = load_arranger(model)
+    arrangers = {"model": shipped}
+    if shipped.harmoniser is not None:
+        arrangers["band_model_alone"] = Arranger(shipped.model)
+    return {"pop909_test": evaluate_set(arrangers, pop909_cases(pop909, "test", limit), temperature),
+            "folk_with_chords": evaluate_set(arrangers, folk_cases(limit), temperature)}

@@ -26,9 +26,9 @@ from studio.core.arrangement import (
 )
 from studio.core.chords import ChordError, best_chord, parse_chord
 from studio.core.notes import Clip, top_voice
-from studio.engine.arranger import ArrangeError, Arranger, ArrangeRequest
+from studio.engine.arranger import ArrangeError, ArrangeRequest, load_arranger
 from studio.engine.continuation import Engine
-from studio.engine.model import BAND, Model, ModelError, band_model_path, default_model_path
+from studio.engine.model import Model, ModelError, band_model_path, default_model_path
 from studio.midi.files import MidiFileError, MidiSong, write_parts
 
 STYLES = ("auto", "pop", "folk")
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
             lane = chords_from_song(read_song(args.chords_from), bars, grid)
         else:
             lane = None
-        arranger = Arranger(Model(args.model, spec=BAND))
+        arranger = load_arranger(args.model)
         style = heard_style(melody) if args.style == "auto" else args.style
         request = ArrangeRequest(parts=parts, style=style, seed=args.seed, temperature=args.temperature,
                                  lane=lane)

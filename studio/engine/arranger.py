@@ -1,10 +1,12 @@
 """Arrange a melody for a band with the band model (models/band.onnx, studio.core.band_encoding).
 
-Beat by beat, the melody's tokens are forced (it is given, never changed), then the model
-samples the beat's chord, bass onsets and comping onsets under the encoding's grammar: chords
-from the chord tokens, sub-steps strictly rising within a part. What the musician fixed is
-forced instead of sampled: a locked or typed chord lane forces the chord tokens, and a part
-kept while another is regenerated forces that part's tokens. The state is the model's (one
+The chord lane comes first, from the harmoniser (studio.engine.harmoniser: it hears the whole
+melody, both ways), with what the musician typed or locked as fixed points. Then, beat by
+beat, the melody's tokens are forced (it is given, never changed), the lane's chord is forced,
+and the band model samples the beat's bass onsets and comping onsets under the encoding's
+grammar (sub-steps strictly rising within a part). Without a harmoniser file the band model
+samples the chords too, hearing the melody one beat ahead (as the band that follows live
+does). A part kept while another is regenerated forces that part's tokens. The state is the model's (one
 stateful step per token, the forced tokens of a beat in one call), so a whole arrangement is
 a few hundred small steps, and `bars` yields it bar by bar for the first bar to sound at once.
 Voicings and note lengths come from studio.engine.voicing, the drums from studio.engine.drums
@@ -16,6 +18,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -52,11 +55,13 @@ from studio.core.band_encoding import (
 from studio.core.chords import Chord
 from studio.core.notes import Clip, Note
 from studio.engine.drums import drum_bar
-from studio.engine.model import Model
+from studio.engine.harmoniser import Harmoniser, harmony_model_path
+from studio.engine.model import BAND, Model
 from studio.engine.sampling import choose, masked_softmax
 from studio.engine.voicing import Voicer
 
 MAX_BEATS = 4096  # 512 bars of 4/4: more than any song
+HARMONY_NOISE = 0.5  # the harmoniser's noise per unit of temperature (a new take, a new lane)
 
 
 class ArrangeError(ValueError):
@@ -89,12 +94,20 @@ class Bar:
     notes: dict[str, list[Note]]
 
 
-class Arranger:
-    """Arranges melodies with one band model; thread-safe as its Model is (one call at a time
-    per arrangement)."""
+def load_arranger(band_path: Path) -> Arranger:
+    """The band model at a path, with the harmoniser shipped beside it when there is one
+    (ModelError for a file that is damaged or made for another Continuo)."""
+    harmony = harmony_model_path(band_path)
+    return Arranger(Model(band_path, spec=BAND), Harmoniser(harmony) if harmony.is_file() else None)
 
-    def __init__(self, model: Model) -> None:
+
+class Arranger:
+    """Arranges melodies with one band model (and the harmoniser for the lane, when given);
+    thread-safe as its Model is (one call at a time per arrangement)."""
+
+    def __init__(self, model: Model, harmoniser: Harmoniser | None = None) -> None:
         self.model = model
+        self.harmoniser = harmoniser
         self._chord_mask = _mask(band_range(BandKind.CHORD))
         self._bass_lo, self._bass_hi = band_range(BandKind.BASS)
         self._comp_lo, self._comp_hi = band_range(BandKind.COMP)
@@ -129,9 +142,11 @@ class Arranger:
         if len(beats) > MAX_BEATS:
             raise ArrangeError(f"The melody is {len(beats) // grid.per_bar} bars long; Continuo arranges "
                                f"up to {MAX_BEATS // grid.per_bar}.")
-        fixed = chords_per_beat(request.lane or [], len(beats), grid)
+        fixed: list[Chord | None] = chords_per_beat(request.lane or [], len(beats), grid)
         kept = self._kept_tokens(request, len(beats))
         rng = np.random.default_rng(request.seed)
+        if self.harmoniser is not None and (request.keep is None or "harmony" in request.regenerate):
+            fixed = list(self.harmoniser.lane(beats, fixed, request.temperature * HARMONY_NOISE, rng))
         h, c = self.model.zero_state(1)
         # a style the model never heard (its token was never trained) plays as "any"
         style = request.style if request.style in self.model.trained_styles else "any"

@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from studio.core.notes import Clip, Note, TimeSignature  # noqa: E402
-from studio.engine.arranger import Arranger, ArrangeRequest  # noqa: E402
+from studio.engine.arranger import ArrangeRequest, load_arranger  # noqa: E402
 from studio.engine.continuation import Engine, Settings  # noqa: E402
-from studio.engine.model import BAND, Model, band_model_path, default_model_path  # noqa: E402
+from studio.engine.model import Model, band_model_path, default_model_path  # noqa: E402
 from tests.benchmarks._timing import median_ms  # noqa: E402
 
 TUNE = [67, 69, 71, 67, 69, 71, 72, 74, 76, 74, 72, 71, 69, 67, 66, 67]
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=9)
     args = parser.parse_args(argv)
     before = os.getloadavg()
-    arranger = Arranger(Model(args.model, spec=BAND))
+    arranger = load_arranger(args.model)
     tune = melody(16)
     request = ArrangeRequest(seed=1)
     arranger.arrange(tune, request)  # warm: onnxruntime's first calls allocate

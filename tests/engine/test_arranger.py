@@ -10,13 +10,13 @@ import pytest
 from studio.core.arrangement import BASS, CHORDS, DRUMS, BeatGrid, typed_lane
 from studio.core.band_encoding import BASS_RANGE
 from studio.core.notes import DRUM_CHANNEL, Clip, Note, TimeSignature
-from studio.engine.arranger import ArrangeError, Arranger, ArrangeRequest
+from studio.engine.arranger import ArrangeError, Arranger, ArrangeRequest, load_arranger
 from studio.engine.model import BAND, Model, band_model_path
 
 
 @pytest.fixture(scope="module")
 def arranger() -> Arranger:
-    return Arranger(Model(band_model_path(), spec=BAND))
+    return load_arranger(band_model_path())
 
 
 def tune(metre: tuple[int, int] = (4, 4), bars: int = 8, pickup: bool = False) -> Clip:

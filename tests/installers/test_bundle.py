@@ -20,6 +20,7 @@ import mido
 import pytest
 
 import studio
+from studio.engine.harmoniser import harmony_model_path
 from studio.engine.model import band_model_path, default_model_path
 from studio.midi.files import read_midi_song
 from tests.installers.bundle import ROOT, Bundle
@@ -88,10 +89,11 @@ def test_screenshot_renders_the_window_offscreen(bundle: Bundle, home: Path, tmp
 def test_the_bundle_carries_what_it_needs_and_nothing_it_does_not(bundle: Bundle) -> None:
     inside = bundle.internal
     model, band = default_model_path(), band_model_path()
-    for shipped in (model, band):
+    harmony = harmony_model_path(band)
+    for shipped in (model, band, harmony):
         assert (inside / "models" / shipped.name).read_bytes() == shipped.read_bytes()
-    assert sorted(p.name for p in (inside / "models").glob("*.onnx")) == sorted([model.name, band.name]), \
-        "ship only the models it runs"
+    assert sorted(p.name for p in (inside / "models").glob("*.onnx")) == \
+        sorted([model.name, band.name, harmony.name]), "ship only the models it runs"
     for needed in ("models/MODEL_CARD.md", "models/BAND_MODEL_CARD.md", "resources/demo_seed.mid",
                    "resources/icons/continuo.svg",
                    "LICENSE", "THIRD_PARTY_NOTICES.md"):

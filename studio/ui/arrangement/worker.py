@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from studio.core.arrangement import Arrangement
 from studio.core.notes import Clip
-from studio.engine.arranger import ArrangeError, Arranger, ArrangeRequest
-from studio.engine.model import BAND, Model, ModelError, band_model_path
+from studio.engine.arranger import ArrangeError, Arranger, ArrangeRequest, load_arranger
+from studio.engine.model import ModelError, band_model_path
 from studio.ui.continuation.engine_worker import EngineState, _yield_to_the_gui, start_worker
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class _Worker(QObject):
 
     def _open(self, path: str) -> str:
         try:
-            self.arranger = Arranger(Model(path, spec=BAND))
+            self.arranger = load_arranger(Path(path))
         except ModelError as err:
             return str(err)
         return ""
