@@ -1,10 +1,11 @@
-"""Build the training set: `python -m models.data [--collections ...] [--midi-dir DIR]`.
+"""Build the training set: `python -m models.data [--collections ...] [--midi-dir DIR] [--pop909 DIR]`.
 
 Parses the corpora music21 ships (never nottingham-dataset, kept for evaluation) in parallel
 with a progress bar, caches each file's result, removes exact duplicates (also transposed
 ones), keeps near-variants of a tune together, and splits deterministically by group into
 train / valid / test. The result is one gzipped JSON of pieces; tokens are made at training
-time so the encoding can change without re-parsing.
+time so the encoding can change without re-parsing. `--pop909` adds POP909's melodies as
+the style pop, each song on the side of the split the band model's data gives it.
 """
 
 from __future__ import annotations
@@ -93,6 +94,15 @@ def read_midi_dir(folder: Path, style: str) -> tuple[list[Piece], int]:
             pieces.append(Piece(str(path.relative_to(folder)), "user", style, path.stem,
                                 (ts.numerator, ts.denominator), clip.tempo, sorted(notes)))
     return pieces, failed
+
+
+def pop909_items(root: Path, workers: int) -> list[tuple[Piece, str]]:
+    """POP909's melodies as style "pop" pieces, each song on the side of the split it has in
+    the band model's data (so neither model trains on the other's held-out songs)."""
+    from models.band_data import build
+    from models.pop909 import pop_piece
+
+    return [(pop_piece(song), split) for song, split in build(root, workers) if len(song.melody) >= 8]
 
 
 def _fingerprint(piece: Piece) -> tuple:
@@ -204,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="corpus folders to use (default: all but nottingham-dataset)")
     parser.add_argument("--midi-dir", type=Path, help="build from your own folder of .mid files instead")
     parser.add_argument("--style", default="other", help="style label for --midi-dir pieces")
+    parser.add_argument("--pop909", type=Path, help="also the melodies of the POP909 folder, style pop, "
+                        "split by song as the band model's data")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--cache", type=Path, default=Path("data/cache"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -216,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         pieces, failed = parse_corpora(args.collections, args.cache, args.workers)
     items, removed = dedupe_and_split(pieces)
+    if args.pop909 is not None:
+        items += pop909_items(args.pop909, args.workers)
     write_dataset(items, args.out)
     print(json.dumps({"pieces": len(items), "duplicates_removed": removed, "failed": failed,
                       "splits": dict(Counter(s for _, s in items)), "collections": summary(items),

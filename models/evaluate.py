@@ -8,7 +8,8 @@ model, as the engine samples) and, in the same run, for an interpolated pitch 5-
 interval 5-gram and the seed paper's LSTM design, all trained on the same training split.
 It also samples 4-bar continuations of 4-bar seeds and compares their in-key rate and metre
 with the real continuations. `--fit-copy` first fits the copy-model mixing weights on the
-validation split and stores them in the model file; `--write-metadata` stores the table.
+validation split and stores them in the model file; `--write-metadata` stores the table
+(`--style pop`'s as continuo.evaluation.pop, beside the folk one).
 `--band` evaluates the band (arrangement) model instead, per beat against annotated chords on
 held-out POP909 songs and folk tunes with chords, beside baselines (models/band_eval.py).
 """
@@ -243,10 +244,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.midi_dir} is not a folder", file=sys.stderr)
         return 2
     result = evaluate(args)
-    if args.write_metadata:
+    if args.write_metadata:  # the folk table is the model's headline; other styles' beside it
         from models.export import update_metadata
 
-        update_metadata(args.model, {"continuo.evaluation": json.dumps(result)})
+        key = "continuo.evaluation"
+        if args.style != "folk" and not args.midi_dir:
+            key += f".{args.style}"
+        update_metadata(args.model, {key: json.dumps(result)})
     print(json.dumps(result) if args.json else table(result))
     return 0 if not any(math.isnan(v) for v in result["model"].values()) else 1
 

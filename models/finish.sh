@@ -9,6 +9,7 @@ python -m models.export --checkpoint runs/continuo/best.pt --out models/continuo
 python -m models.evaluate --model models/continuo.onnx --fit-copy --write-metadata --json > runs/eval/heldout.json
 python -m models.quantize --model models/continuo.onnx --out models/continuo-int8.onnx
 python -m models.evaluate --model models/continuo-int8.onnx --write-metadata --json > runs/eval/heldout-int8.json
+python -m models.evaluate --model models/continuo.onnx --style pop --write-metadata --json > runs/eval/pop.json
 folders=()
 for d in data/heldout-midi/*/; do
     name=$(basename "$d")
@@ -17,5 +18,5 @@ for d in data/heldout-midi/*/; do
     folders+=(--folder "$name=runs/eval/$name.json")
 done
 python -m models.card --summary data/build.json --checkpoint runs/continuo/best.pt \
-    --heldout runs/eval/heldout.json "${folders[@]}" --commands models/TRAINING_COMMANDS.txt
+    --heldout runs/eval/heldout.json --pop runs/eval/pop.json "${folders[@]}" --commands models/TRAINING_COMMANDS.txt
 echo finished

@@ -22,9 +22,11 @@ from pathlib import Path
 
 import mido
 
+from models.corpus import Piece
 from studio.core.arrangement import place_melody
 from studio.core.band_encoding import SUBSTEPS, BandBeat
 from studio.core.chords import Chord, ChordError, parse_annotation
+from studio.core.notes import TICKS_PER_QUARTER
 
 MIDDLE_C = 60
 SPLITS = (("train", 90), ("valid", 95), ("test", 100))
@@ -212,3 +214,14 @@ def read_song(folder: Path) -> Song | None:
     melody = [(s - first * SUBSTEPS, d, p, v) for s, d, p, v in melody]
     seconds_per_beat = (times[-1] - times[0]) / max(1, len(times) - 1)
     return Song(number, per_bar, beats, melody, round(60 / max(seconds_per_beat, 0.2), 1))
+
+
+def pop_piece(song: Song) -> Piece:
+    """A song's melody as a continuation-model piece of style "pop" (ticks of 480 a beat),
+    from the bar of its first note (a song's intro is bars of accompaniment alone)."""
+    ticks = TICKS_PER_QUARTER // SUBSTEPS
+    bar = SUBSTEPS * song.beats_per_bar
+    first = min(s for s, _, _, _ in song.melody) // bar * bar
+    notes = sorted(((s - first) * ticks, p, d * ticks, v) for s, d, p, v in song.melody)
+    return Piece(f"pop909/{song.number}", "pop909", "pop", song.number, (song.beats_per_bar, 4),
+                 song.tempo, notes)

@@ -34,8 +34,8 @@ from studio.core.encoding import ENCODING_VERSION, PAD, STYLES, VOCAB_SIZE
 
 # Share of training crops per style: the folk collections are most of the corpus by count,
 # the polyphonic ones most of it by tokens; this keeps melodies central without starving
-# the other styles.
-STYLE_MIX = {"folk": 0.55, "chorale": 0.15, "renaissance": 0.15, "classical": 0.15}
+# the other styles. `--folk-share` sets folk's share and scales the others to the rest.
+STYLE_MIX = {"folk": 0.45, "pop": 0.25, "chorale": 0.1, "renaissance": 0.1, "classical": 0.1}
 
 
 @dataclass
@@ -101,8 +101,10 @@ class Batcher:
                    if s in task.styles and task.styles.index(s) in self.by_style]
         other = [s for s in self.by_style if s not in present]
         self.styles = present + other
-        rest = (1 - config.folk_share) / max(1, len(STYLE_MIX) - 1)
-        mix = {name: config.folk_share if name == "folk" else rest for name in STYLE_MIX}
+        scale = (1 - config.folk_share) / (1 - STYLE_MIX["folk"])
+        mix = {name: config.folk_share if name == "folk" else share * scale
+               for name, share in STYLE_MIX.items()}
+        rest = min(mix.values())
         weights = [mix.get(task.styles[s], rest) for s in self.styles]
         self.weights = [w / sum(weights) for w in weights]
         # within a style, longer pieces are drawn more often (by number of crops they hold)
@@ -169,23 +171,53 @@ def _validation_sample(seqs: list[Sequence], per_style: int, max_len: int) -> li
     return sorted(out, key=lambda s: len(s.tokens))
 
 
-def init_weights(model: ContinuoLSTM, path: str) -> None:
-    """Start from a checkpoint (.pt) or an exported model (.onnx, weights by name)."""
+def init_weights(model: ContinuoLSTM, path: str, task: str = "continuo") -> None:
+    """Start from a checkpoint (.pt) or an exported model (.onnx, weights by name). A model of
+    the continuation encoding from before a style was appended grows into it (grow_styles)."""
     if path.endswith(".onnx"):
         import onnx
         from onnx import numpy_helper
 
         graph = onnx.load(path).graph
         weights = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in graph.initializer}
-        own = model.state_dict()
-        state = {k: weights[k] for k in own if k in weights and weights[k].shape == own[k].shape}
-        missing = set(own) - set(state)
-        if missing:
-            raise SystemExit(f"error: {path} does not hold this model's weights ({len(missing)} missing)")
-        model.load_state_dict(state)
     else:
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
-        model.load_state_dict(ckpt["model"])
+        weights = torch.load(path, map_location="cpu", weights_only=False)["model"]
+    own = model.state_dict()
+    if task == "continuo" and "style_head.bias" in weights:
+        weights = grow_styles(weights, len(weights["style_head.bias"]))
+    state = {k: weights[k] for k in own if k in weights and weights[k].shape == own[k].shape}
+    missing = set(own) - set(state)
+    if missing:
+        raise SystemExit(f"error: {path} does not hold this model's weights ({len(missing)} missing)")
+    model.load_state_dict(state)
+
+
+def grow_styles(weights: dict[str, torch.Tensor], old_styles: int,
+                like: str = "folk") -> dict[str, torch.Tensor]:
+    """Weights of a continuation model that knew the first `old_styles` STYLES, laid out for
+    all of them: every token keeps its rows at its new id, and a new style starts as a copy of
+    `like` (its style token's embedding and its style-head row); new rows of the output head
+    copy `like`'s too (a style token is never predicted)."""
+    from studio.core.encoding import KIND_OF, KIND_SIZES, OFFSETS, Kind, vocabulary_layout
+
+    if old_styles >= len(STYLES):
+        return weights
+    old_offsets, old_size, _ = vocabulary_layout({**KIND_SIZES, Kind.STYLE: old_styles})
+    source = []
+    for tok in range(VOCAB_SIZE):
+        kind = KIND_OF[tok]
+        value = tok - OFFSETS[kind]
+        if kind == Kind.STYLE and value >= old_styles:
+            value = STYLES.index(like)
+        source.append(old_offsets[kind] + value)
+    styles = [s if s < old_styles else STYLES.index(like) for s in range(len(STYLES))]
+    out = dict(weights)
+    for name, tensor in weights.items():
+        if tensor.shape[0] == old_size and name.split(".")[0] in ("embedding", "head"):
+            out[name] = tensor[source].clone()
+        elif tensor.shape[0] == old_styles and name.startswith("style_head"):
+            out[name] = tensor[styles].clone()
+    return out
 
 
 def _distributed() -> tuple[int, int]:
@@ -214,7 +246,7 @@ def train(config: TrainConfig, resume: bool) -> dict:
     torch.manual_seed(config.seed)
     model = ContinuoLSTM(config.model).to(device)
     if config.init:
-        init_weights(model, config.init)
+        init_weights(model, config.init, config.task)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     state = {"step": 0, "elapsed": 0.0, "best": math.inf, "history": []}
     last = out / "last.pt"

@@ -23,13 +23,14 @@ from enum import IntEnum
 
 from studio.core.notes import DRUM_CHANNEL, TICKS_PER_QUARTER, Clip, Note, TimeSignature
 
-ENCODING_VERSION = 1
+ENCODING_VERSION = 2
 STEPS_PER_QUARTER = 12
 TICKS_PER_STEP = TICKS_PER_QUARTER // STEPS_PER_QUARTER
 MAX_BAR_STEPS = 8 * STEPS_PER_QUARTER
 VELOCITY_BINS = 8
-# "any" is the unknown style: what the style head is trained to recognise from.
-STYLES = ("any", "folk", "chorale", "renaissance", "classical", "other")
+# "any" is the unknown style: what the style head is trained to recognise from. Styles are
+# only ever appended (version 2 added "pop"), so a model can grow into a new one (models.train).
+STYLES = ("any", "folk", "chorale", "renaissance", "classical", "other", "pop")
 DURATION_STEPS = tuple(range(1, 25)) + (
     27, 30, 32, 33, 36, 39, 40, 42, 45, 48, 54, 60, 66, 72, 84, 96, 120, 144, 192,
 )
@@ -55,7 +56,7 @@ class Kind(IntEnum):
     DUR = 8
 
 
-_SIZES = {
+KIND_SIZES = {
     Kind.PAD: 1,
     Kind.EOS: 1,
     Kind.BAR: 1,
@@ -78,7 +79,7 @@ def vocabulary_layout(sizes: dict) -> tuple[dict, int, tuple]:
     return offsets, first, tuple(k for k, size in sizes.items() for _ in range(size))
 
 
-OFFSETS, VOCAB_SIZE, KIND_OF = vocabulary_layout(_SIZES)
+OFFSETS, VOCAB_SIZE, KIND_OF = vocabulary_layout(KIND_SIZES)
 PAD, EOS, BAR = OFFSETS[Kind.PAD], OFFSETS[Kind.EOS], OFFSETS[Kind.BAR]
 
 
@@ -88,7 +89,7 @@ class EncodingError(ValueError):
 
 def token(kind: Kind, value: int = 0) -> int:
     """The token id of a kind's value-th entry (a POS step, a pitch, a duration index...)."""
-    if not 0 <= value < _SIZES[kind]:
+    if not 0 <= value < KIND_SIZES[kind]:
         raise EncodingError(f"{kind.name} value {value} is out of range")
     return OFFSETS[kind] + value
 
@@ -100,7 +101,7 @@ def value_of(tok: int) -> int:
 
 def token_range(kind: Kind) -> tuple[int, int]:
     """[first, last + 1) of a kind's tokens."""
-    return OFFSETS[kind], OFFSETS[kind] + _SIZES[kind]
+    return OFFSETS[kind], OFFSETS[kind] + KIND_SIZES[kind]
 
 
 def style_token(style: str) -> int:

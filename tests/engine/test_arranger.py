@@ -11,7 +11,7 @@ from studio.core.arrangement import BASS, CHORDS, DRUMS, BeatGrid, typed_lane
 from studio.core.band_encoding import BASS_RANGE
 from studio.core.notes import DRUM_CHANNEL, Clip, Note, TimeSignature
 from studio.engine.arranger import ArrangeError, Arranger, ArrangeRequest, load_arranger
-from studio.engine.model import BAND, Model, band_model_path
+from studio.engine.model import band_model_path
 
 
 @pytest.fixture(scope="module")

@@ -88,3 +88,22 @@ def test_rebarring_reads_four_beat_bars_as_two_and_six_as_three() -> None:
     tokens = [beat_token(4, k) for k in range(4)] + [beat_token(6, k) for k in range(6)] + [beat_token(5, 4)]
     assert [beat_of(t) for t in rebarred(tokens)] == [(2, 0), (2, 1), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2),
                                                        (3, 0), (3, 1), (3, 2), (5, 4)]
+
+
+def test_pop909_melodies_join_the_continuation_data_as_pop_on_the_band_models_side_of_the_split(
+        tmp_path) -> None:
+    from models.data import pop909_items
+    from models.sequences import encode_piece
+    from studio.core.encoding import STYLES
+
+    for number in ("001", "002"):
+        (tmp_path / number).symlink_to(POP909 / number)
+    items = pop909_items(tmp_path, workers=1)
+    assert [(p.source, split) for p, split in items] == [(f"pop909/{n}", split_of(n)) for n in ("001", "002")]
+    piece = items[0][0]
+    song = read_song(POP909 / "001")
+    assert piece.style == "pop" and piece.metre == (4, 4) and len(piece.notes) == len(song.melody)
+    bar = 4 * 480
+    assert 0 <= piece.notes[0][0] < bar  # from the bar of the first note: no bars of intro
+    assert [p for _, p, _, _ in piece.notes] == [p for _, _, p, _ in sorted(song.melody)]
+    assert encode_piece(piece).style == STYLES.index("pop")

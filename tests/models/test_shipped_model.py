@@ -44,7 +44,7 @@ def test_small_and_self_describing(meta):
     assert int(meta["continuo.vocab_size"]) == VOCAB_SIZE
     assert json.loads(meta["continuo.styles"]) == list(STYLES)
     weights = json.loads(meta["continuo.copy_weights"])
-    assert {"any", "folk", "chorale", "renaissance", "classical"} <= set(weights)
+    assert {"any", "folk", "pop", "chorale", "renaissance", "classical"} <= set(weights)
     assert all(len(w) == 7 and all(0 <= x < 1 for x in w) for w in weights.values())
 
 
@@ -61,6 +61,16 @@ def test_recorded_evaluation_meets_the_floor(meta):
     assert model["pitch_bits"] <= 2.30 and model["pitch_acc"] >= 0.43
     for name, base in table["baselines"].items():
         for metric in ("joint_bits", "pitch_bits", "timing_bits"):
+            assert model[metric] < base[metric], (name, metric)
+        assert model["pitch_acc"] > base["pitch_acc"], name
+
+
+def test_recorded_pop_evaluation_beats_every_baseline(meta):
+    table = json.loads(meta["continuo.evaluation.pop"])
+    model = table["model"]
+    assert table["pieces"] >= 40 and table["notes"] > 5000
+    for name, base in table["baselines"].items():
+        for metric in ("joint_bits", "pitch_bits"):
             assert model[metric] < base[metric], (name, metric)
         assert model["pitch_acc"] > base["pitch_acc"], name
 
@@ -91,9 +101,9 @@ def test_int8_model_keeps_the_float_models_metadata_and_predictions(meta):
         logits, _, h, c = int8.step(np.array([tok]), h, c)
         ref, _, fh, fc = full.step(np.array([tok]), fh, fc)
         apart.append(_bits_apart(ref[0], logits[0]))
-    assert np.mean(apart) < 1e-3  # per token, next to ~2-3 bits of uncertainty per note
+    assert np.mean(apart) < 2e-3  # per token, next to ~2-3 bits of uncertainty per note
     once = int8.run(tokens[:, None], *int8.zero_state(1))  # a whole seed in one call
-    assert _bits_apart(full.run(tokens[:, None], *full.zero_state(1))[0][0], once[0][0]) < 1e-3
+    assert _bits_apart(full.run(tokens[:, None], *full.zero_state(1))[0][0], once[0][0]) < 2e-3
 
 
 def test_int8_recorded_evaluation_is_within_one_percent_of_the_float_model(meta):

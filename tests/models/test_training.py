@@ -15,7 +15,7 @@ from models.corpus import Piece  # noqa: E402
 from models.data import write_dataset  # noqa: E402
 from models.export import export, parity  # noqa: E402
 from models.model import ContinuoLSTM, ModelConfig, load_checkpoint  # noqa: E402
-from models.train import TrainConfig, init_weights, train  # noqa: E402
+from models.train import TrainConfig, grow_styles, init_weights, train  # noqa: E402
 from studio.core.encoding import ENCODING_VERSION, VOCAB_SIZE  # noqa: E402
 
 TINY = ModelConfig(embed=16, hidden=24, layers=2, dropout=0.0)
@@ -93,3 +93,28 @@ def test_unchanged_under_torchrun(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     model, ckpt = load_checkpoint(tmp_path / "ddp" / "last.pt")
     assert ckpt["state"]["step"] >= 3 and ckpt["model_args"]["hidden"] == 24
+
+
+def test_a_model_from_before_a_style_was_added_grows_into_it_unchanged():
+    from studio.core.encoding import KIND_OF, KIND_SIZES, OFFSETS, STYLES, Kind, vocabulary_layout
+
+    torch.manual_seed(2)
+    old_styles = len(STYLES) - 1
+    old_offsets, old_size, _ = vocabulary_layout({**KIND_SIZES, Kind.STYLE: old_styles})
+    old = ContinuoLSTM(ModelConfig(vocab_size=old_size, n_styles=old_styles, embed=16, hidden=24,
+                                   layers=2, dropout=0.0)).eval()
+    grown = ContinuoLSTM(TINY).eval()
+    grown.load_state_dict(grow_styles(old.state_dict(), old_styles))
+    def known(t: int) -> bool:  # every token but the new style's
+        return not (KIND_OF[t] == Kind.STYLE and t - OFFSETS[Kind.STYLE] >= old_styles)
+
+    new_tokens = [t for t in np.random.default_rng(3).integers(0, VOCAB_SIZE, size=60) if known(t)]
+    old_tokens = [old_offsets[KIND_OF[t]] + t - OFFSETS[KIND_OF[t]] for t in new_tokens]
+    with torch.no_grad():
+        want, want_style, _ = old(torch.tensor([old_tokens]))
+        got, got_style, _ = grown(torch.tensor([new_tokens]))
+    assert torch.allclose(got[0][:, [t for t in range(VOCAB_SIZE) if known(t)]], want[0], atol=1e-6)
+    assert torch.allclose(got_style[0][:, :old_styles], want_style[0], atol=1e-6)
+    pop = OFFSETS[Kind.STYLE] + STYLES.index("pop")
+    folk = old_offsets[Kind.STYLE] + STYLES.index("folk")
+    assert torch.equal(grown.embedding.weight[pop], old.embedding.weight[folk])
