@@ -86,17 +86,18 @@ def band_sequences(items: list[tuple[Song, str]], split: str) -> list[Sequence]:
 REBAR_RATE = 0.25  # crops whose bars are read as halves: 4/4 as 2/4, six beats as 3/4
 
 
+def half_bar(beats_per_bar: int, beat: int) -> tuple[int, int]:
+    """(beats per bar, beat) with a bar of 4 read as two of 2 and one of 6 as two of 3, so the
+    models meet the metres POP909 lacks; other bar lengths stay."""
+    if beats_per_bar in (4, 6):
+        return beats_per_bar // 2, beat % (beats_per_bar // 2)
+    return beats_per_bar, beat
+
+
 def rebarred(tokens: list[int]) -> list[int]:
-    """The same music in bars half as long (a bar of 4 as two of 2, of 6 as two of 3), so the
-    model meets the metres POP909 lacks; other bar lengths stay."""
-    out = []
-    for tok in tokens:
-        if BAND_KIND_OF[tok] is BandKind.BEAT:
-            n, k = beat_of(tok)
-            if n in (4, 6):
-                tok = beat_token(n // 2, k % (n // 2))
-        out.append(tok)
-    return out
+    """The same music in bars half as long (half_bar)."""
+    return [beat_token(*half_bar(*beat_of(tok))) if BAND_KIND_OF[tok] is BandKind.BEAT else tok
+            for tok in tokens]
 
 
 def band_augment(seq: Sequence, tokens: list[int], rng: random.Random, max_shift: int,

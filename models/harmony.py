@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.band_data import DEFAULT_BAND_DATA, load_songs
+from models.band_data import DEFAULT_BAND_DATA, REBAR_RATE, half_bar, load_songs
 from models.graph import save, set_metadata
 from studio.core.band_encoding import BandBeat
 from studio.core.chords import QUALITY_NAMES
@@ -40,13 +40,11 @@ from studio.core.harmony import (
     HARMONY_VERSION,
     N_CLASSES,
     chord_class,
-    class_transposition,
     harmony_features,
 )
-from studio.engine.harmoniser import best_path, rotate, transposed_log_probs
+from studio.engine.harmoniser import CLASS_UP, best_path, rotate, transposed_log_probs
 
 DEFAULT_OUT = Path("models/harmony.onnx")
-REBAR_RATE = 0.25
 _TORCH_TO_ONNX_GATES = (0, 3, 1, 2)  # PyTorch chunks i, f, g, o -> ONNX order i, o, f, c
 PENALTIES = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
 
@@ -69,22 +67,13 @@ class HarmonyLSTM(nn.Module):
 
 # -- data ---------------------------------------------------------------------------------------
 def rebarred(beats: list[BandBeat]) -> list[BandBeat]:
-    """The beats in bars half as long where the bar has 4 or 6 beats."""
-    out = []
-    for b in beats:
-        n = b.beats_per_bar
-        if n in (4, 6):
-            b = BandBeat(n // 2, b.beat % (n // 2), b.chord, b.melody, b.held)
-        out.append(b)
-    return out
+    """The beats (melody and chord) in bars half as long (band_data.half_bar)."""
+    return [BandBeat(*half_bar(b.beats_per_bar, b.beat), b.chord, b.melody, b.held) for b in beats]
 
 
 def song_arrays(beats: list[BandBeat]) -> tuple[np.ndarray, np.ndarray]:
     return (np.array(harmony_features(beats), np.float32),
             np.array([chord_class(b.chord) for b in beats], np.int64))
-
-
-TRANSPOSE = [np.array(class_transposition(s)) for s in range(12)]
 
 
 class Songs:
@@ -105,7 +94,7 @@ class Songs:
             x, y = x[start:start + length], y[start:start + length]
             shift = rng.randrange(12)
             xs[:len(x), i] = rotate(x, shift)
-            ys[:len(y), i] = TRANSPOSE[shift][y]
+            ys[:len(y), i] = CLASS_UP[shift][y]
         return torch.from_numpy(xs), torch.from_numpy(ys)
 
 

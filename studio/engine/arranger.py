@@ -146,7 +146,7 @@ class Arranger:
         kept = self._kept_tokens(request, len(beats))
         rng = np.random.default_rng(request.seed)
         if self.harmoniser is not None and (request.keep is None or "harmony" in request.regenerate):
-            fixed = list(self.harmoniser.lane(beats, fixed, request.temperature * HARMONY_NOISE, rng))
+            fixed = self.harmoniser.lane(beats, fixed, request.temperature * HARMONY_NOISE, rng)
         h, c = self.model.zero_state(1)
         # a style the model never heard (its token was never trained) plays as "any"
         style = request.style if request.style in self.model.trained_styles else "any"

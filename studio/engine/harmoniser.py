@@ -32,7 +32,7 @@ from studio.core.harmony import (
 from studio.engine.model import ModelError
 
 # for every class, its class in the answer for the melody s semitones up
-_UP = [np.array(class_transposition(s)) for s in range(12)]
+CLASS_UP = [np.array(class_transposition(s)) for s in range(12)]
 _FIXED = 1e4  # a fixed chord's score: no path leaves it
 
 
@@ -104,7 +104,7 @@ def transposed_log_probs(run, features: np.ndarray) -> np.ndarray:
     logits = run(np.stack([rotate(features, s) for s in range(12)], axis=1).astype(np.float32))
     logits = logits - logits.max(-1, keepdims=True)
     logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
-    return np.mean([logp[:, s][:, _UP[s]] for s in range(12)], axis=0)
+    return np.mean([logp[:, s][:, CLASS_UP[s]] for s in range(12)], axis=0)
 
 
 def best_path(scores: np.ndarray, penalty: float) -> list[int]:

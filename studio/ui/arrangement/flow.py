@@ -506,28 +506,20 @@ class ArrangeFlow(QObject):
     def _set_channel(self, part: str, channel: int) -> None:
         """The part is on this channel now: the panel, the proposal, the accepted, the roll."""
         self.instruments.channels[part].set_channel(channel)
-        for arrangement in (self.proposal, self.accepted):
-            if arrangement is not None and part in arrangement.parts:
-                self._instrument(arrangement.parts[part], channel, arrangement.parts[part].program)
-        if self.showing:
-            self._show()
-        self._refresh_layers()
+        self._instruments_restored()
         self.send_programs()
 
     def _program_changed(self, part: str, program: int) -> None:
-        for arrangement in (self.proposal, self.accepted):
-            if arrangement is not None and part in arrangement.parts:
-                arrangement.parts[part].program = program
+        self._instruments_restored()
         self.send_programs()  # heard at once, as a synth's preset is
 
     def _instruments_restored(self) -> None:
-        """The instruments set from a project or the settings: the parts follow them."""
+        """The instruments as the panel sets them (from a project, the settings or an edit): the
+        proposed and accepted parts follow them, and the roll shows them."""
         for arrangement in (self.proposal, self.accepted):
             for name, part in (arrangement.parts.items() if arrangement else ()):
                 self._instrument(part, self.instruments.channel(name), self.instruments.program(name))
-        if self.showing:
-            self._show()
-        self._refresh_layers()
+        self._shown_changed()
 
     def _shown_changed(self) -> None:
         self._refresh_layers()
